@@ -1,0 +1,43 @@
+package jp.kouiki.window.broker;
+
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/**
+ * Names of the per-municipality addresses. Each address has one anycast queue of the same name, and every name of
+ * one municipality matches {@code municipality.<code>.#}, which its security role is limited to.
+ */
+public final class QueueNames {
+
+    private QueueNames() {
+    }
+
+    /** Files from the municipality to the union. */
+    public static String upload(MunicipalityCode code) {
+        return "municipality." + code + ".upload";
+    }
+
+    /** Files from the union to the municipality. */
+    public static String download(MunicipalityCode code) {
+        return "municipality." + code + ".download";
+    }
+
+    /** Messages that could not be processed, with the reason in a property. */
+    public static String deadLetter(MunicipalityCode code) {
+        return "municipality." + code + ".dead-letter";
+    }
+
+    /** The address-setting and security match for everything of one municipality. */
+    public static String municipalityMatch(MunicipalityCode code) {
+        return "municipality." + code + ".#";
+    }
+
+    /** The broker role of one municipality. */
+    public static String municipalityRole(MunicipalityCode code) {
+        return "municipality-" + code;
+    }
+
+    /** The broker user of one municipality. */
+    public static String municipalityUser(MunicipalityCode code) {
+        return "m" + code;
+    }
+}

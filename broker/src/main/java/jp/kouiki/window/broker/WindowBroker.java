@@ -1,0 +1,214 @@
+package jp.kouiki.window.broker;
+
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.activemq.artemis.api.core.QueueConfiguration;
+import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.api.core.TransportConfiguration;
+import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.api.core.client.ClientSessionFactory;
+import org.apache.activemq.artemis.api.core.client.ServerLocator;
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.config.impl.SecurityConfiguration;
+import org.apache.activemq.artemis.core.remoting.impl.invm.InVMConnectorFactory;
+import org.apache.activemq.artemis.core.security.Role;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.activemq.artemis.core.server.JournalType;
+import org.apache.activemq.artemis.core.server.Queue;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.settings.impl.AddressFullMessagePolicy;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.apache.activemq.artemis.spi.core.security.ActiveMQJAASSecurityManager;
+import org.apache.activemq.artemis.spi.core.security.jaas.InVMLoginModule;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/**
+ * An embedded Artemis broker with a persistent journal and one set of addresses per municipality. It has no network
+ * acceptor: the application reaches it in-VM only, and only HTTPS faces the network.
+ *
+ * <p>Security is on. Each municipality has a broker user whose role may send, consume and browse only on
+ * {@code municipality.<code>.#}; the application's own routes use the {@value #ROUTES_ROLE} role. Passwords are random
+ * per start because no client outside this JVM ever logs in.
+ */
+public final class WindowBroker implements AutoCloseable {
+
+    public static final String ROUTES_USER = "window-routes";
+    public static final String ROUTES_ROLE = "window-routes";
+
+    private static final Logger LOG = LoggerFactory.getLogger(WindowBroker.class);
+
+    private final BrokerSettings settings;
+    private final SecurityConfiguration users = new SecurityConfiguration();
+    private final Map<String, String> passwords = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private EmbeddedActiveMQ embedded;
+    private ServerLocator locator;
+    private ClientSessionFactory routesSessionFactory;
+
+    public WindowBroker(BrokerSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Starts the broker and creates every municipality's queues; returns once the journal is loaded. */
+    public WindowBroker start() throws Exception {
+        Configuration configuration = buildConfiguration();
+        addUser(ROUTES_USER, ROUTES_ROLE);
+        for (MunicipalityCode code : settings.municipalities()) {
+            addUser(QueueNames.municipalityUser(code), QueueNames.municipalityRole(code));
+        }
+        embedded = new EmbeddedActiveMQ()
+                .setConfiguration(configuration)
+                .setSecurityManager(new ActiveMQJAASSecurityManager(InVMLoginModule.class.getName(), users));
+        embedded.start();
+        for (MunicipalityCode code : settings.municipalities()) {
+            createQueues(code);
+        }
+        locator = ActiveMQClient.createServerLocatorWithoutHA(
+                        new TransportConfiguration(InVMConnectorFactory.class.getName(),
+                                Map.of("serverId", settings.inVmServerId())))
+                .setBlockOnDurableSend(true)
+                .setBlockOnAcknowledge(true)
+                .setMinLargeMessageSize(100 * 1024)
+                .setConsumerWindowSize(1024 * 1024);
+        routesSessionFactory = locator.createSessionFactory();
+        LOG.info("Broker started: dataDirectory={} municipalities={} journalType={} persistence={}",
+                settings.dataDirectory(), settings.municipalities().size(),
+                server().getConfiguration().getJournalType(), server().getConfiguration().isPersistenceEnabled());
+        return this;
+    }
+
+    private Configuration buildConfiguration() throws Exception {
+        Configuration configuration = new ConfigurationImpl()
+                .setName("window-broker-" + settings.inVmServerId())
+                .setPersistenceEnabled(true)
+                .setSecurityEnabled(true)
+                .setJournalType(JournalType.valueOf(settings.journalType()))
+                .setJournalSyncTransactional(true)
+                .setJournalSyncNonTransactional(true)
+                .setJournalDatasync(true)
+                .setJournalDirectory(settings.dataDirectory().resolve("journal").toString())
+                .setBindingsDirectory(settings.dataDirectory().resolve("bindings").toString())
+                .setPagingDirectory(settings.dataDirectory().resolve("paging").toString())
+                .setLargeMessagesDirectory(settings.dataDirectory().resolve("large-messages").toString())
+                .setIDCacheSize(settings.idCacheSize())
+                .setPersistIDCache(true)
+                .setJMXManagementEnabled(false)
+                .setPopulateValidatedUser(true)
+                .setMaxDiskUsage(90);
+        configuration.addAcceptorConfiguration("in-vm", "vm://" + settings.inVmServerId());
+        configuration.addAddressSetting("#", new AddressSettings()
+                .setAutoCreateAddresses(false)
+                .setAutoCreateQueues(false)
+                .setSendToDLAOnNoRoute(false));
+        configuration.putSecurityRoles("#", Set.of(routesRole()));
+        for (MunicipalityCode code : settings.municipalities()) {
+            configuration.addAddressSetting(QueueNames.municipalityMatch(code), municipalityAddressSettings(code));
+            configuration.putSecurityRoles(QueueNames.municipalityMatch(code), Set.of(routesRole(),
+                    new Role(QueueNames.municipalityRole(code), true, true, false, false, false, false, false, true,
+                            false, false, false, false)));
+        }
+        return configuration;
+    }
+
+    private AddressSettings municipalityAddressSettings(MunicipalityCode code) {
+        return new AddressSettings()
+                .setAutoCreateAddresses(false)
+                .setAutoCreateQueues(false)
+                .setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE)
+                .setMaxSizeBytes(settings.maxSizeBytes())
+                .setMaxDeliveryAttempts(settings.maxDeliveryAttempts())
+                .setRedeliveryDelay(settings.redeliveryDelayMillis())
+                .setRedeliveryMultiplier(2.0)
+                .setMaxRedeliveryDelay(60_000)
+                .setDeadLetterAddress(SimpleString.of(QueueNames.deadLetter(code)))
+                .setExpiryAddress(SimpleString.of(QueueNames.deadLetter(code)))
+                .setSendToDLAOnNoRoute(true);
+    }
+
+    private static Role routesRole() {
+        return new Role(ROUTES_ROLE, true, true, false, false, false, false, true, true, false, false, true, false);
+    }
+
+    private void createQueues(MunicipalityCode code) throws Exception {
+        createQueueIfMissing(QueueNames.upload(code));
+        if (settings.createDownloadQueues()) {
+            createQueueIfMissing(QueueNames.download(code));
+        }
+        createQueueIfMissing(QueueNames.deadLetter(code));
+    }
+
+    private void createQueueIfMissing(String name) throws Exception {
+        if (server().locateQueue(name) == null) {
+            server().createQueue(QueueConfiguration.of(name)
+                    .setRoutingType(RoutingType.ANYCAST)
+                    .setDurable(true)
+                    .setAutoCreateAddress(true));
+        }
+    }
+
+    private void addUser(String user, String role) {
+        byte[] secret = new byte[24];
+        random.nextBytes(secret);
+        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        users.addUser(user, password);
+        users.addRole(user, role);
+        passwords.put(user, password);
+    }
+
+    /** Opens a session as the application's routes user; the caller closes it. */
+    public ClientSession openRoutesSession(boolean transacted) throws Exception {
+        return routesSessionFactory.createSession(ROUTES_USER, passwords.get(ROUTES_USER), false,
+                !transacted, !transacted, false, 0);
+    }
+
+    /**
+     * Opens a session as one municipality's broker user, whose rights end at its own addresses; the caller closes
+     * it.
+     */
+    public ClientSession openMunicipalitySession(MunicipalityCode code, boolean transacted) throws Exception {
+        String user = QueueNames.municipalityUser(code);
+        String password = passwords.get(user);
+        if (password == null) {
+            throw new IllegalArgumentException("municipality " + code + " is not served by this broker");
+        }
+        return routesSessionFactory.createSession(user, password, false, !transacted, !transacted, false, 0);
+    }
+
+    /** Number of messages waiting in a queue, or 0 when the queue does not exist. */
+    public long messageCount(String queueName) {
+        Queue queue = server().locateQueue(queueName);
+        return queue == null ? 0 : queue.getMessageCount();
+    }
+
+    public ActiveMQServer server() {
+        return embedded.getActiveMQServer();
+    }
+
+    public BrokerSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (routesSessionFactory != null) {
+            routesSessionFactory.close();
+        }
+        if (locator != null) {
+            locator.close();
+        }
+        if (embedded != null) {
+            embedded.stop();
+            LOG.info("Broker stopped: dataDirectory={}", settings.dataDirectory());
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package jp.kouiki.window.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Random;
+
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.client.ClientConsumer;
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.api.core.client.ClientProducer;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+class WindowBrokerTest {
+
+    private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
+    private static final MunicipalityCode CHUO = MunicipalityCode.of("131024");
+
+    @TempDir
+    Path dataDirectory;
+
+    private BrokerSettings settings() {
+        return BrokerSettings.defaults(dataDirectory, 91, List.of(CHIYODA, CHUO));
+    }
+
+    @Test
+    void largeBodySurvivesRestartByteForByte() throws Exception {
+        byte[] body = new byte[5 * 1024 * 1024 + 17];
+        new Random(7).nextBytes(body);
+        try (WindowBroker broker = new WindowBroker(settings()).start();
+                ClientSession session = broker.openRoutesSession(true);
+                ClientProducer producer = session.createProducer(QueueNames.upload(CHIYODA))) {
+            ClientMessage message = session.createMessage(true);
+            message.setBodyInputStream(new ByteArrayInputStream(body));
+            producer.send(message);
+            session.commit();
+        }
+
+        try (WindowBroker broker = new WindowBroker(settings()).start();
+                ClientSession session = broker.openRoutesSession(true)) {
+            assertEquals(1, broker.messageCount(QueueNames.upload(CHIYODA)));
+            session.start();
+            try (ClientConsumer consumer = session.createConsumer(QueueNames.upload(CHIYODA))) {
+                ClientMessage received = consumer.receive(5000);
+                assertEquals(body.length, MessageBodies.size(received));
+                byte[] read;
+                try (InputStream in = MessageBodies.open(received)) {
+                    read = in.readAllBytes();
+                }
+                assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(body),
+                        MessageDigest.getInstance("SHA-256").digest(read));
+                received.acknowledge();
+                session.commit();
+            }
+        }
+    }
+
+    @Test
+    void duplicateIdInTransactionIsRejectedAtCommit() throws Exception {
+        try (WindowBroker broker = new WindowBroker(settings()).start();
+                ClientSession session = broker.openRoutesSession(true);
+                ClientProducer producer = session.createProducer(QueueNames.upload(CHIYODA))) {
+            for (int attempt = 0; attempt < 2; attempt++) {
+                ClientMessage message = session.createMessage(true);
+                message.putStringProperty(Message.HDR_DUPLICATE_DETECTION_ID, "0123456789abcdef0123456789abcdef");
+                producer.send(message);
+                if (attempt == 0) {
+                    session.commit();
+                } else {
+                    assertThatThrownBy(session::commit)
+                            .isInstanceOfSatisfying(ActiveMQException.class,
+                                    e -> assertEquals(ActiveMQExceptionType.DUPLICATE_ID_REJECTED, e.getType()));
+                }
+            }
+            assertEquals(1, broker.messageCount(QueueNames.upload(CHIYODA)));
+        }
+    }
+
+    @Test
+    void municipalityUserReachesOnlyItsOwnQueues() throws Exception {
+        try (WindowBroker broker = new WindowBroker(settings()).start();
+                ClientSession own = broker.openMunicipalitySession(CHIYODA, false)) {
+            try (ClientProducer producer = own.createProducer(QueueNames.upload(CHIYODA))) {
+                producer.send(own.createMessage(true));
+            }
+            assertEquals(1, broker.messageCount(QueueNames.upload(CHIYODA)));
+
+            assertThatThrownBy(() -> {
+                try (ClientProducer producer = own.createProducer(QueueNames.upload(CHUO))) {
+                    producer.send(own.createMessage(true));
+                }
+            }).isInstanceOf(ActiveMQException.class);
+            assertThatThrownBy(() -> own.createConsumer(QueueNames.upload(CHUO)))
+                    .isInstanceOf(ActiveMQException.class);
+            assertThat(broker.messageCount(QueueNames.upload(CHUO))).isZero();
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package jp.kouiki.window.central;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.jetty12.JettyHttpComponent12;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jp.kouiki.window.broker.BrokerSettings;
+import jp.kouiki.window.broker.QueueNames;
+import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.crypto.PayloadCipher;
+import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.queue.QueueDrainer;
+import jp.kouiki.window.security.KeyMaterialLayout;
+import jp.kouiki.window.security.SigningKeys;
+import jp.kouiki.window.security.TlsMaterial;
+
+/**
+ * The central window server: authenticates municipalities on the HTTPS window endpoint, keeps their files in
+ * per-municipality queues of an embedded broker, and delivers them into the union's inbound folders.
+ */
+public final class CentralServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CentralServer.class);
+
+    private final CentralSettings settings;
+    private WindowBroker broker;
+    private CamelContext camel;
+    private QueueDrainer delivery;
+    private ScheduledExecutorService sweeper;
+
+    public CentralServer(CentralSettings settings) {
+        this.settings = settings;
+    }
+
+    public CentralServer start() throws Exception {
+        long started = System.nanoTime();
+        KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
+        Map<MunicipalityCode, PublicKey> signingKeys = new LinkedHashMap<>();
+        for (MunicipalityCode code : settings.codes()) {
+            signingKeys.put(code, SigningKeys.readPublicKey(keys.signingPublicKey(code)));
+            AtomicFiles.createDirectories(settings.inbound(code));
+        }
+        broker = new WindowBroker(new BrokerSettings(settings.dataDirectory().resolve("broker"),
+                settings.brokerInVmId(), settings.codes(), true, settings.journalType(),
+                10L * 1024 * 1024, 10, 0, 50_000)).start();
+
+        PayloadCipher cipher = new PayloadCipher(keys::encryptionKeyset);
+        DeliveryLedger ledger = new DeliveryLedger(settings.dataDirectory().resolve("ledger"));
+        UnionDelivery unionDelivery = new UnionDelivery(settings, cipher, ledger);
+        Map<MunicipalityCode, String> queues = new LinkedHashMap<>();
+        settings.codes().forEach(code -> queues.put(code, QueueNames.upload(code)));
+        delivery = new QueueDrainer("delivery", broker, queues, unionDelivery, settings.deliveryWorkers(),
+                settings.pollIntervalMillis());
+        UploadStore store = new UploadStore(settings.dataDirectory(), broker, delivery::wakeUp);
+
+        camel = new DefaultCamelContext();
+        camel.setStreamCaching(false);
+        JettyHttpComponent12 jetty = new JettyHttpComponent12();
+        jetty.setSslContextParameters(TlsMaterial.serverParameters(keys.serverKeystore(), keys.truststore()));
+        jetty.setMaxThreads(settings.maxThreads());
+        jetty.setMinThreads(4);
+        jetty.setUseContinuation(false);
+        jetty.setSendServerVersion(false);
+        camel.addComponent(WindowRoute.JETTY_COMPONENT, jetty);
+        camel.addRoutes(new WindowRoute(settings, new WindowRequests(settings, signingKeys, store)));
+        camel.start();
+
+        delivery.start();
+        sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "delivery-sweeper");
+            thread.setDaemon(true);
+            return thread;
+        });
+        sweeper.scheduleWithFixedDelay(unionDelivery::sweep, 0, settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
+        sweeper.scheduleWithFixedDelay(unionDelivery::expireLedger, 1, 60, TimeUnit.MINUTES);
+        LOG.info("Central window server started: municipalities={} window=https://{}:{}/window/v1 union={} startupMs={}",
+                settings.codes().size(), settings.windowHost(), settings.windowPort(), settings.unionRoot(),
+                (System.nanoTime() - started) / 1_000_000);
+        return this;
+    }
+
+    public WindowBroker broker() {
+        return broker;
+    }
+
+    public CentralSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (camel != null) {
+            camel.stop();
+        }
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
+        if (delivery != null) {
+            delivery.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+        LOG.info("Central window server stopped");
+    }
+
+    /** Runs the server until the JVM is stopped; the optional argument pair names an application.properties file. */
+    public static void main(String[] args) throws Exception {
+        Path config = null;
+        if (args.length == 2 && args[0].equals("--config")) {
+            config = Path.of(args[1]);
+        } else if (args.length != 0) {
+            System.err.println("usage: central-server [--config application.properties]");
+            System.exit(2);
+        }
+        CentralServer server;
+        try {
+            server = new CentralServer(CentralSettings.load(config)).start();
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("central-server: cannot start: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                server.close();
+            } catch (Exception e) {
+                LOG.error("Central window server did not stop cleanly", e);
+            } finally {
+                stopped.countDown();
+            }
+        }, "central-shutdown"));
+        stopped.await();
+    }
+}

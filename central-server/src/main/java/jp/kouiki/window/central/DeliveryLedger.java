@@ -1,0 +1,98 @@
+package jp.kouiki.window.central;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/**
+ * A durable record of each file's delivery to the union's folder: one small file per file id, under
+ * {@code pending/<code>/} while the file waits to be renamed into place and under {@code delivered/<code>/} after.
+ * It is written before the queue message is acknowledged, so a message delivered again after a crash is recognised
+ * and never produces a second copy, and a waiting file is finished by the sweeper even across restarts.
+ */
+final class DeliveryLedger {
+
+    /** A file that is decrypted and checked but not yet renamed into place. */
+    record Pending(MunicipalityCode code, String fileId, String fileName) {
+    }
+
+    private final Path pendingRoot;
+    private final Path deliveredRoot;
+
+    DeliveryLedger(Path root) {
+        this.pendingRoot = root.resolve("pending");
+        this.deliveredRoot = root.resolve("delivered");
+    }
+
+    boolean isKnown(MunicipalityCode code, String fileId) {
+        return Files.exists(pendingEntry(code, fileId)) || Files.exists(deliveredEntry(code, fileId));
+    }
+
+    void recordPending(MunicipalityCode code, String fileId, String fileName) throws IOException {
+        AtomicFiles.createDirectories(pendingRoot.resolve(code.value()));
+        AtomicFiles.writeAtomically(pendingEntry(code, fileId), fileName.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Records the delivery, then drops the pending entry; a crash between the two leaves both, which is harmless. */
+    void recordDelivered(MunicipalityCode code, String fileId, String fileName) throws IOException {
+        AtomicFiles.createDirectories(deliveredRoot.resolve(code.value()));
+        AtomicFiles.writeAtomically(deliveredEntry(code, fileId), (fileName + "\n" + Instant.now() + "\n")
+                .getBytes(StandardCharsets.UTF_8));
+        Files.deleteIfExists(pendingEntry(code, fileId));
+    }
+
+    /** Lists the files still waiting to be renamed into place. */
+    List<Pending> pending() throws IOException {
+        List<Pending> pending = new ArrayList<>();
+        if (!Files.isDirectory(pendingRoot)) {
+            return pending;
+        }
+        try (Stream<Path> entries = Files.find(pendingRoot, 2, (path, attributes) -> attributes.isRegularFile()
+                && !path.getFileName().toString().startsWith("."))) {
+            for (Path entry : entries.toList()) {
+                MunicipalityCode code = MunicipalityCode.of(entry.getParent().getFileName().toString());
+                String fileId = entry.getFileName().toString();
+                if (Files.exists(deliveredEntry(code, fileId))) {
+                    Files.deleteIfExists(entry);
+                } else {
+                    pending.add(new Pending(code, fileId, Files.readString(entry, StandardCharsets.UTF_8)));
+                }
+            }
+        }
+        return pending;
+    }
+
+    /** Deletes records of files delivered longer ago than the retention time; returns how many. */
+    int expire(Duration retention) throws IOException {
+        if (!Files.isDirectory(deliveredRoot)) {
+            return 0;
+        }
+        Instant limit = Instant.now().minus(retention);
+        int removed = 0;
+        try (Stream<Path> entries = Files.find(deliveredRoot, 2, (path, attributes) -> attributes.isRegularFile()
+                && attributes.lastModifiedTime().toInstant().isBefore(limit))) {
+            for (Path entry : entries.toList()) {
+                Files.deleteIfExists(entry);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private Path pendingEntry(MunicipalityCode code, String fileId) {
+        return pendingRoot.resolve(code.value()).resolve(fileId);
+    }
+
+    private Path deliveredEntry(MunicipalityCode code, String fileId) {
+        return deliveredRoot.resolve(code.value()).resolve(fileId);
+    }
+}

@@ -1,0 +1,188 @@
+package jp.kouiki.window.central;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jp.kouiki.window.broker.MessageBodies;
+import jp.kouiki.window.crypto.PayloadCipher;
+import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.iffile.InterfaceFileChecker;
+import jp.kouiki.window.iffile.InterfaceFileName;
+import jp.kouiki.window.iffile.InterfaceFileRejectedException;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.queue.DrainOutcome;
+import jp.kouiki.window.queue.QueueDrainer;
+import jp.kouiki.window.transfer.FileIds;
+import jp.kouiki.window.transfer.FileManifest;
+
+/**
+ * Delivers one stored file into {@code union/inbound/<code>/}: decrypts it into the folder's {@code .part/} staging
+ * folder, checks its SHA-256 and contents, fsyncs it, records it in the ledger and renames it into place without
+ * replacing anything. Only then is the queue message acknowledged, so the union never sees a partial file and a crash
+ * at any step neither loses the file nor delivers it twice.
+ */
+final class UnionDelivery implements QueueDrainer.Handler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UnionDelivery.class);
+    private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
+
+    private final CentralSettings settings;
+    private final PayloadCipher cipher;
+    private final DeliveryLedger ledger;
+    private final InterfaceFileChecker checker = new InterfaceFileChecker();
+    private final Set<String> waitingReported = ConcurrentHashMap.newKeySet();
+
+    UnionDelivery(CentralSettings settings, PayloadCipher cipher, DeliveryLedger ledger) {
+        this.settings = settings;
+        this.cipher = cipher;
+        this.ledger = ledger;
+    }
+
+    @Override
+    public DrainOutcome handle(MunicipalityCode code, ClientMessage message) throws Exception {
+        FileManifest manifest = FileManifest.fromJson(message.getStringProperty(UploadStore.MANIFEST)
+                .getBytes(StandardCharsets.UTF_8));
+        if (ledger.isKnown(code, manifest.fileId())) {
+            finishPending(code, manifest.fileId(), manifest.fileName());
+            return new DrainOutcome.Completed("already delivered");
+        }
+        Path staging = AtomicFiles.createDirectories(settings.inbound(code).resolve(".part"));
+        Path part = staging.resolve(manifest.fileId() + ".part");
+        try {
+            decrypt(code, manifest, message, part);
+            InterfaceFileName name = InterfaceFileName.parse(manifest.fileName(), code);
+            checker.check(part, name);
+        } catch (InterfaceFileRejectedException e) {
+            Files.deleteIfExists(part);
+            return reject(code, manifest, e.getMessage());
+        } catch (CiphertextException e) {
+            Files.deleteIfExists(part);
+            return reject(code, manifest, e.getMessage());
+        }
+        AtomicFiles.fsync(part);
+        ledger.recordPending(code, manifest.fileId(), manifest.fileName());
+        finishPending(code, manifest.fileId(), manifest.fileName());
+        return new DrainOutcome.Completed("delivered");
+    }
+
+    /** Decrypts into the part file, checking size and SHA-256 against the signed manifest. */
+    private void decrypt(MunicipalityCode code, FileManifest manifest, ClientMessage message, Path part)
+            throws IOException, CiphertextException {
+        MessageDigest digest = FileIds.sha256();
+        long size = 0;
+        try (InputStream plaintext = cipher.decryptingStream(MessageBodies.open(message), code, manifest.fileId());
+                OutputStream out = new DigestOutputStream(Files.newOutputStream(part, StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), digest)) {
+            byte[] buffer = new byte[64 * 1024];
+            while (true) {
+                int read;
+                try {
+                    read = plaintext.read(buffer);
+                } catch (IOException e) {
+                    throw new CiphertextException("暗号文を復号できません（改ざん・破損・鍵違い） / the ciphertext does not"
+                            + " decrypt with the keyset of " + code + " (tampered, truncated or another key): "
+                            + e.getMessage());
+                }
+                if (read < 0) {
+                    break;
+                }
+                out.write(buffer, 0, read);
+                size += read;
+            }
+        }
+        String sha256 = FileIds.hex(digest.digest());
+        if (size != manifest.size() || !sha256.equals(manifest.sha256())) {
+            throw new CiphertextException("復号したファイルが送信時の SHA-256 と一致しません / the decrypted file has "
+                    + size + " bytes and SHA-256 " + sha256 + " where the signed manifest states " + manifest.size()
+                    + " bytes and " + manifest.sha256() + "; the municipality must send the file again");
+        }
+    }
+
+    /**
+     * Renames a checked file into place unless its name is taken; a taken name leaves it pending for the sweeper,
+     * because an existing file is never overwritten.
+     */
+    synchronized void finishPending(MunicipalityCode code, String fileId, String fileName) throws IOException {
+        Path part = settings.inbound(code).resolve(".part").resolve(fileId + ".part");
+        Path target = settings.inbound(code).resolve(fileName);
+        if (!Files.exists(part)) {
+            ledger.recordDelivered(code, fileId, fileName);
+            return;
+        }
+        if (Files.exists(target) && Files.isSameFile(part, target)) {
+            Files.delete(part);
+            ledger.recordDelivered(code, fileId, fileName);
+            return;
+        }
+        if (AtomicFiles.publish(part, target)) {
+            ledger.recordDelivered(code, fileId, fileName);
+            waitingReported.remove(fileId);
+            LOG.info("File delivered: municipality={} file={} fileId={} size={}", code, fileName, fileId,
+                    Files.size(target));
+        } else if (waitingReported.add(fileId)) {
+            LOG.warn("File waiting, its name is taken in the union folder: municipality={} file={} fileId={};"
+                    + " it is delivered as soon as the union's system takes the existing file", code, fileName, fileId);
+        }
+    }
+
+    /** Finishes every pending file whose name has become free. */
+    void sweep() {
+        try {
+            for (DeliveryLedger.Pending pending : ledger.pending()) {
+                finishPending(pending.code(), pending.fileId(), pending.fileName());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Delivery sweep failed, trying again at the next sweep: error={}", e.toString());
+        }
+    }
+
+    /** Forgets deliveries older than the retention time. */
+    void expireLedger() {
+        try {
+            int removed = ledger.expire(Duration.ofDays(settings.ledgerRetentionDays()));
+            if (removed > 0) {
+                LOG.info("Delivery ledger expired: entries={} retentionDays={}", removed, settings.ledgerRetentionDays());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Delivery ledger expiry failed, trying again in an hour: error={}", e.toString());
+        }
+    }
+
+    private DrainOutcome reject(MunicipalityCode code, FileManifest manifest, String reason) throws IOException {
+        Path folder = AtomicFiles.createDirectories(settings.rejected(code));
+        String stamped = ZonedDateTime.now(TOKYO).format(STAMP) + "_" + manifest.fileName() + ".reason";
+        String text = "file: " + manifest.fileName() + "\nfileId: " + manifest.fileId() + "\nmunicipality: " + code
+                + "\nsize: " + manifest.size() + "\nsha256: " + manifest.sha256() + "\nreason: " + reason + "\n";
+        AtomicFiles.writeAtomically(folder.resolve(stamped), text.getBytes(StandardCharsets.UTF_8));
+        LOG.warn("File refused at delivery: municipality={} file={} fileId={} size={} reason={}", code,
+                manifest.fileName(), manifest.fileId(), manifest.size(), reason);
+        return new DrainOutcome.Rejected(reason);
+    }
+
+    /** A ciphertext that does not authenticate or does not match its manifest. */
+    private static final class CiphertextException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        CiphertextException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package jp.kouiki.window.central;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.api.core.client.ClientProducer;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jp.kouiki.window.broker.QueueNames;
+import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.transfer.FileManifest;
+
+/**
+ * Receives the ciphertext of announced files chunk by chunk into {@code uploads/<code>/<fileId>/} and, once complete,
+ * streams it into the municipality's upload queue as one durable message. Every chunk is fsynced before its offset
+ * is confirmed, so a confirmed offset survives a crash; the file id is the message's duplicate-detection id and a
+ * marker in {@code stored/<code>/} remembers completed files, so no retry ever queues a file twice.
+ */
+final class UploadStore {
+
+    /** Message properties of a stored file. */
+    static final String FILE_ID = "WindowFileId";
+    static final String MANIFEST = "WindowManifest";
+    static final String SIGNATURE = "WindowSignature";
+
+    private static final Logger LOG = LoggerFactory.getLogger(UploadStore.class);
+    private static final int LOCK_STRIPES = 256;
+
+    /** The state of one upload as the agent sees it. */
+    record Progress(long offset, boolean stored) {
+    }
+
+    private final Path root;
+    private final WindowBroker broker;
+    private final Runnable onStored;
+    private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
+
+    UploadStore(Path dataDirectory, WindowBroker broker, Runnable onStored) {
+        this.root = dataDirectory;
+        this.broker = broker;
+        this.onStored = onStored;
+        for (int i = 0; i < LOCK_STRIPES; i++) {
+            locks[i] = new ReentrantLock();
+        }
+    }
+
+    /** Records an announced file, or finds it again; returns the offset already received. */
+    Progress announce(FileManifest manifest, byte[] manifestJson, String signature) throws IOException {
+        MunicipalityCode code = manifest.municipalityCode();
+        ReentrantLock lock = lockFor(code, manifest.fileId());
+        lock.lock();
+        try {
+            if (isStored(code, manifest.fileId())) {
+                return new Progress(-1, true);
+            }
+            Path directory = uploadDirectory(code, manifest.fileId());
+            if (!Files.isDirectory(directory)) {
+                Path staging = AtomicFiles.createDirectories(directory.resolveSibling("." + manifest.fileId() + ".new"));
+                AtomicFiles.writeAtomically(staging.resolve("manifest.json"), manifestJson);
+                AtomicFiles.writeAtomically(staging.resolve("signature"), signature.getBytes(StandardCharsets.US_ASCII));
+                Files.write(staging.resolve("ciphertext"), new byte[0]);
+                Files.move(staging, directory, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                AtomicFiles.fsyncDirectory(directory.getParent());
+                LOG.info("Upload announced: municipality={} file={} fileId={} size={}", code, manifest.fileName(),
+                        manifest.fileId(), manifest.size());
+            }
+            return new Progress(Files.size(directory.resolve("ciphertext")), false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Returns the progress of a file, or null when it was never announced. */
+    Progress progress(MunicipalityCode code, String fileId) throws IOException {
+        if (isStored(code, fileId)) {
+            return new Progress(-1, true);
+        }
+        Path ciphertext = uploadDirectory(code, fileId).resolve("ciphertext");
+        return Files.exists(ciphertext) ? new Progress(Files.size(ciphertext), false) : null;
+    }
+
+    /**
+     * Appends one chunk at its range. Bytes the server already holds are skipped, so a repeated chunk changes
+     * nothing; a chunk that starts after the confirmed offset is refused with 409 and the offset.
+     *
+     * @param total the ciphertext's total size when this is the last chunk, otherwise -1
+     */
+    Progress receive(MunicipalityCode code, String fileId, long start, long length, long total, InputStream body)
+            throws IOException, WindowHttpException, ActiveMQException, Exception {
+        ReentrantLock lock = lockFor(code, fileId);
+        lock.lock();
+        try {
+            if (isStored(code, fileId)) {
+                return new Progress(-1, true);
+            }
+            Path directory = uploadDirectory(code, fileId);
+            Path ciphertext = directory.resolve("ciphertext");
+            if (!Files.exists(ciphertext)) {
+                throw new WindowHttpException(404, "file " + fileId + " was not announced",
+                        "POST the signed manifest to /window/v1/municipalities/" + code + "/uploads first");
+            }
+            long offset = append(ciphertext, start, length, body);
+            if (total >= 0 && offset > total) {
+                throw new WindowHttpException(400, "received " + offset + " bytes but the range declares a total of "
+                        + total, "send the file again under a new file id");
+            }
+            if (total >= 0 && offset == total) {
+                queue(code, fileId, directory);
+                return new Progress(offset, true);
+            }
+            return new Progress(offset, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static long append(Path ciphertext, long start, long length, InputStream body)
+            throws IOException, WindowHttpException {
+        try (FileChannel channel = FileChannel.open(ciphertext, StandardOpenOption.WRITE)) {
+            long offset = channel.size();
+            if (start > offset) {
+                throw new WindowHttpException(409, "chunk starts at byte " + start + " but the server holds "
+                        + offset + " bytes", "resume from byte " + offset);
+            }
+            long skip = offset - start;
+            body.skipNBytes(Math.min(skip, length));
+            long remaining = length - Math.min(skip, length);
+            channel.position(offset);
+            byte[] buffer = new byte[64 * 1024];
+            while (remaining > 0) {
+                int read = body.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+                if (read < 0) {
+                    channel.truncate(offset);
+                    throw new WindowHttpException(400, "request body ended " + remaining
+                            + " bytes before the end of its Content-Range", "send the chunk again");
+                }
+                channel.write(ByteBuffer.wrap(buffer, 0, read));
+                remaining -= read;
+            }
+            channel.force(false);
+            return channel.size();
+        }
+    }
+
+    /**
+     * Streams the complete ciphertext into the upload queue in a session opened as the municipality's own broker
+     * user, so the broker's access rules back the HTTP layer's check.
+     */
+    private void queue(MunicipalityCode code, String fileId, Path directory) throws Exception {
+        byte[] manifestJson = Files.readAllBytes(directory.resolve("manifest.json"));
+        String signature = Files.readString(directory.resolve("signature"), StandardCharsets.US_ASCII);
+        FileManifest manifest = FileManifest.fromJson(manifestJson);
+        try (ClientSession session = broker.openMunicipalitySession(code, true);
+                ClientProducer producer = session.createProducer(QueueNames.upload(code));
+                InputStream ciphertext = Files.newInputStream(directory.resolve("ciphertext"))) {
+            ClientMessage message = session.createMessage(true);
+            message.putStringProperty(Message.HDR_DUPLICATE_DETECTION_ID, fileId);
+            message.putStringProperty(FILE_ID, fileId);
+            message.putStringProperty(MANIFEST, new String(manifestJson, StandardCharsets.UTF_8));
+            message.putStringProperty(SIGNATURE, signature);
+            message.setBodyInputStream(ciphertext);
+            producer.send(message);
+            try {
+                session.commit();
+            } catch (ActiveMQException e) {
+                if (e.getType() != ActiveMQExceptionType.DUPLICATE_ID_REJECTED) {
+                    throw e;
+                }
+                LOG.info("Upload was already queued: municipality={} fileId={}", code, fileId);
+            }
+        }
+        Path marker = AtomicFiles.createDirectories(root.resolve("stored").resolve(code.value())).resolve(fileId);
+        AtomicFiles.writeAtomically(marker, manifestJson);
+        deleteRecursively(directory);
+        LOG.info("Upload stored: municipality={} file={} fileId={} size={}", code, manifest.fileName(), fileId,
+                manifest.size());
+        onStored.run();
+    }
+
+    private boolean isStored(MunicipalityCode code, String fileId) {
+        return Files.exists(root.resolve("stored").resolve(code.value()).resolve(fileId));
+    }
+
+    private Path uploadDirectory(MunicipalityCode code, String fileId) throws IOException {
+        return AtomicFiles.createDirectories(root.resolve("uploads").resolve(code.value())).resolve(fileId);
+    }
+
+    private ReentrantLock lockFor(MunicipalityCode code, String fileId) {
+        return locks[Math.floorMod((code.value() + fileId).hashCode(), LOCK_STRIPES)];
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        try (var entries = Files.list(directory)) {
+            for (Path entry : entries.toList()) {
+                Files.delete(entry);
+            }
+        }
+        Files.delete(directory);
+    }
+}

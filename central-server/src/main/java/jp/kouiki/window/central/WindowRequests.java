@@ -1,0 +1,288 @@
+package jp.kouiki.window.central;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.component.crypto.DigitalSignatureConstants;
+import org.apache.camel.http.common.HttpMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import jp.kouiki.window.iffile.InterfaceFileName;
+import jp.kouiki.window.iffile.InterfaceFileRejectedException;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.transfer.FileManifest;
+
+/**
+ * The steps of the window route: authenticate the municipality by its client certificate, check that it acts only
+ * under its own code, and serve announce, chunk and offset requests. Every error is a JSON body that says what was
+ * wrong and what to do.
+ */
+final class WindowRequests {
+
+    static final String OPERATION = "WindowOperation";
+    static final String ANNOUNCE = "announce";
+    static final String CHUNK = "chunk";
+    static final String OFFSET = "offset";
+
+    private static final String CODE = "WindowMunicipality";
+    private static final String FILE_ID = "WindowFileId";
+    private static final String MANIFEST_BYTES = "WindowManifestBytes";
+    private static final String SIGNATURE = "WindowSignature";
+    private static final Logger LOG = LoggerFactory.getLogger(WindowRequests.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern UPLOADS = Pattern.compile("/window/v1/municipalities/([^/]+)/uploads(?:/([^/]+))?/?");
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (?:(\\d+)-(\\d+)|\\*)/(\\d+|\\*)");
+    private static final int MAX_ANNOUNCE_BYTES = 64 * 1024;
+
+    private final CentralSettings settings;
+    private final Set<MunicipalityCode> served;
+    private final Map<MunicipalityCode, PublicKey> signingKeys;
+    private final UploadStore store;
+
+    WindowRequests(CentralSettings settings, Map<MunicipalityCode, PublicKey> signingKeys, UploadStore store) {
+        this.settings = settings;
+        this.served = Set.copyOf(settings.codes());
+        this.signingKeys = Map.copyOf(signingKeys);
+        this.store = store;
+    }
+
+    /** Maps the client certificate to a municipality and checks it against the code in the path. */
+    void authenticate(Exchange exchange) throws WindowHttpException {
+        HttpServletRequest request = request(exchange);
+        MunicipalityCode caller = callerOf(request);
+        Matcher path = UPLOADS.matcher(request.getRequestURI());
+        if (!path.matches()) {
+            throw new WindowHttpException(404, "no window resource at " + request.getRequestURI(),
+                    "use /window/v1/municipalities/{code}/uploads");
+        }
+        String pathCode = path.group(1);
+        if (!caller.value().equals(pathCode)) {
+            LOG.warn("Request refused, certificate and path differ: certificate={} path={} method={}", caller,
+                    request.getRequestURI(), request.getMethod());
+            throw new WindowHttpException(403, "the client certificate of municipality " + caller
+                    + " may not act for municipality " + pathCode, "use the path of your own municipality code "
+                    + caller);
+        }
+        String fileId = path.group(2);
+        if (fileId != null && !FileManifest.isFileId(fileId)) {
+            throw new WindowHttpException(400, "file id '" + fileId + "' is not 32 lowercase hexadecimal digits",
+                    "use the file id of the signed manifest");
+        }
+        exchange.setProperty(CODE, caller);
+        exchange.setProperty(FILE_ID, fileId);
+        exchange.setProperty(OPERATION, operation(request.getMethod(), fileId));
+    }
+
+    private static String operation(String method, String fileId) {
+        if (fileId == null) {
+            return method.equals("POST") ? ANNOUNCE : "none";
+        }
+        return switch (method) {
+            case "PUT" -> CHUNK;
+            case "HEAD" -> OFFSET;
+            default -> "none";
+        };
+    }
+
+    private MunicipalityCode callerOf(HttpServletRequest request) throws WindowHttpException {
+        Object attribute = request.getAttribute("jakarta.servlet.request.X509Certificate");
+        if (!(attribute instanceof X509Certificate[] chain) || chain.length == 0) {
+            throw new WindowHttpException(401, "no client certificate was presented",
+                    "connect with the municipality's client certificate");
+        }
+        String commonName = commonName(chain[0]);
+        if (commonName == null || !MunicipalityCode.isValid(commonName)
+                || !served.contains(MunicipalityCode.of(commonName))) {
+            throw new WindowHttpException(403, "client certificate '" + chain[0].getSubjectX500Principal().getName()
+                    + "' does not name a municipality served here", "use the certificate issued for your municipality");
+        }
+        return MunicipalityCode.of(commonName);
+    }
+
+    private static String commonName(X509Certificate certificate) {
+        try {
+            for (Rdn rdn : new LdapName(certificate.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    return rdn.getValue().toString();
+                }
+            }
+            return null;
+        } catch (InvalidNameException e) {
+            return null;
+        }
+    }
+
+    /** Reads the announce body and sets up the manifest signature check. */
+    void prepareAnnounce(Exchange exchange) throws WindowHttpException, IOException {
+        MunicipalityCode code = exchange.getProperty(CODE, MunicipalityCode.class);
+        byte[] body;
+        try (InputStream in = request(exchange).getInputStream()) {
+            body = in.readNBytes(MAX_ANNOUNCE_BYTES + 1);
+        }
+        if (body.length > MAX_ANNOUNCE_BYTES) {
+            throw new WindowHttpException(413, "announce body exceeds " + MAX_ANNOUNCE_BYTES + " bytes",
+                    "send only the manifest and its signature");
+        }
+        byte[] manifest;
+        String signature;
+        try {
+            JsonNode announce = JSON.readTree(body);
+            manifest = Base64.getDecoder().decode(announce.path("manifest").asText());
+            signature = announce.path("signature").asText();
+            Base64.getDecoder().decode(signature);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new WindowHttpException(400, "announce body is not JSON with base64 fields manifest and signature",
+                    "send {\"manifest\": base64, \"signature\": base64}");
+        }
+        exchange.setProperty(MANIFEST_BYTES, manifest);
+        exchange.setProperty(SIGNATURE, signature);
+        exchange.getMessage().setBody(manifest);
+        exchange.getMessage().setHeader(DigitalSignatureConstants.SIGNATURE, signature);
+        exchange.getMessage().setHeader(DigitalSignatureConstants.SIGNATURE_PUBLIC_KEY_OR_CERT,
+                signingKeys.get(code));
+    }
+
+    /** Accepts a manifest whose signature has been verified. */
+    void announce(Exchange exchange) throws WindowHttpException, IOException {
+        MunicipalityCode code = exchange.getProperty(CODE, MunicipalityCode.class);
+        byte[] manifestBytes = exchange.getProperty(MANIFEST_BYTES, byte[].class);
+        FileManifest manifest;
+        try {
+            manifest = FileManifest.fromJson(manifestBytes);
+        } catch (IllegalArgumentException e) {
+            throw new WindowHttpException(400, e.getMessage(), "correct the manifest");
+        }
+        if (!manifest.municipality().equals(code.value())) {
+            throw new WindowHttpException(403, "manifest names municipality " + manifest.municipality()
+                    + " but the caller is " + code, "announce only your own municipality's files");
+        }
+        try {
+            InterfaceFileName.parse(manifest.fileName(), code);
+        } catch (InterfaceFileRejectedException e) {
+            throw new WindowHttpException(422, e.getMessage(), "correct the file name and send the file again");
+        }
+        UploadStore.Progress progress = store.announce(manifest, manifestBytes,
+                exchange.getProperty(SIGNATURE, String.class));
+        reply(exchange, 200, progress, manifest.fileId());
+    }
+
+    /** Receives one chunk. */
+    void chunk(Exchange exchange) throws Exception {
+        HttpServletRequest request = request(exchange);
+        MunicipalityCode code = exchange.getProperty(CODE, MunicipalityCode.class);
+        String fileId = exchange.getProperty(FILE_ID, String.class);
+        String range = request.getHeader("Content-Range");
+        Matcher matcher = range == null ? null : CONTENT_RANGE.matcher(range);
+        if (matcher == null || !matcher.matches()) {
+            throw new WindowHttpException(400, "Content-Range '" + range + "' is missing or malformed",
+                    "send Content-Range: bytes first-last/total, or total * until the last chunk");
+        }
+        long total = matcher.group(3).equals("*") ? -1 : Long.parseLong(matcher.group(3));
+        long start = matcher.group(1) == null ? 0 : Long.parseLong(matcher.group(1));
+        long length = matcher.group(1) == null ? 0 : Long.parseLong(matcher.group(2)) - start + 1;
+        if (matcher.group(1) == null) {
+            start = total < 0 ? 0 : total;
+        }
+        if (length < 0 || length > settings.maxChunkBytes()) {
+            throw new WindowHttpException(413, "chunk of " + length + " bytes is outside 0 to "
+                    + settings.maxChunkBytes(), "send chunks of at most " + settings.maxChunkBytes() + " bytes");
+        }
+        UploadStore.Progress progress;
+        try (InputStream body = request.getInputStream()) {
+            progress = store.receive(code, fileId, start, length, total, body);
+        }
+        reply(exchange, 200, progress, fileId);
+    }
+
+    /** Reports the confirmed offset for resuming. */
+    void offset(Exchange exchange) throws IOException, WindowHttpException {
+        MunicipalityCode code = exchange.getProperty(CODE, MunicipalityCode.class);
+        String fileId = exchange.getProperty(FILE_ID, String.class);
+        UploadStore.Progress progress = store.progress(code, fileId);
+        if (progress == null) {
+            throw new WindowHttpException(404, "file " + fileId + " was not announced", "announce it first");
+        }
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        exchange.getMessage().setHeader("Upload-Offset", progress.stored() ? "stored" : progress.offset());
+        exchange.getMessage().setBody("");
+    }
+
+    void notFound(Exchange exchange) throws WindowHttpException {
+        throw new WindowHttpException(405, "method " + request(exchange).getMethod() + " is not supported here",
+                "use POST to announce, PUT for chunks and HEAD for the confirmed offset");
+    }
+
+    private static void reply(Exchange exchange, int status, UploadStore.Progress progress, String fileId)
+            throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("fileId", fileId);
+        body.put("state", progress.stored() ? "stored" : "receiving");
+        if (progress.offset() >= 0) {
+            body.put("offset", progress.offset());
+            exchange.getMessage().setHeader("Upload-Offset", progress.offset());
+        }
+        json(exchange, status, body);
+    }
+
+    void writeError(Exchange exchange) throws IOException {
+        WindowHttpException error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, WindowHttpException.class);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", error.status());
+        body.put("error", error.getMessage());
+        body.put("action", error.action());
+        json(exchange, error.status(), body);
+    }
+
+    void writeSignatureError(Exchange exchange) throws IOException {
+        MunicipalityCode code = exchange.getProperty(CODE, MunicipalityCode.class);
+        LOG.warn("Manifest signature refused: municipality={}", code);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", 403);
+        body.put("error", "manifest signature does not verify with the signing key of municipality " + code);
+        body.put("action", "sign the manifest with the municipality's current signing key");
+        json(exchange, 403, body);
+    }
+
+    void writeServerError(Exchange exchange) throws IOException {
+        Exception error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        LOG.error("Window request failed: municipality={} fileId={}", exchange.getProperty(CODE),
+                exchange.getProperty(FILE_ID), error);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", 503);
+        body.put("error", "the window server could not store the request");
+        body.put("action", "retry later; the confirmed offset is unchanged");
+        exchange.getMessage().setHeader("Retry-After", "5");
+        json(exchange, 503, body);
+    }
+
+    private static void json(Exchange exchange, int status, Map<String, Object> body) throws IOException {
+        exchange.getMessage().removeHeaders("*", "Upload-Offset", "Retry-After");
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json; charset=utf-8");
+        exchange.getMessage().setBody(JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static HttpServletRequest request(Exchange exchange) {
+        return exchange.getMessage(HttpMessage.class).getRequest();
+    }
+}

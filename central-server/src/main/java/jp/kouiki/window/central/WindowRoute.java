@@ -1,0 +1,60 @@
+package jp.kouiki.window.central;
+
+import java.security.SignatureException;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+
+/**
+ * The window endpoint under {@code /window/v1/}: HTTPS with a client certificate on its own port. Every request header
+ * is dropped at the door; the processor reads method, path and the two headers it needs from the servlet request
+ * itself, so no header can steer Camel.
+ */
+final class WindowRoute extends RouteBuilder {
+
+    static final String JETTY_COMPONENT = "window-jetty";
+
+    private final CentralSettings settings;
+    private final WindowRequests requests;
+
+    WindowRoute(CentralSettings settings, WindowRequests requests) {
+        this.settings = settings;
+        this.requests = requests;
+    }
+
+    @Override
+    public void configure() {
+        onException(WindowHttpException.class)
+                .handled(true)
+                .process(requests::writeError);
+        onException(SignatureException.class)
+                .handled(true)
+                .process(requests::writeSignatureError);
+        onException(Exception.class)
+                .handled(true)
+                .process(requests::writeServerError);
+
+        from(JETTY_COMPONENT + ":https://" + settings.windowHost() + ":" + settings.windowPort() + "/window/v1"
+                + "?matchOnUriPrefix=true"
+                + "&disableStreamCache=true"
+                + "&muteException=true"
+                + "&httpMethodRestrict=GET,HEAD,POST,PUT")
+                .routeId("window-http")
+                .removeHeaders("*")
+                .process(requests::authenticate)
+                .choice()
+                    .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.ANNOUNCE))
+                        .process(requests::prepareAnnounce)
+                        .to("crypto:verify:manifest?algorithm=SHA256withECDSA")
+                        .removeHeaders("*")
+                        .process(requests::announce)
+                    .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.CHUNK))
+                        .process(requests::chunk)
+                    .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.OFFSET))
+                        .process(requests::offset)
+                    .otherwise()
+                        .process(requests::notFound)
+                .end()
+                .removeHeaders("*", Exchange.HTTP_RESPONSE_CODE, Exchange.CONTENT_TYPE, "Upload-Offset", "Retry-After");
+    }
+}

@@ -1,0 +1,95 @@
+package jp.kouiki.window.agent;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import jp.kouiki.window.config.Settings;
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/** The municipal agent's settings, read and checked once at start-up. */
+public record AgentSettings(
+        List<MunicipalityCode> municipalities,
+        Path folderRoot,
+        Path dataDirectory,
+        Path keysDirectory,
+        URI centralUrl,
+        boolean doneMarkerPickup,
+        long quietPeriodMillis,
+        long pollIntervalMillis,
+        int chunkSizeBytes,
+        int uploadWorkers,
+        long retryInitialDelayMillis,
+        long retryMaxDelayMillis,
+        long connectTimeoutMillis,
+        long responseTimeoutMillis,
+        int brokerInVmId,
+        String journalType) {
+
+    public static final String DEFAULTS = "/agent-defaults.properties";
+
+    public static AgentSettings from(Settings settings) {
+        List<MunicipalityCode> codes = new ArrayList<>();
+        for (String code : settings.list("agent.municipalities")) {
+            try {
+                codes.add(MunicipalityCode.of(code));
+            } catch (IllegalArgumentException e) {
+                throw settings.invalid("agent.municipalities", code, "six-digit municipality codes: " + e.getMessage());
+            }
+        }
+        if (codes.isEmpty()) {
+            throw settings.invalid("agent.municipalities", "", "at least one six-digit municipality code, such as 131016");
+        }
+        String mode = settings.text("agent.pickup.mode");
+        if (!mode.equals("quiet-period") && !mode.equals("done-marker")) {
+            throw settings.invalid("agent.pickup.mode", mode, "quiet-period or done-marker");
+        }
+        URI central = URI.create(settings.text("agent.central-url"));
+        if (!"https".equals(central.getScheme()) || central.getHost() == null) {
+            throw settings.invalid("agent.central-url", central.toString(), "an https:// URL with a host");
+        }
+        return new AgentSettings(
+                List.copyOf(codes),
+                settings.path("agent.folder-root").toAbsolutePath(),
+                settings.path("agent.data-dir").toAbsolutePath(),
+                settings.path("agent.keys-dir").toAbsolutePath(),
+                central,
+                mode.equals("done-marker"),
+                settings.number("agent.pickup.quiet-period-ms", 0, 3_600_000),
+                settings.number("agent.pickup.poll-interval-ms", 10, 600_000),
+                settings.integer("agent.upload.chunk-size-bytes", 64 * 1024, 64 * 1024 * 1024),
+                settings.integer("agent.upload.workers", 1, 64),
+                settings.number("agent.upload.retry-initial-delay-ms", 10, 3_600_000),
+                settings.number("agent.upload.retry-max-delay-ms", 10, 3_600_000),
+                settings.number("agent.http.connect-timeout-ms", 100, 600_000),
+                settings.number("agent.http.response-timeout-ms", 100, 3_600_000),
+                settings.integer("agent.broker.in-vm-id", 0, 1_000_000),
+                settings.text("agent.broker.journal-type"));
+    }
+
+    public static AgentSettings load(Path file) throws IOException {
+        return from(Settings.load(DEFAULTS, file));
+    }
+
+    public Path outbox() {
+        return folderRoot.resolve("outbox");
+    }
+
+    public Path sent(MunicipalityCode code) {
+        return folderRoot.resolve("sent").resolve(code.value());
+    }
+
+    public Path error(MunicipalityCode code) {
+        return folderRoot.resolve("error").resolve(code.value());
+    }
+
+    public Path errorRoot() {
+        return folderRoot.resolve("error");
+    }
+
+    public Path inbox(MunicipalityCode code) {
+        return folderRoot.resolve("inbox").resolve(code.value());
+    }
+}

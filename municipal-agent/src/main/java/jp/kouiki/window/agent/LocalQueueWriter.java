@@ -1,0 +1,103 @@
+package jp.kouiki.window.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.api.core.client.ClientProducer;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.component.crypto.DigitalSignatureConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jp.kouiki.window.broker.QueueNames;
+import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.crypto.PayloadCipher;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.queue.QueueDrainer;
+import jp.kouiki.window.transfer.FileIds;
+import jp.kouiki.window.transfer.FileManifest;
+
+/**
+ * Encrypts a picked-up file as it streams into a durable message on the agent's local queue, and commits only when
+ * the bytes read match the manifest's SHA-256. The file id is the message's duplicate-detection id, so a file picked
+ * up again after a crash between the commit and the move to {@code sent/} is not queued twice.
+ */
+final class LocalQueueWriter implements Processor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalQueueWriter.class);
+
+    private final WindowBroker broker;
+    private final PayloadCipher cipher;
+    private QueueDrainer forwarder;
+
+    LocalQueueWriter(WindowBroker broker, PayloadCipher cipher) {
+        this.broker = broker;
+        this.cipher = cipher;
+    }
+
+    void wakeUpAfterCommit(QueueDrainer drainer) {
+        this.forwarder = drainer;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        MunicipalityCode code = exchange.getProperty(OutboxPickup.CODE, MunicipalityCode.class);
+        Path file = exchange.getProperty(OutboxPickup.FILE, Path.class);
+        FileManifest manifest = exchange.getProperty(OutboxPickup.MANIFEST, FileManifest.class);
+        String signature = exchange.getMessage().getHeader(DigitalSignatureConstants.SIGNATURE, String.class);
+        String sentPath = exchange.getMessage().getHeader(OutboxPickup.TARGET_HEADER, String.class);
+
+        MessageDigest digest = FileIds.sha256();
+        try (ClientSession session = broker.openRoutesSession(true);
+                ClientProducer producer = session.createProducer(QueueNames.upload(code));
+                InputStream plaintext = new DigestInputStream(Files.newInputStream(file), digest);
+                InputStream ciphertext = cipher.encryptedView(plaintext, code, manifest.fileId())) {
+            ClientMessage message = session.createMessage(true);
+            message.putStringProperty(Message.HDR_DUPLICATE_DETECTION_ID, manifest.fileId());
+            message.putStringProperty(QueuedFile.FILE_ID, manifest.fileId());
+            message.putStringProperty(QueuedFile.MANIFEST, new String(manifest.toJson(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            message.putStringProperty(QueuedFile.SIGNATURE, signature);
+            message.putStringProperty(QueuedFile.SENT_PATH, sentPath);
+            message.setBodyInputStream(ciphertext);
+            producer.send(message);
+
+            String read = FileIds.hex(digest.digest());
+            if (!read.equals(manifest.sha256())) {
+                session.rollback();
+                throw new IOException("file " + file + " changed while it was being queued (SHA-256 " + read
+                        + " instead of " + manifest.sha256() + "); it stays in the outbox and is taken again once"
+                        + " it is quiet");
+            }
+            commit(session, code, manifest);
+        }
+        if (forwarder != null) {
+            forwarder.wakeUp();
+        }
+    }
+
+    private static void commit(ClientSession session, MunicipalityCode code, FileManifest manifest)
+            throws ActiveMQException {
+        try {
+            session.commit();
+            LOG.info("File queued: municipality={} file={} fileId={} size={}", code, manifest.fileName(),
+                    manifest.fileId(), manifest.size());
+        } catch (ActiveMQException e) {
+            if (e.getType() != ActiveMQExceptionType.DUPLICATE_ID_REJECTED) {
+                throw e;
+            }
+            LOG.info("File was already queued before a restart: municipality={} file={} fileId={}", code,
+                    manifest.fileName(), manifest.fileId());
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package jp.kouiki.window.agent;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jp.kouiki.window.broker.BrokerSettings;
+import jp.kouiki.window.broker.QueueNames;
+import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.crypto.PayloadCipher;
+import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.queue.QueueDrainer;
+import jp.kouiki.window.security.KeyMaterialLayout;
+import jp.kouiki.window.security.SigningKeys;
+
+/**
+ * The municipal agent: watches each served municipality's outbox, keeps every file encrypted in a local durable
+ * queue, and forwards it to the central window server over HTTPS.
+ */
+public final class MunicipalAgent implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MunicipalAgent.class);
+
+    private final AgentSettings settings;
+    private WindowBroker broker;
+    private CamelContext camel;
+    private CentralClient client;
+    private QueueDrainer forwarder;
+
+    public MunicipalAgent(AgentSettings settings) {
+        this.settings = settings;
+    }
+
+    public MunicipalAgent start() throws Exception {
+        KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
+        Map<MunicipalityCode, PrivateKey> signingKeys = new LinkedHashMap<>();
+        for (MunicipalityCode code : settings.municipalities()) {
+            signingKeys.put(code, SigningKeys.readPrivateKey(keys.signingPrivateKey(code)));
+            AtomicFiles.createDirectories(settings.outbox().resolve(code.value()));
+            AtomicFiles.createDirectories(settings.sent(code));
+            AtomicFiles.createDirectories(settings.error(code));
+            AtomicFiles.createDirectories(settings.inbox(code));
+        }
+        broker = new WindowBroker(new BrokerSettings(settings.dataDirectory().resolve("broker"),
+                settings.brokerInVmId(), settings.municipalities(), false, settings.journalType(),
+                10L * 1024 * 1024, -1, 0, 50_000)).start();
+
+        camel = new DefaultCamelContext();
+        camel.setStreamCaching(false);
+        PayloadCipher cipher = new PayloadCipher(keys::encryptionKeyset);
+        OutboxPickup pickup = new OutboxPickup(settings, signingKeys);
+        LocalQueueWriter writer = new LocalQueueWriter(broker, cipher);
+        camel.getRegistry().bind(OutboxPickup.QUIET_FILTER_BEAN, pickup.quietPeriodFilter());
+        camel.addRoutes(new OutboxRoute(settings, pickup, writer));
+        camel.start();
+
+        client = new CentralClient(camel, settings, keys);
+        Map<MunicipalityCode, String> queues = new LinkedHashMap<>();
+        settings.municipalities().forEach(code -> queues.put(code, QueueNames.upload(code)));
+        forwarder = new QueueDrainer("forwarder", broker, queues, new UploadForwarder(settings, client),
+                settings.uploadWorkers(), settings.pollIntervalMillis());
+        writer.wakeUpAfterCommit(forwarder);
+        forwarder.start();
+        LOG.info("Municipal agent started: municipalities={} folders={} central={} pickup={}",
+                settings.municipalities().size(), settings.folderRoot(), settings.centralUrl(),
+                settings.doneMarkerPickup() ? "done-marker" : "quiet-period " + settings.quietPeriodMillis() + " ms");
+        return this;
+    }
+
+    public WindowBroker broker() {
+        return broker;
+    }
+
+    public AgentSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (camel != null) {
+            camel.stop();
+        }
+        if (forwarder != null) {
+            forwarder.close();
+        }
+        if (client != null) {
+            client.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+        LOG.info("Municipal agent stopped");
+    }
+
+    /** Runs the agent until the JVM is stopped; the one argument is the path of an application.properties file. */
+    public static void main(String[] args) throws Exception {
+        Path config = parseArguments(args);
+        MunicipalAgent agent;
+        try {
+            agent = new MunicipalAgent(AgentSettings.load(config)).start();
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("municipal-agent: cannot start: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                agent.close();
+            } catch (Exception e) {
+                LOG.error("Municipal agent did not stop cleanly", e);
+            } finally {
+                stopped.countDown();
+            }
+        }, "agent-shutdown"));
+        stopped.await();
+    }
+
+    private static Path parseArguments(String[] args) {
+        if (args.length == 2 && args[0].equals("--config")) {
+            return Path.of(args[1]);
+        }
+        if (args.length == 0) {
+            return null;
+        }
+        System.err.println("usage: municipal-agent [--config application.properties]");
+        System.exit(2);
+        return null;
+    }
+}

@@ -1,0 +1,135 @@
+package jp.kouiki.window.agent;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.component.crypto.DigitalSignatureConstants;
+import org.apache.camel.component.file.GenericFile;
+import org.apache.camel.component.file.GenericFileFilter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.iffile.InterfaceFileChecker;
+import jp.kouiki.window.iffile.InterfaceFileName;
+import jp.kouiki.window.iffile.InterfaceFileRejectedException;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.transfer.FileIds;
+import jp.kouiki.window.transfer.FileManifest;
+
+/**
+ * The outbox route's steps before queueing: find out which municipality a file belongs to, check its name and
+ * records against that municipality, and describe it in a manifest for signing.
+ */
+final class OutboxPickup {
+
+    static final String TARGET_HEADER = "WindowMoveTarget";
+    static final String QUIET_FILTER_BEAN = "outboxQuietPeriodFilter";
+    static final String CODE = "WindowMunicipality";
+    static final String FILE = "WindowFile";
+    static final String MANIFEST = "WindowManifest";
+    static final String ERROR_TARGET = "WindowErrorTarget";
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxPickup.class);
+    private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
+
+    private final AgentSettings settings;
+    private final Set<MunicipalityCode> served;
+    private final Map<MunicipalityCode, PrivateKey> signingKeys;
+    private final InterfaceFileChecker checker = new InterfaceFileChecker();
+
+    OutboxPickup(AgentSettings settings, Map<MunicipalityCode, PrivateKey> signingKeys) {
+        this.settings = settings;
+        this.served = Set.copyOf(settings.municipalities());
+        this.signingKeys = Map.copyOf(signingKeys);
+    }
+
+    /** Accepts a file only once it has not been modified for the quiet period. */
+    GenericFileFilter<File> quietPeriodFilter() {
+        return file -> file.isDirectory()
+                || System.currentTimeMillis() - file.getLastModified() >= settings.quietPeriodMillis();
+    }
+
+    /** Determines the municipality from the folder and the move target for success. */
+    void identify(Exchange exchange) throws InterfaceFileRejectedException, IOException {
+        Path file = ((File) exchange.getMessage().getBody(GenericFile.class).getFile()).toPath().toAbsolutePath();
+        String folder = file.getParent().getFileName().toString();
+        String stamped = ZonedDateTime.now(TOKYO).format(STAMP) + "_" + file.getFileName();
+        exchange.setProperty(FILE, file);
+        exchange.setProperty(ERROR_TARGET, settings.errorRoot().resolve(safeFolder(folder)).resolve(stamped));
+        if (!MunicipalityCode.isValid(folder) || !served.contains(MunicipalityCode.of(folder))) {
+            throw new InterfaceFileRejectedException(
+                    "フォルダ「" + folder + "」はこのエージェントが扱う団体コードではありません。",
+                    "folder '" + folder + "' is not the code of a municipality this agent serves; put files into"
+                            + " outbox/<code>/ of one of " + settings.municipalities());
+        }
+        MunicipalityCode code = MunicipalityCode.of(folder);
+        exchange.setProperty(CODE, code);
+        if (Files.isSymbolicLink(file) || Files.isSymbolicLink(file.getParent())) {
+            throw new InterfaceFileRejectedException(
+                    "シンボリックリンクは送れません。実ファイルを置いてください。",
+                    "symbolic links are refused; put the real file into the outbox");
+        }
+        exchange.getMessage().setHeader(TARGET_HEADER, settings.sent(code).resolve(stamped).toString());
+    }
+
+    /** Checks the name and records, then puts the manifest in the body for signing. */
+    void checkAndDescribe(Exchange exchange) throws InterfaceFileRejectedException, IOException {
+        MunicipalityCode code = exchange.getProperty(CODE, MunicipalityCode.class);
+        Path file = exchange.getProperty(FILE, Path.class);
+        InterfaceFileName name = InterfaceFileName.parse(file.getFileName().toString(), code);
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        checker.check(file, name);
+        String sha256 = sha256(file);
+        String fileId = FileIds.derive(code, name.name(), attributes.size(), attributes.lastModifiedTime().toMillis(),
+                sha256);
+        FileManifest manifest = new FileManifest(fileId, code.value(), name.name(), attributes.size(), sha256,
+                name.kind(), ZonedDateTime.now(TOKYO).toOffsetDateTime().toString());
+        exchange.setProperty(MANIFEST, manifest);
+        exchange.getMessage().setBody(manifest.toJson());
+        exchange.getMessage().setHeader(DigitalSignatureConstants.SIGNATURE_PRIVATE_KEY, signingKeys.get(code));
+    }
+
+    /** Writes the reason beside the refused file's new place in the error folder. */
+    void refuse(Exchange exchange) throws IOException {
+        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        Path target = exchange.getProperty(ERROR_TARGET, Path.class);
+        exchange.getMessage().setHeader(TARGET_HEADER, target.toString());
+        Path file = exchange.getProperty(FILE, Path.class);
+        AtomicFiles.createDirectories(target.getParent());
+        String reason = "file: " + file.getFileName() + "\n"
+                + "refused at: " + ZonedDateTime.now(TOKYO).toOffsetDateTime() + "\n"
+                + "reason: " + cause.getMessage() + "\n";
+        AtomicFiles.writeAtomically(target.resolveSibling(target.getFileName() + ".reason"),
+                reason.getBytes(StandardCharsets.UTF_8));
+        LOG.warn("File refused: municipality={} file={} movedTo={} reason={}", exchange.getProperty(CODE),
+                file.getFileName(), target, cause.getMessage());
+    }
+
+    private static String sha256(Path file) throws IOException {
+        MessageDigest digest = FileIds.sha256();
+        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        return FileIds.hex(digest.digest());
+    }
+
+    private static String safeFolder(String folder) {
+        return folder.matches("[0-9]{6}") ? folder : "unknown";
+    }
+}

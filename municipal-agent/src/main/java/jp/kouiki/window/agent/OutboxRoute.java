@@ -1,0 +1,60 @@
+package jp.kouiki.window.agent;
+
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.crypto.DigitalSignatureConstants;
+
+import jp.kouiki.window.iffile.InterfaceFileRejectedException;
+
+/**
+ * Watches {@code outbox/<code>/} of every served municipality with one file consumer and takes each complete file
+ * into the local queue. The consumer moves a file out of the outbox only after the route has finished: to
+ * {@code sent/<code>/} once the encrypted file is committed to the local queue, or to {@code error/<code>/} beside a
+ * reason file when the file is refused. Any other failure leaves the file in the outbox for the next scan.
+ */
+final class OutboxRoute extends RouteBuilder {
+
+    private final AgentSettings settings;
+    private final OutboxPickup pickup;
+    private final LocalQueueWriter writer;
+
+    OutboxRoute(AgentSettings settings, OutboxPickup pickup, LocalQueueWriter writer) {
+        this.settings = settings;
+        this.pickup = pickup;
+        this.writer = writer;
+    }
+
+    @Override
+    public void configure() {
+        from(outboxUri())
+                .routeId("outbox-pickup")
+                .doTry()
+                    .process(pickup::identify)
+                    .process(pickup::checkAndDescribe)
+                    .to("crypto:sign:manifest?algorithm=SHA256withECDSA")
+                    .removeHeader(DigitalSignatureConstants.SIGNATURE_PRIVATE_KEY)
+                    .process(writer)
+                .doCatch(InterfaceFileRejectedException.class)
+                    .process(pickup::refuse)
+                .end();
+    }
+
+    private String outboxUri() {
+        StringBuilder uri = new StringBuilder("file:").append(settings.outbox())
+                .append("?recursive=true")
+                .append("&minDepth=2")
+                .append("&maxDepth=2")
+                .append("&autoCreate=true")
+                .append("&delay=").append(settings.pollIntervalMillis())
+                .append("&sortBy=file:modified")
+                .append("&maxMessagesPerPoll=200")
+                .append("&eagerMaxMessagesPerPoll=false")
+                .append("&antExclude=**/.*,**/*.done,**/*.camelLock")
+                .append("&move=${header.").append(OutboxPickup.TARGET_HEADER).append("}");
+        if (settings.doneMarkerPickup()) {
+            uri.append("&doneFileName=${file:name}.done");
+        } else {
+            uri.append("&filter=#").append(OutboxPickup.QUIET_FILTER_BEAN);
+        }
+        return uri.toString();
+    }
+}

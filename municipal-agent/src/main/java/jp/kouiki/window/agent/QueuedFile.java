@@ -1,0 +1,17 @@
+package jp.kouiki.window.agent;
+
+/** Names of the properties that the agent puts on each queued file's message. */
+final class QueuedFile {
+
+    /** The file id, 32 hexadecimal digits. */
+    static final String FILE_ID = "WindowFileId";
+    /** The manifest JSON exactly as signed. */
+    static final String MANIFEST = "WindowManifest";
+    /** Base64 of the ECDSA signature over the manifest bytes. */
+    static final String SIGNATURE = "WindowSignature";
+    /** Where the plaintext was moved after queueing, so a later refusal can move it to the error folder. */
+    static final String SENT_PATH = "WindowSentPath";
+
+    private QueuedFile() {
+    }
+}

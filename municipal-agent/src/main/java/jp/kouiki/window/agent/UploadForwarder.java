@@ -1,0 +1,183 @@
+package jp.kouiki.window.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PushbackInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import jp.kouiki.window.broker.MessageBodies;
+import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.queue.DrainOutcome;
+import jp.kouiki.window.queue.QueueDrainer;
+
+/**
+ * Sends one queued file to the central window server: announces it with its signed manifest, learns how many bytes
+ * the server already holds, and sends the rest of the ciphertext in chunks, each with a {@code Content-Range}. Every
+ * request is idempotent, so a retry after a broken line or an agent restart resumes where the server's confirmed
+ * offset stands and never creates a second copy.
+ */
+final class UploadForwarder implements QueueDrainer.Handler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UploadForwarder.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final AgentSettings settings;
+    private final CentralClient client;
+    private final Map<MunicipalityCode, Integer> failures = new ConcurrentHashMap<>();
+
+    UploadForwarder(AgentSettings settings, CentralClient client) {
+        this.settings = settings;
+        this.client = client;
+    }
+
+    @Override
+    public DrainOutcome handle(MunicipalityCode code, ClientMessage message) throws Exception {
+        String fileId = message.getStringProperty(QueuedFile.FILE_ID);
+        String manifest = message.getStringProperty(QueuedFile.MANIFEST);
+        try {
+            DrainOutcome outcome = upload(code, fileId, manifest, message);
+            failures.remove(code);
+            if (outcome instanceof DrainOutcome.Rejected rejected) {
+                moveSentFileToError(code, message, rejected.reason());
+            }
+            return outcome;
+        } catch (IOException e) {
+            int attempt = failures.merge(code, 1, Integer::sum);
+            Duration delay = backoff(attempt);
+            LOG.warn("Upload failed, retrying: municipality={} fileId={} attempt={} retryInMs={} error={}", code,
+                    fileId, attempt, delay.toMillis(), e.getMessage());
+            return new DrainOutcome.RetryLater(delay, e.getMessage());
+        }
+    }
+
+    private DrainOutcome upload(MunicipalityCode code, String fileId, String manifest, ClientMessage message)
+            throws IOException {
+        String base = "/window/v1/municipalities/" + code + "/uploads";
+        Map<String, String> announce = new LinkedHashMap<>();
+        announce.put("manifest", Base64.getEncoder().encodeToString(manifest.getBytes(StandardCharsets.UTF_8)));
+        announce.put("signature", message.getStringProperty(QueuedFile.SIGNATURE));
+        CentralClient.Response response = client.send(code, "POST", base,
+                Map.of("Content-Type", "application/json", "Idempotency-Key", fileId),
+                JSON.writeValueAsBytes(announce));
+        DrainOutcome failed = failure(code, fileId, response);
+        if (failed != null) {
+            return failed;
+        }
+        JsonNode state = JSON.readTree(response.body());
+        if ("stored".equals(state.path("state").asText())) {
+            LOG.info("File already stored at the central server: municipality={} fileId={}", code, fileId);
+            return new DrainOutcome.Completed("already stored");
+        }
+        long offset = state.path("offset").asLong();
+        return sendChunks(code, fileId, base + "/" + fileId, message, offset);
+    }
+
+    private DrainOutcome sendChunks(MunicipalityCode code, String fileId, String path, ClientMessage message,
+            long offset) throws IOException {
+        byte[] chunk = new byte[settings.chunkSizeBytes()];
+        try (PushbackInputStream body = new PushbackInputStream(MessageBodies.open(message), 1)) {
+            skipFully(body, offset);
+            long position = offset;
+            while (true) {
+                int length = body.readNBytes(chunk, 0, chunk.length);
+                int next = body.read();
+                boolean last = next < 0;
+                if (!last) {
+                    body.unread(next);
+                }
+                long end = position + length - 1;
+                String total = last ? Long.toString(position + length) : "*";
+                String range = length == 0 ? "bytes */" + total : "bytes " + position + "-" + end + "/" + total;
+                byte[] payload = length == chunk.length ? chunk : java.util.Arrays.copyOf(chunk, length);
+                CentralClient.Response response = client.send(code, "PUT", path,
+                        Map.of("Content-Type", "application/octet-stream", "Content-Range", range,
+                                "Idempotency-Key", fileId),
+                        payload);
+                DrainOutcome failed = failure(code, fileId, response);
+                if (failed != null) {
+                    return failed;
+                }
+                JsonNode state = JSON.readTree(response.body());
+                position = state.path("offset").asLong();
+                if ("stored".equals(state.path("state").asText())) {
+                    LOG.info("File uploaded: municipality={} fileId={} ciphertextBytes={}", code, fileId, position);
+                    return new DrainOutcome.Completed("stored");
+                }
+                if (last) {
+                    throw new IOException("central server confirmed offset " + position + " but not storage after"
+                            + " the last chunk of file " + fileId);
+                }
+                if (position != end + 1) {
+                    throw new IOException("central server confirmed offset " + position + " where " + (end + 1)
+                            + " was expected; resuming from the server's offset");
+                }
+            }
+        }
+    }
+
+    /** Maps an error response to an outcome; returns null for a success. */
+    private DrainOutcome failure(MunicipalityCode code, String fileId, CentralClient.Response response)
+            throws IOException {
+        if (response.isSuccess()) {
+            return null;
+        }
+        String reason = "HTTP " + response.status() + ": " + response.body();
+        if (response.status() == 408 || response.status() == 429 || response.status() >= 500) {
+            throw new IOException("central server is not ready: " + reason);
+        }
+        if (response.status() == 409) {
+            throw new IOException("central server holds another offset, resuming: " + reason);
+        }
+        LOG.warn("Upload refused by the central server: municipality={} fileId={} status={} reason={}", code, fileId,
+                response.status(), response.body());
+        return new DrainOutcome.Rejected(reason);
+    }
+
+    private void moveSentFileToError(MunicipalityCode code, ClientMessage message, String reason) throws IOException {
+        String sent = message.getStringProperty(QueuedFile.SENT_PATH);
+        if (sent == null || !Files.exists(Path.of(sent))) {
+            return;
+        }
+        Path source = Path.of(sent);
+        Path target = AtomicFiles.createDirectories(settings.error(code)).resolve(source.getFileName());
+        Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeAtomically(target.resolveSibling(target.getFileName() + ".reason"),
+                ("file: " + source.getFileName() + "\nreason: 中央の窓口サーバが受け付けませんでした / the central window"
+                        + " server refused the file: " + reason + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private Duration backoff(int attempt) {
+        long delay = settings.retryInitialDelayMillis() << Math.min(attempt - 1, 20);
+        return Duration.ofMillis(Math.min(delay, settings.retryMaxDelayMillis()));
+    }
+
+    private static void skipFully(InputStream in, long bytes) throws IOException {
+        long remaining = bytes;
+        while (remaining > 0) {
+            long skipped = in.skip(remaining);
+            if (skipped <= 0) {
+                if (in.read() < 0) {
+                    throw new IOException("queued ciphertext is shorter than the server's offset " + bytes);
+                }
+                skipped = 1;
+            }
+            remaining -= skipped;
+        }
+    }
+}

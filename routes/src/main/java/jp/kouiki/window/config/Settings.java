@@ -1,0 +1,126 @@
+package jp.kouiki.window.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * Typed access to an {@code application.properties} file layered over the defaults bundled with a module. Every
+ * getter names the key and the expected form when a value is missing or invalid, so that a wrong setting stops
+ * start-up with a message that says what to fix.
+ */
+public final class Settings {
+
+    private final Properties values;
+    private final String source;
+
+    private Settings(Properties values, String source) {
+        this.values = values;
+        this.source = source;
+    }
+
+    /**
+     * Loads the bundled defaults, then the file (when not null), then JVM system properties with the same keys.
+     *
+     * @param defaultsResource classpath resource with every key and its default, such as "/agent-defaults.properties"
+     */
+    public static Settings load(String defaultsResource, Path file) throws IOException {
+        Properties merged = new Properties();
+        try (InputStream in = Settings.class.getResourceAsStream(defaultsResource)) {
+            if (in == null) {
+                throw new IllegalStateException("default settings " + defaultsResource + " are missing from the classpath");
+            }
+            merged.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+        }
+        String source = "defaults";
+        if (file != null) {
+            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                merged.load(reader);
+            }
+            source = file.toString();
+        }
+        for (String key : merged.stringPropertyNames()) {
+            String override = System.getProperty(key);
+            if (override != null) {
+                merged.setProperty(key, override);
+            }
+        }
+        return new Settings(merged, source);
+    }
+
+    /** Creates settings from explicit values over the bundled defaults, as tests and embedding code do. */
+    public static Settings of(String defaultsResource, Properties overrides) throws IOException {
+        Settings settings = load(defaultsResource, null);
+        settings.values.putAll(overrides);
+        return settings;
+    }
+
+    public String text(String key) {
+        String value = values.getProperty(key);
+        if (value == null || value.isBlank()) {
+            throw invalid(key, value, "a value");
+        }
+        return value.trim();
+    }
+
+    public String text(String key, String fallback) {
+        String value = values.getProperty(key);
+        return value == null || value.isBlank() ? fallback : value.trim();
+    }
+
+    public Path path(String key) {
+        return Path.of(text(key));
+    }
+
+    public long number(String key, long min, long max) {
+        String value = text(key);
+        try {
+            long number = Long.parseLong(value);
+            if (number < min || number > max) {
+                throw invalid(key, value, "a whole number from " + min + " to " + max);
+            }
+            return number;
+        } catch (NumberFormatException e) {
+            throw invalid(key, value, "a whole number from " + min + " to " + max);
+        }
+    }
+
+    public int integer(String key, int min, int max) {
+        return (int) number(key, min, max);
+    }
+
+    public boolean flag(String key) {
+        String value = text(key);
+        if (!value.equals("true") && !value.equals("false")) {
+            throw invalid(key, value, "true or false");
+        }
+        return Boolean.parseBoolean(value);
+    }
+
+    /** Comma-separated values with blanks removed. */
+    public List<String> list(String key) {
+        List<String> items = new ArrayList<>();
+        for (String item : text(key, "").split(",")) {
+            if (!item.isBlank()) {
+                items.add(item.trim());
+            }
+        }
+        return items;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /** An exception for a setting that has the wrong form. */
+    public IllegalArgumentException invalid(String key, String value, String expected) {
+        return new IllegalArgumentException("setting " + key + "=" + (value == null ? "(missing)" : value)
+                + " in " + source + " is invalid; expected " + expected);
+    }
+}

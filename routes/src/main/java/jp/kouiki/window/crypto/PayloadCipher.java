@@ -1,0 +1,102 @@
+package jp.kouiki.window.crypto;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+import com.google.crypto.tink.InsecureSecretKeyAccess;
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.StreamingAead;
+import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
+import com.google.crypto.tink.streamingaead.StreamingAeadConfig;
+
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/**
+ * Encrypts and decrypts interface files with each municipality's own Tink keyset, using segmented streaming AEAD
+ * (AES-256-GCM-HKDF) so that no side ever holds a whole file in memory. The municipality code and the file id are the
+ * associated data: a ciphertext moved to another municipality or presented under another file id fails to decrypt.
+ */
+public final class PayloadCipher {
+
+    static {
+        try {
+            StreamingAeadConfig.register();
+        } catch (GeneralSecurityException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Function<MunicipalityCode, Path> keysetLocation;
+    private final Map<MunicipalityCode, StreamingAead> primitives = new ConcurrentHashMap<>();
+
+    /**
+     * @param keysetLocation where each municipality's keyset file is, such as
+     *                       {@code KeyMaterialLayout::encryptionKeyset}
+     */
+    public PayloadCipher(Function<MunicipalityCode, Path> keysetLocation) {
+        this.keysetLocation = keysetLocation;
+    }
+
+    /** Wraps a stream so that plaintext written to it reaches {@code ciphertext} encrypted. */
+    public OutputStream encryptingStream(OutputStream ciphertext, MunicipalityCode code, String fileId)
+            throws IOException {
+        try {
+            return primitive(code).newEncryptingStream(ciphertext, associatedData(code, fileId));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot start encryption for municipality " + code + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Returns a stream of the ciphertext of {@code plaintext}, produced as it is read. */
+    public InputStream encryptedView(InputStream plaintext, MunicipalityCode code, String fileId) throws IOException {
+        return new EncryptingInputStream(plaintext, sink -> encryptingStream(sink, code, fileId));
+    }
+
+    /**
+     * Wraps a ciphertext stream so that reading yields plaintext. A tampered, truncated or misplaced ciphertext
+     * makes a read fail with an IOException; nothing unauthenticated is returned.
+     */
+    public InputStream decryptingStream(InputStream ciphertext, MunicipalityCode code, String fileId)
+            throws IOException {
+        try {
+            return primitive(code).newDecryptingStream(ciphertext, associatedData(code, fileId));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot start decryption for municipality " + code + ": " + e.getMessage(), e);
+        }
+    }
+
+    static byte[] associatedData(MunicipalityCode code, String fileId) {
+        return ("window-transfer/v1|" + code + "|" + fileId).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private StreamingAead primitive(MunicipalityCode code) throws GeneralSecurityException {
+        StreamingAead cached = primitives.get(code);
+        if (cached != null) {
+            return cached;
+        }
+        StreamingAead loaded = load(code);
+        primitives.put(code, loaded);
+        return loaded;
+    }
+
+    private StreamingAead load(MunicipalityCode code) throws GeneralSecurityException {
+        Path file = keysetLocation.apply(code);
+        String json;
+        try {
+            json = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new GeneralSecurityException("encryption keyset of municipality " + code + " cannot be read from "
+                    + file + " (" + e + "); create it with the dev-credentials command or install the union's keyset", e);
+        }
+        KeysetHandle handle = TinkJsonProtoKeysetFormat.parseKeyset(json, InsecureSecretKeyAccess.get());
+        return handle.getPrimitive(StreamingAead.class);
+    }
+}

@@ -1,0 +1,56 @@
+package jp.kouiki.window.iffile;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/**
+ * The name of an interface file: the sender's six-digit municipality code, an underscore, the IF kind, then anything
+ * the kind defines (date, sequence) and an extension, for example {@code 131016_POSTAL_20261204.csv}.
+ */
+public record InterfaceFileName(String name, MunicipalityCode code, String kind) {
+
+    private static final Pattern SHAPE = Pattern.compile("([0-9]{6})_([A-Za-z0-9]+)(?:[_.].*)?");
+    private static final int MAX_LENGTH = 200;
+
+    /**
+     * Parses a file name sent by {@code sender}, rejecting a name whose code is malformed, has a wrong check digit or
+     * names another municipality.
+     */
+    public static InterfaceFileName parse(String name, MunicipalityCode sender) throws InterfaceFileRejectedException {
+        if (name.length() > MAX_LENGTH || name.startsWith(".") || name.contains("/") || name.contains("\\")) {
+            throw new InterfaceFileRejectedException(
+                    "ファイル名「" + name + "」は使えません。" + MAX_LENGTH + "文字以内で、先頭に団体コードを付けてください。",
+                    "file name '" + name + "' is not allowed; use at most " + MAX_LENGTH
+                            + " characters starting with the municipality code");
+        }
+        Matcher matcher = SHAPE.matcher(name);
+        if (!matcher.matches()) {
+            throw new InterfaceFileRejectedException(
+                    "ファイル名「" + name + "」が「団体コード6桁_IF種別_…」の形式ではありません。例: " + sender
+                            + "_POSTAL_20261204.csv",
+                    "file name '" + name + "' does not start with a six-digit municipality code, an underscore and"
+                            + " the IF kind, as in " + sender + "_POSTAL_20261204.csv");
+        }
+        String digits = matcher.group(1);
+        if (!MunicipalityCode.isValid(digits)) {
+            int expected = MunicipalityCode.checkDigit(digits.substring(0, 5));
+            throw new InterfaceFileRejectedException(
+                    "ファイル名の団体コード " + digits + " の検査数字が誤っています（" + digits.charAt(5) + " ではなく "
+                            + expected + "）。ファイル名を正しい団体コードで付け直してください。",
+                    "municipality code " + digits + " in the file name has check digit " + digits.charAt(5)
+                            + " where " + expected + " is expected; rename the file with the correct code");
+        }
+        MunicipalityCode code = MunicipalityCode.of(digits);
+        if (!code.equals(sender)) {
+            throw new InterfaceFileRejectedException(
+                    "ファイル名の団体コード " + code + " が送信元の団体コード " + sender
+                            + " と一致しません。他団体のファイルは送れません。正しいフォルダに置いてください。",
+                    "municipality code " + code + " in the file name does not match the sending municipality "
+                            + sender + "; a municipality may send only its own files, so put the file in the folder"
+                            + " of " + code + " or correct its name");
+        }
+        return new InterfaceFileName(name, code, matcher.group(2).toUpperCase(java.util.Locale.ROOT));
+    }
+}

@@ -1,0 +1,190 @@
+package jp.kouiki.window.queue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.activemq.artemis.api.core.client.ClientConsumer;
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.core.server.Queue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/**
+ * Drains many per-municipality queues with a fixed number of worker threads, so that nothing grows by a thread or a
+ * consumer per municipality. Each queue is worked by at most one worker at a time and one message at a time, which
+ * keeps each municipality's files in order; a queue whose handler asked to retry later waits out its delay while the
+ * other queues go on.
+ *
+ * <p>Every message is taken in a transacted session. The acknowledgement is committed only after the handler returns
+ * {@link DrainOutcome.Completed}; a crash before that leaves the message in its queue.
+ */
+public final class QueueDrainer implements AutoCloseable {
+
+    /** Handles one message; must not acknowledge it. */
+    @FunctionalInterface
+    public interface Handler {
+        DrainOutcome handle(MunicipalityCode code, ClientMessage message) throws Exception;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueueDrainer.class);
+    private static final long RECEIVE_TIMEOUT_MS = 1000;
+
+    private final String name;
+    private final WindowBroker broker;
+    private final Map<MunicipalityCode, String> queues;
+    private final Handler handler;
+    private final ExecutorService workers;
+    private final Map<MunicipalityCode, Long> notBefore = new ConcurrentHashMap<>();
+    private final Map<MunicipalityCode, Boolean> busy = new ConcurrentHashMap<>();
+    private final Object signal = new Object();
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final long pollIntervalMillis;
+    private Thread dispatcher;
+
+    /**
+     * @param name               a short name for thread names and logs, such as "forwarder"
+     * @param queues             queue name per municipality
+     * @param workerCount        worker threads shared by all queues
+     * @param pollIntervalMillis how often queues are checked without a wake-up, in ms
+     */
+    public QueueDrainer(String name, WindowBroker broker, Map<MunicipalityCode, String> queues, Handler handler,
+            int workerCount, long pollIntervalMillis) {
+        this.name = name;
+        this.broker = broker;
+        this.queues = Map.copyOf(queues);
+        this.handler = handler;
+        this.pollIntervalMillis = pollIntervalMillis;
+        this.workers = new ThreadPoolExecutor(workerCount, workerCount, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, name + "-worker");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+    }
+
+    public void start() {
+        running.set(true);
+        dispatcher = new Thread(this::dispatchLoop, name + "-dispatcher");
+        dispatcher.setDaemon(true);
+        dispatcher.start();
+    }
+
+    /** Asks the dispatcher to look at the queues now instead of at the next poll. */
+    public void wakeUp() {
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+    }
+
+    private void dispatchLoop() {
+        List<MunicipalityCode> order = queues.keySet().stream().sorted().toList();
+        while (running.get()) {
+            long now = System.currentTimeMillis();
+            for (MunicipalityCode code : order) {
+                if (!running.get()) {
+                    return;
+                }
+                if (busy.containsKey(code) || notBefore.getOrDefault(code, 0L) > now) {
+                    continue;
+                }
+                if (broker.messageCount(queues.get(code)) > 0 && busy.putIfAbsent(code, Boolean.TRUE) == null) {
+                    workers.execute(() -> drainOne(code));
+                }
+            }
+            synchronized (signal) {
+                try {
+                    signal.wait(pollIntervalMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void drainOne(MunicipalityCode code) {
+        try (ClientSession session = broker.openRoutesSession(true)) {
+            session.start();
+            try (ClientConsumer consumer = session.createConsumer(queues.get(code))) {
+                ClientMessage message = consumer.receive(RECEIVE_TIMEOUT_MS);
+                if (message != null) {
+                    settle(code, session, consumer, message, handleSafely(code, message));
+                }
+            }
+        } catch (Exception e) {
+            LOG.warn("Queue drain failed, retrying in 5 s: drainer={} municipality={} error={}", name, code,
+                    e.toString());
+            notBefore.put(code, System.currentTimeMillis() + 5000);
+        } finally {
+            busy.remove(code);
+            wakeUp();
+        }
+    }
+
+    private DrainOutcome handleSafely(MunicipalityCode code, ClientMessage message) {
+        try {
+            return handler.handle(code, message);
+        } catch (Exception e) {
+            LOG.warn("Handler failed, retrying in 5 s: drainer={} municipality={} error={}", name, code, e.toString(),
+                    e);
+            return new DrainOutcome.RetryLater(Duration.ofSeconds(5), e.toString());
+        }
+    }
+
+    private void settle(MunicipalityCode code, ClientSession session, ClientConsumer consumer, ClientMessage message,
+            DrainOutcome outcome) throws Exception {
+        if (outcome instanceof DrainOutcome.Completed) {
+            message.acknowledge();
+            session.commit();
+            notBefore.remove(code);
+        } else if (outcome instanceof DrainOutcome.RetryLater retry) {
+            session.rollback();
+            notBefore.put(code, System.currentTimeMillis() + retry.delay().toMillis());
+        } else if (outcome instanceof DrainOutcome.Rejected rejected) {
+            deadLetter(code, session, consumer, message, rejected.reason());
+            notBefore.remove(code);
+        }
+    }
+
+    /**
+     * Moves the message to the municipality's dead-letter queue on the server side, which keeps a large body as it is
+     * instead of copying it through the client.
+     */
+    private void deadLetter(MunicipalityCode code, ClientSession session, ClientConsumer consumer,
+            ClientMessage message, String reason) throws Exception {
+        long messageId = message.getMessageID();
+        consumer.close();
+        session.rollback();
+        Queue queue = broker.server().locateQueue(queues.get(code));
+        if (queue == null || !queue.sendMessageToDeadLetterAddress(messageId)) {
+            throw new IllegalStateException("message " + messageId + " of " + queues.get(code)
+                    + " could not be moved to the dead-letter queue");
+        }
+        LOG.warn("Message moved to dead-letter queue: drainer={} municipality={} messageId={} reason={}", name, code,
+                messageId, reason);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running.set(false);
+        wakeUp();
+        if (dispatcher != null) {
+            dispatcher.join(5000);
+        }
+        workers.shutdown();
+        if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+            workers.shutdownNow();
+        }
+    }
+}
