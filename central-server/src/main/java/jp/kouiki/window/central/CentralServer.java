@@ -78,7 +78,11 @@ public final class CentralServer implements AutoCloseable {
         camel.addRoutes(new WindowRoute(settings, new WindowRequests(settings, signingKeys, store)));
         camel.start();
 
-        delivery.start();
+        if (settings.deliveryEnabled()) {
+            delivery.start();
+        } else {
+            LOG.warn("Delivery to the union's folders is off (central.delivery.enabled=false): files stay queued");
+        }
         sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "delivery-sweeper");
             thread.setDaemon(true);

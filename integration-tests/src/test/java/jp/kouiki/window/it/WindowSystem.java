@@ -64,7 +64,12 @@ final class WindowSystem implements AutoCloseable {
     }
 
     CentralServer startCentral() throws Exception {
+        return startCentral(true);
+    }
+
+    CentralServer startCentral(boolean deliveryEnabled) throws Exception {
         Properties properties = new Properties();
+        properties.setProperty("central.delivery.enabled", Boolean.toString(deliveryEnabled));
         properties.setProperty("central.municipalities", codeList());
         properties.setProperty("central.union-root", root.resolve("union").toString());
         properties.setProperty("central.data-dir", centralData().toString());
@@ -74,6 +79,14 @@ final class WindowSystem implements AutoCloseable {
         properties.setProperty("central.broker.journal-type", "NIO");
         central = new CentralServer(CentralSettings.from(Settings.of(CentralSettings.DEFAULTS, properties))).start();
         return central;
+    }
+
+    long centralMessages(String queue) {
+        return central.broker().messageCount(queue);
+    }
+
+    long agentMessages(String queue) {
+        return agent.broker().messageCount(queue);
     }
 
     void stopCentral() throws Exception {

@@ -168,7 +168,10 @@ public final class DevCredentialGenerator {
             ensureSigningKeys(code, tally);
             ensureKeyset(code, tally);
         }
-        return tally.summary();
+        Summary summary = tally.summary();
+        LOG.info("Development credentials ready: keysDirectory={} municipalities={} created={} existing={}",
+                layout.root(), codes.size(), summary.createdFiles(), summary.existingFiles());
+        return summary;
     }
 
     /** Counts of created and existing files during one {@link #generate} call. */
@@ -179,7 +182,7 @@ public final class DevCredentialGenerator {
 
         void created(FileKind kind, String description, Path file) {
             created.merge(kind, 1, Integer::sum);
-            LOG.info("Created {} {}", description, file);
+            LOG.debug("Created {} {}", description, file);
         }
 
         /** Returns true when the file exists, counting it as existing. */

@@ -1,0 +1,157 @@
+package jp.kouiki.window.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.Signature;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+
+import javax.net.ssl.SSLContext;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import jp.kouiki.window.broker.QueueNames;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.security.KeyMaterialLayout;
+import jp.kouiki.window.security.SigningKeys;
+import jp.kouiki.window.security.TlsMaterial;
+import jp.kouiki.window.transfer.FileManifest;
+
+/** A municipality's certificate opens only its own municipality's window paths. */
+class CrossMunicipalityHttpIT {
+
+    private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
+    private static final MunicipalityCode CHUO = MunicipalityCode.of("131024");
+    private static final String FILE_ID = "0123456789abcdef0123456789abcdef";
+
+    @TempDir
+    Path root;
+
+    private WindowSystem system;
+    private KeyMaterialLayout keys;
+
+    @BeforeEach
+    void startCentral() throws Exception {
+        system = new WindowSystem(root, List.of(CHIYODA, CHUO));
+        system.startCentral();
+        keys = new KeyMaterialLayout(system.keys());
+    }
+
+    @AfterEach
+    void stopCentral() throws Exception {
+        system.close();
+    }
+
+    @Test
+    void uploadUnderAnotherMunicipalitysPathIsForbiddenAndQueuesNothing() throws Exception {
+        HttpClient chiyoda = client(CHIYODA);
+        String chuoUploads = "/window/v1/municipalities/" + CHUO + "/uploads";
+
+        HttpResponse<String> announce = chiyoda.send(post(chuoUploads, announceBody(CHUO, CHUO)),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> chunk = chiyoda.send(request(chuoUploads + "/" + FILE_ID)
+                .header("Content-Range", "bytes 0-3/4")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3, 4})).build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> offset = chiyoda.send(request(chuoUploads + "/" + FILE_ID)
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(403, announce.statusCode());
+        assertThat(announce.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/json"));
+        assertThat(announce.body()).contains("\"status\":403")
+                .contains("the client certificate of municipality 131016 may not act for municipality 131024");
+        assertEquals(403, chunk.statusCode());
+        assertEquals(403, offset.statusCode());
+        assertEquals(0, system.centralMessages(QueueNames.upload(CHUO)));
+        assertThat(TestFiles.countFiles(system.centralData().resolve("uploads").resolve(CHUO.value()))).isZero();
+    }
+
+    @Test
+    void manifestNamingAnotherMunicipalityIsForbidden() throws Exception {
+        HttpResponse<String> response = client(CHIYODA).send(
+                post("/window/v1/municipalities/" + CHIYODA + "/uploads", announceBody(CHUO, CHIYODA)),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(403, response.statusCode());
+        assertThat(response.body()).contains("manifest names municipality 131024 but the caller is 131016");
+    }
+
+    @Test
+    void manifestSignedWithAnotherMunicipalitysKeyIsForbidden() throws Exception {
+        HttpResponse<String> response = client(CHIYODA).send(
+                post("/window/v1/municipalities/" + CHIYODA + "/uploads", announceBody(CHIYODA, CHUO)),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(403, response.statusCode());
+        assertThat(response.body()).contains("manifest signature does not verify with the signing key of"
+                + " municipality 131016");
+        assertThat(TestFiles.countFiles(system.centralData().resolve("uploads").resolve(CHIYODA.value()))).isZero();
+    }
+
+    @Test
+    void ownManifestIsAcceptedAndAnswersTheOffset() throws Exception {
+        HttpResponse<String> response = client(CHIYODA).send(
+                post("/window/v1/municipalities/" + CHIYODA + "/uploads", announceBody(CHIYODA, CHIYODA)),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertThat(response.body()).contains("\"state\":\"receiving\"").contains("\"offset\":0");
+    }
+
+    @Test
+    void connectionWithoutClientCertificateIsRefused() throws Exception {
+        SSLContext trustOnly = SSLContext.getInstance("TLS");
+        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        trust.init(TlsMaterial.loadPkcs12(keys.truststore()));
+        trustOnly.init(null, trust.getTrustManagers(), null);
+        HttpClient anonymous = HttpClient.newBuilder().sslContext(trustOnly).connectTimeout(Duration.ofSeconds(5))
+                .build();
+
+        assertThatThrownBy(() -> anonymous.send(post("/window/v1/municipalities/" + CHIYODA + "/uploads",
+                announceBody(CHIYODA, CHIYODA)), HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(IOException.class);
+    }
+
+    private HttpClient client(MunicipalityCode code) throws Exception {
+        return HttpClient.newBuilder()
+                .sslContext(TlsMaterial.clientContext(keys.clientKeystore(code), keys.truststore()))
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create("https://localhost:" + system.port + path))
+                .timeout(Duration.ofSeconds(10));
+    }
+
+    private HttpRequest post(String path, String body) {
+        return request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+    }
+
+    /** An announce body for a manifest of {@code owner}, signed with the signing key of {@code signer}. */
+    private String announceBody(MunicipalityCode owner, MunicipalityCode signer) throws Exception {
+        FileManifest manifest = new FileManifest(FILE_ID, owner.value(), owner + "_POSTAL_20261204.csv", 4,
+                "0".repeat(64), "POSTAL", "2026-12-04T09:00:00+09:00");
+        byte[] json = manifest.toJson();
+        Signature signature = Signature.getInstance("SHA256withECDSA");
+        signature.initSign(SigningKeys.readPrivateKey(keys.signingPrivateKey(signer)));
+        signature.update(json);
+        return "{\"manifest\":\"" + Base64.getEncoder().encodeToString(json) + "\",\"signature\":\""
+                + Base64.getEncoder().encodeToString(signature.sign()) + "\"}";
+    }
+}

@@ -1,0 +1,54 @@
+package jp.kouiki.window.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import jp.kouiki.window.broker.QueueNames;
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/**
+ * Checks that what the brokers keep on disk (journal, bindings, paging, large messages) and the central server's
+ * partial uploads hold only ciphertext: a known record's bytes appear in no file there.
+ */
+class PlaintextAtRestIT {
+
+    private static final MunicipalityCode MINATO = MunicipalityCode.of("131032");
+
+    @TempDir
+    Path root;
+
+    @Test
+    void knownRecordNeverAppearsInEitherBrokersData() throws Exception {
+        byte[] content = TestFiles.postalRecords("13103");
+        byte[] townName = "港区".getBytes(TestFiles.WINDOWS_31J);
+        byte[] firstRecord = TestFiles.tokyoRecords().stream()
+                .filter(record -> new String(record, 0, 5, TestFiles.WINDOWS_31J).equals("13103"))
+                .findFirst().orElseThrow();
+        assertThat(TestFiles.indexOf(content, townName)).isNotNegative();
+
+        try (WindowSystem system = new WindowSystem(root, List.of(MINATO))) {
+            system.startAgent();
+            system.drop(MINATO, "131032_POSTAL_20261204.csv", content);
+            await("file queued at the agent").atMost(Duration.ofSeconds(30))
+                    .until(() -> TestFiles.countFiles(system.sent(MINATO)) == 1);
+            assertThat(TestFiles.filesContaining(system.agentData(), townName)).isEmpty();
+            assertThat(TestFiles.filesContaining(system.agentData(), firstRecord)).isEmpty();
+
+            system.startCentral(false);
+            await("file stored in the central queue").atMost(Duration.ofSeconds(30))
+                    .until(() -> system.centralMessages(QueueNames.upload(MINATO)) == 1);
+            assertThat(TestFiles.countFiles(system.centralData().resolve("broker/large-messages"))).isPositive();
+            assertThat(TestFiles.filesContaining(system.centralData(), townName)).isEmpty();
+            assertThat(TestFiles.filesContaining(system.centralData(), firstRecord)).isEmpty();
+            assertThat(TestFiles.filesContaining(system.agentData(), townName)).isEmpty();
+        }
+    }
+}
