@@ -58,6 +58,9 @@ public final class CentralServer implements AutoCloseable {
                 10L * 1024 * 1024, 10, 0, 50_000)).start();
 
         PayloadCipher cipher = new PayloadCipher(keys::encryptionKeyset);
+        for (MunicipalityCode code : settings.codes()) {
+            cipher.requireKeyset(code);
+        }
         DeliveryLedger ledger = new DeliveryLedger(settings.dataDirectory().resolve("ledger"));
         UnionDelivery unionDelivery = new UnionDelivery(settings, cipher, ledger);
         Map<MunicipalityCode, String> queues = new LinkedHashMap<>();

@@ -95,6 +95,11 @@ final class WindowSystem implements AutoCloseable {
     }
 
     MunicipalAgent startAgent() throws Exception {
+        return startAgent(new Properties());
+    }
+
+    /** Starts the agent with the test defaults, then {@code overrides} on top. */
+    MunicipalAgent startAgent(Properties overrides) throws Exception {
         Properties properties = new Properties();
         properties.setProperty("agent.municipalities", codeList());
         properties.setProperty("agent.folder-root", root.resolve("agent-folders").toString());
@@ -107,6 +112,7 @@ final class WindowSystem implements AutoCloseable {
         properties.setProperty("agent.upload.retry-max-delay-ms", "1000");
         properties.setProperty("agent.upload.chunk-size-bytes", "65536");
         properties.setProperty("agent.broker.journal-type", "NIO");
+        properties.putAll(overrides);
         agent = new MunicipalAgent(AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties))).start();
         return agent;
     }

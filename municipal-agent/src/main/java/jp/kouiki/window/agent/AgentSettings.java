@@ -8,6 +8,7 @@ import java.util.List;
 
 import jp.kouiki.window.config.Settings;
 import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.municipality.MunicipalityDirectory;
 
 /** The municipal agent's settings, read and checked once at start-up. */
 public record AgentSettings(
@@ -30,13 +31,17 @@ public record AgentSettings(
 
     public static final String DEFAULTS = "/agent-defaults.properties";
 
-    public static AgentSettings from(Settings settings) {
+    public static AgentSettings from(Settings settings) throws IOException {
+        String listFile = settings.text("agent.municipality-list", "");
+        MunicipalityDirectory directory = listFile.isEmpty()
+                ? MunicipalityDirectory.bundled()
+                : MunicipalityDirectory.load(Path.of(listFile));
         List<MunicipalityCode> codes = new ArrayList<>();
         for (String code : settings.list("agent.municipalities")) {
             try {
-                codes.add(MunicipalityCode.of(code));
+                codes.add(directory.member(MunicipalityCode.of(code)).code());
             } catch (IllegalArgumentException e) {
-                throw settings.invalid("agent.municipalities", code, "six-digit municipality codes: " + e.getMessage());
+                throw settings.invalid("agent.municipalities", code, "codes of member municipalities (" + e.getMessage() + ")");
             }
         }
         if (codes.isEmpty()) {

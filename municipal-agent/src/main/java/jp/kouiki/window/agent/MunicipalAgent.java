@@ -57,6 +57,9 @@ public final class MunicipalAgent implements AutoCloseable {
         camel = new DefaultCamelContext();
         camel.setStreamCaching(false);
         PayloadCipher cipher = new PayloadCipher(keys::encryptionKeyset);
+        for (MunicipalityCode code : settings.municipalities()) {
+            cipher.requireKeyset(code);
+        }
         OutboxPickup pickup = new OutboxPickup(settings, signingKeys);
         LocalQueueWriter writer = new LocalQueueWriter(broker, cipher);
         camel.getRegistry().bind(OutboxPickup.QUIET_FILTER_BEAN, pickup.quietPeriodFilter());

@@ -73,6 +73,18 @@ public final class PayloadCipher {
         }
     }
 
+    /**
+     * Loads a municipality's keyset now, so that a missing or damaged keyset stops start-up instead of failing each
+     * file later.
+     */
+    public void requireKeyset(MunicipalityCode code) throws IOException {
+        try {
+            primitive(code);
+        } catch (GeneralSecurityException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
     static byte[] associatedData(MunicipalityCode code, String fileId) {
         return ("window-transfer/v1|" + code + "|" + fileId).getBytes(StandardCharsets.US_ASCII);
     }

@@ -1,0 +1,76 @@
+package jp.kouiki.window.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/** The agent takes a file only when it is complete: after a done-marker, or after a quiet period. */
+class OutboxPickupIT {
+
+    private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
+    private static final String NAME = "131016_POSTAL_20261204.csv";
+
+    @TempDir
+    Path root;
+
+    @Test
+    void doneMarkerModeWaitsForTheMarker() throws Exception {
+        byte[] records = TestFiles.postalRecords("13101");
+        Properties doneMarker = new Properties();
+        doneMarker.setProperty("agent.pickup.mode", "done-marker");
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            system.startCentral();
+            system.startAgent(doneMarker);
+            Path file = system.drop(CHIYODA, NAME, records);
+
+            await("file stays in the outbox without its marker").during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(3)).until(() -> Files.exists(file));
+            Files.write(file.resolveSibling(NAME + ".done"), new byte[0]);
+
+            Path delivered = system.inbound(CHIYODA).resolve(NAME);
+            await("delivery after the marker").atMost(Duration.ofSeconds(30)).until(() -> Files.exists(delivered));
+            assertThat(delivered).hasBinaryContent(records);
+            assertThat(file).doesNotExist();
+            assertThat(file.resolveSibling(NAME + ".done")).doesNotExist();
+        }
+    }
+
+    @Test
+    void fileStillBeingWrittenIsTakenOnlyWhenQuiet() throws Exception {
+        List<byte[]> records = TestFiles.tokyoRecords().stream()
+                .filter(record -> new String(record, 0, 5, TestFiles.WINDOWS_31J).equals("13101"))
+                .limit(20).toList();
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            system.startCentral();
+            system.startAgent();
+            Path file = Files.createDirectories(system.outbox(CHIYODA)).resolve(NAME);
+
+            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW)) {
+                for (byte[] record : records) {
+                    out.write(record);
+                    out.flush();
+                    Thread.sleep(100);
+                    assertThat(TestFiles.countFiles(system.sent(CHIYODA))).as("taken while still written").isZero();
+                }
+            }
+
+            Path delivered = system.inbound(CHIYODA).resolve(NAME);
+            await("delivery once the file is quiet").atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.exists(delivered));
+            assertThat(Files.readAllBytes(delivered)).hasSize(records.stream().mapToInt(r -> r.length).sum());
+            assertThat(TestFiles.countFiles(system.error(CHIYODA))).isZero();
+        }
+    }
+}
