@@ -21,7 +21,7 @@ public final class QueueNames {
         return "municipality." + code + ".download";
     }
 
-    /** Messages that could not be processed, with the reason in a property. */
+    /** Messages that could not be processed; their reasons are in the log and in reason files. */
     public static String deadLetter(MunicipalityCode code) {
         return "municipality." + code + ".dead-letter";
     }

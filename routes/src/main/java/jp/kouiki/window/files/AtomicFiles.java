@@ -70,7 +70,10 @@ public final class AtomicFiles {
         fsyncDirectory(target.getParent());
     }
 
-    /** Creates a directory and its parents, refusing any symbolic link on the way. */
+    /**
+     * Creates a directory and its parents, refusing the directory itself when it is a symbolic link; the configured
+     * roots above it are the administrator's choice.
+     */
     public static Path createDirectories(Path directory) throws IOException {
         Path absolute = directory.toAbsolutePath().normalize();
         Files.createDirectories(absolute);

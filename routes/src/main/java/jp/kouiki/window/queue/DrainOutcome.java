@@ -13,7 +13,10 @@ public sealed interface DrainOutcome {
     record RetryLater(Duration delay, String reason) implements DrainOutcome {
     }
 
-    /** Can never succeed: the message moves to the municipality's dead-letter queue with the reason. */
+    /**
+     * Can never succeed: the message moves to the municipality's dead-letter queue; the reason goes to the log, and
+     * the handler writes it where the people concerned will read it.
+     */
     record Rejected(String reason) implements DrainOutcome {
     }
 }

@@ -48,6 +48,11 @@ public final class QueueDrainer implements AutoCloseable {
     private final Map<MunicipalityCode, Long> notBefore = new ConcurrentHashMap<>();
     private final Map<MunicipalityCode, Boolean> busy = new ConcurrentHashMap<>();
     private final Object signal = new Object();
+    /**
+     * A {@link #wakeUp()} not yet seen by the dispatcher, kept so that one called during a scan is not lost. Guarded
+     * by {@code signal}.
+     */
+    private boolean wakeUpPending;
     private final AtomicBoolean running = new AtomicBoolean();
     private final long pollIntervalMillis;
     private Thread dispatcher;
@@ -83,6 +88,7 @@ public final class QueueDrainer implements AutoCloseable {
     /** Asks the dispatcher to look at the queues now instead of at the next poll. */
     public void wakeUp() {
         synchronized (signal) {
+            wakeUpPending = true;
             signal.notifyAll();
         }
     }
@@ -104,7 +110,10 @@ public final class QueueDrainer implements AutoCloseable {
             }
             synchronized (signal) {
                 try {
-                    signal.wait(pollIntervalMillis);
+                    if (!wakeUpPending) {
+                        signal.wait(pollIntervalMillis);
+                    }
+                    wakeUpPending = false;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -120,6 +129,9 @@ public final class QueueDrainer implements AutoCloseable {
                 ClientMessage message = consumer.receive(RECEIVE_TIMEOUT_MS);
                 if (message != null) {
                     settle(code, session, consumer, message, handleSafely(code, message));
+                } else {
+                    // Counted but not deliverable (paused, or held by another consumer): look again at the next poll.
+                    notBefore.put(code, System.currentTimeMillis() + pollIntervalMillis);
                 }
             }
         } catch (Exception e) {

@@ -1,0 +1,193 @@
+package jp.kouiki.window.files;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AtomicFilesTest {
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void publishMovesStagedFile() throws Exception {
+        Path staged = write(".staged.tmp", "new content");
+        Path target = directory.resolve("131016_POSTAL.csv");
+
+        boolean published = AtomicFiles.publish(staged, target);
+
+        assertThat(published).isTrue();
+        assertThat(target).usingCharset(StandardCharsets.UTF_8).hasContent("new content");
+        assertThat(staged).doesNotExist();
+        assertThat(fileNames()).containsExactly("131016_POSTAL.csv");
+    }
+
+    @Test
+    void publishKeepsExistingTarget() throws Exception {
+        Path staged = write(".staged.tmp", "new content");
+        Path target = write("131016_POSTAL.csv", "old content");
+
+        boolean published = AtomicFiles.publish(staged, target);
+
+        assertThat(published).isFalse();
+        assertThat(target).usingCharset(StandardCharsets.UTF_8).hasContent("old content");
+        assertThat(staged).usingCharset(StandardCharsets.UTF_8).hasContent("new content");
+    }
+
+    @Test
+    void publishKeepsExistingSymbolicLink() throws Exception {
+        Path staged = write(".staged.tmp", "new content");
+        Path target = directory.resolve("link.csv");
+        Files.createSymbolicLink(target, directory.resolve("dangling"));
+
+        boolean published = AtomicFiles.publish(staged, target);
+
+        assertThat(published).isFalse();
+        assertThat(Files.isSymbolicLink(target)).as("target is still the link").isTrue();
+        assertThat(directory.resolve("dangling")).doesNotExist();
+        assertThat(staged).usingCharset(StandardCharsets.UTF_8).hasContent("new content");
+    }
+
+    @Test
+    void publishOfMissingStagedFileFails() {
+        Path staged = directory.resolve(".absent.tmp");
+        Path target = directory.resolve("131016_POSTAL.csv");
+
+        assertThatThrownBy(() -> AtomicFiles.publish(staged, target)).isInstanceOf(NoSuchFileException.class);
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
+    void writeAtomicallyCreatesFile() throws Exception {
+        Path target = directory.resolve("reason.txt");
+
+        AtomicFiles.writeAtomically(target, "理由".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(target).hasBinaryContent("理由".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void writeAtomicallyReplacesContent() throws Exception {
+        Path target = write("reason.txt", "a much longer old reason that must disappear");
+
+        AtomicFiles.writeAtomically(target, "new".getBytes(StandardCharsets.US_ASCII));
+
+        assertThat(target).usingCharset(StandardCharsets.UTF_8).hasContent("new");
+        assertThat(fileNames()).as("no temporary file is left").containsExactly("reason.txt");
+    }
+
+    @Test
+    void writeAtomicallyWritesEmptyContent() throws Exception {
+        Path target = write("marker", "old");
+
+        AtomicFiles.writeAtomically(target, new byte[0]);
+
+        assertThat(target).isEmptyFile();
+    }
+
+    @Test
+    void fsyncKeepsContent() throws Exception {
+        Path file = write("data.csv", "content");
+
+        AtomicFiles.fsync(file);
+        AtomicFiles.fsyncDirectory(directory);
+
+        assertThat(file).usingCharset(StandardCharsets.UTF_8).hasContent("content");
+    }
+
+    @Test
+    void fsyncDirectoryOfMissingPathFails() {
+        assertThatThrownBy(() -> AtomicFiles.fsyncDirectory(directory.resolve("absent")))
+                .isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void refuseSymbolicLinkThrowsForLink() throws Exception {
+        Path real = write("real.csv", "content");
+        Path link = directory.resolve("link.csv");
+        Files.createSymbolicLink(link, real);
+
+        assertThatThrownBy(() -> AtomicFiles.refuseSymbolicLink(link))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("symbolic link refused at " + link)
+                .hasMessageContaining("real files and folders only");
+    }
+
+    @Test
+    void refuseSymbolicLinkThrowsForDanglingLink() throws Exception {
+        Path link = directory.resolve("link.csv");
+        Files.createSymbolicLink(link, directory.resolve("absent"));
+
+        assertThatThrownBy(() -> AtomicFiles.refuseSymbolicLink(link)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void refuseSymbolicLinkAcceptsRealFilesAndFolders() throws Exception {
+        AtomicFiles.refuseSymbolicLink(write("real.csv", "content"));
+        AtomicFiles.refuseSymbolicLink(directory);
+        AtomicFiles.refuseSymbolicLink(directory.resolve("absent"));
+    }
+
+    @Test
+    void createDirectoriesCreatesParents() throws Exception {
+        Path nested = directory.resolve("a").resolve("b").resolve("c");
+
+        Path created = AtomicFiles.createDirectories(nested);
+
+        assertThat(created).isDirectory();
+        assertThat(created).isEqualTo(nested.toAbsolutePath().normalize());
+    }
+
+    @Test
+    void createDirectoriesAcceptsExistingDirectory() throws Exception {
+        Path existing = Files.createDirectory(directory.resolve("inbound"));
+
+        assertThat(AtomicFiles.createDirectories(existing)).isDirectory();
+    }
+
+    @Test
+    void createDirectoriesNormalizesPath() throws Exception {
+        Path created = AtomicFiles.createDirectories(directory.resolve("a").resolve("..").resolve("b"));
+
+        assertThat(created).isEqualTo(directory.resolve("b").toAbsolutePath());
+        assertThat(directory.resolve("a")).doesNotExist();
+    }
+
+    @Test
+    void createDirectoriesRefusesSymlinkedDirectory() throws Exception {
+        Path real = Files.createDirectory(directory.resolve("real"));
+        Path link = directory.resolve("inbound");
+        Files.createSymbolicLink(link, real);
+
+        assertThatThrownBy(() -> AtomicFiles.createDirectories(link))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("symbolic link refused at " + link);
+    }
+
+    @Test
+    void createDirectoriesFailsOverFile() throws Exception {
+        Path file = write("inbound", "not a folder");
+
+        assertThatThrownBy(() -> AtomicFiles.createDirectories(file)).isInstanceOf(IOException.class);
+    }
+
+    private Path write(String name, String content) throws IOException {
+        return Files.writeString(directory.resolve(name), content, StandardCharsets.UTF_8);
+    }
+
+    private List<String> fileNames() throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(file -> file.getFileName().toString()).sorted().toList();
+        }
+    }
+}
