@@ -26,17 +26,17 @@ public final class QueueNames {
         return "municipality." + code + ".dead-letter";
     }
 
-    /** The address-setting and security match for everything of one municipality. */
+    /** Returns the address-setting and security match for everything of one municipality. */
     public static String municipalityMatch(MunicipalityCode code) {
         return "municipality." + code + ".#";
     }
 
-    /** The broker role of one municipality. */
+    /** Returns the broker role name of one municipality. */
     public static String municipalityRole(MunicipalityCode code) {
         return "municipality-" + code;
     }
 
-    /** The broker user of one municipality. */
+    /** Returns the broker user name of one municipality. */
     public static String municipalityUser(MunicipalityCode code) {
         return "m" + code;
     }

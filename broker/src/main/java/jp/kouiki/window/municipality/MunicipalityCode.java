@@ -55,12 +55,12 @@ public record MunicipalityCode(String value) implements Comparable<MunicipalityC
         return (11 - sum % 11) % 10;
     }
 
-    /** The first five digits, as Japan Post's postal data and some IF records carry the code. */
+    /** Returns the first five digits, the form in which Japan Post's postal data and some IF records carry the code. */
     public String fiveDigits() {
         return value.substring(0, 5);
     }
 
-    /** The two-digit prefecture number, which names the union the municipality belongs to. */
+    /** Returns the two-digit prefecture number, which identifies the union the municipality belongs to. */
     public String prefecture() {
         return value.substring(0, 2);
     }

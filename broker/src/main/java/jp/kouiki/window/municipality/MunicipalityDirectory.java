@@ -140,12 +140,12 @@ public final class MunicipalityDirectory {
         return municipality;
     }
 
-    /** The union members, wards excluded, in list order. */
+    /** Returns the union members, wards excluded, in list order. */
     public List<Municipality> members() {
         return byCode.values().stream().filter(Predicate.not(Municipality::isWard)).toList();
     }
 
-    /** The union members of one prefecture, given by its two-digit number such as "13". */
+    /** Returns the union members of one prefecture, given by its two-digit number such as "13". */
     public List<Municipality> membersOfPrefecture(String prefectureNumber) {
         return members().stream().filter(m -> m.code().prefecture().equals(prefectureNumber)).toList();
     }

@@ -35,8 +35,8 @@ import jp.kouiki.window.transfer.FileManifest;
 /**
  * Delivers one stored file into {@code union/inbound/<code>/}: decrypts it into the folder's {@code .part/} staging
  * folder, checks its SHA-256 and contents, fsyncs it, records it in the ledger and renames it into place without
- * replacing anything. Only then is the queue message acknowledged, so the union never sees a partial file and a crash
- * at any step neither loses the file nor delivers it twice.
+ * replacing anything. Only then is the queue message acknowledged. The union's system therefore never reads a
+ * partial file, and a crash at any step neither loses the file nor delivers it twice.
  */
 final class UnionDelivery implements QueueDrainer.Handler {
 
@@ -117,8 +117,8 @@ final class UnionDelivery implements QueueDrainer.Handler {
     }
 
     /**
-     * Renames a checked file into place unless its name is taken; a taken name leaves it pending for the sweeper,
-     * because an existing file is never overwritten.
+     * Renames a checked file into place. When its name is taken, the file stays pending for the sweeper, because an
+     * existing file is never overwritten.
      */
     synchronized void finishPending(MunicipalityCode code, String fileId, String fileName) throws IOException {
         Path part = settings.inbound(code).resolve(".part").resolve(fileId + ".part");

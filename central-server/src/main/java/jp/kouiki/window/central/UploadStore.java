@@ -41,7 +41,7 @@ final class UploadStore {
     private static final Logger LOG = LoggerFactory.getLogger(UploadStore.class);
     private static final int LOCK_STRIPES = 256;
 
-    /** The state of one upload as the agent sees it. */
+    /** Upload state reported to the agent. */
     record Progress(long offset, boolean stored) {
     }
 
@@ -95,8 +95,8 @@ final class UploadStore {
     }
 
     /**
-     * Appends one chunk at its range. Bytes the server already holds are skipped, so a repeated chunk changes
-     * nothing; a chunk that starts after the confirmed offset is refused with 409 and the offset.
+     * Appends one chunk at its range. Bytes the server already has are skipped, so a repeated chunk changes
+     * nothing. A chunk that starts after the confirmed offset is rejected with 409 and the offset.
      *
      * @param total the ciphertext's total size when this is the last chunk, otherwise -1
      */
@@ -134,7 +134,7 @@ final class UploadStore {
         try (FileChannel channel = FileChannel.open(ciphertext, StandardOpenOption.WRITE)) {
             long offset = channel.size();
             if (start > offset) {
-                throw new WindowHttpException(409, "chunk starts at byte " + start + " but the server holds "
+                throw new WindowHttpException(409, "chunk starts at byte " + start + " but the server has confirmed only "
                         + offset + " bytes", "resume from byte " + offset);
             }
             long skip = offset - start;

@@ -1,7 +1,7 @@
 package jp.kouiki.window.central;
 
 /**
- * A request the window endpoint answers with an error status and a JSON body: what was wrong and what the caller
+ * A failed window request, sent back as an error status and a JSON body with what was wrong and what the caller
  * should do.
  */
 final class WindowHttpException extends Exception {

@@ -34,8 +34,8 @@ import jp.kouiki.window.transfer.FileManifest;
 
 /**
  * The steps of the window route: authenticate the municipality by its client certificate, check that it acts only
- * under its own code, and serve announce, chunk and offset requests. Every error is a JSON body that says what was
- * wrong and what to do.
+ * under its own code, and serve announce, chunk and offset requests. Every error is a JSON body with what was wrong
+ * and what to do.
  */
 final class WindowRequests {
 

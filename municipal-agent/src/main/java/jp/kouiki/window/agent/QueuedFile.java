@@ -9,7 +9,7 @@ final class QueuedFile {
     static final String MANIFEST = "WindowManifest";
     /** Base64 of the ECDSA signature over the manifest bytes. */
     static final String SIGNATURE = "WindowSignature";
-    /** Where the plaintext was moved after queueing, so a later refusal can move it to the error folder. */
+    /** Path of the plaintext in the sent folder, so that a later rejection can move it to the error folder. */
     static final String SENT_PATH = "WindowSentPath";
 
     private QueuedFile() {

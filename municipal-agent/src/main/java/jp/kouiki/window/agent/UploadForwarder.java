@@ -29,8 +29,8 @@ import jp.kouiki.window.queue.QueueDrainer;
 /**
  * Sends one queued file to the central window server: announces it with its signed manifest, learns how many bytes
  * the server already holds, and sends the rest of the ciphertext in chunks, each with a {@code Content-Range}. Every
- * request is idempotent, so a retry after a broken line or an agent restart resumes where the server's confirmed
- * offset stands and never creates a second copy.
+ * request is idempotent, so a retry after a broken line or an agent restart resumes at the server's confirmed
+ * offset and never creates a second copy.
  */
 final class UploadForwarder implements QueueDrainer.Handler {
 
@@ -142,7 +142,7 @@ final class UploadForwarder implements QueueDrainer.Handler {
             throw new IOException("central server is not ready: " + reason);
         }
         if (response.status() == 409) {
-            throw new IOException("central server holds another offset, resuming: " + reason);
+            throw new IOException("central server has confirmed another offset, resuming from it: " + reason);
         }
         LOG.warn("Upload refused by the central server: municipality={} fileId={} status={} reason={}", code, fileId,
                 response.status(), response.body());

@@ -13,7 +13,7 @@ import java.util.Properties;
 /**
  * Typed access to an {@code application.properties} file layered over the defaults bundled with a module. Every
  * getter names the key and the expected form when a value is missing or invalid, so that a wrong setting stops
- * start-up with a message that says what to fix.
+ * start-up with a message that names the fix.
  */
 public final class Settings {
 
@@ -118,7 +118,7 @@ public final class Settings {
         return source;
     }
 
-    /** An exception for a setting that has the wrong form. */
+    /** Creates the exception for a setting that has the wrong form. */
     public IllegalArgumentException invalid(String key, String value, String expected) {
         return new IllegalArgumentException("setting " + key + "=" + (value == null ? "(missing)" : value)
                 + " in " + source + " is invalid; expected " + expected);

@@ -21,7 +21,7 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * Encrypts and decrypts interface files with each municipality's own Tink keyset, using segmented streaming AEAD
- * (AES-256-GCM-HKDF) so that no side ever holds a whole file in memory. The municipality code and the file id are the
+ * (AES-256-GCM-HKDF) so that no side ever keeps a whole file in memory. The municipality code and the file id are the
  * associated data: a ciphertext moved to another municipality or presented under another file id fails to decrypt.
  */
 public final class PayloadCipher {

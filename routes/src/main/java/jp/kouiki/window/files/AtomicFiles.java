@@ -84,7 +84,7 @@ public final class AtomicFiles {
     /** Throws when the path is a symbolic link, which could lead a write or read outside its folder. */
     public static void refuseSymbolicLink(Path path) throws IOException {
         if (Files.isSymbolicLink(path)) {
-            throw new IOException("symbolic link refused at " + path
+            throw new IOException("symbolic link rejected at " + path
                     + "; watched and destination folders must hold real files and folders only");
         }
     }

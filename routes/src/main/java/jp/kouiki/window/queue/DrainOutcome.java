@@ -2,7 +2,7 @@ package jp.kouiki.window.queue;
 
 import java.time.Duration;
 
-/** What became of one message taken from a queue. */
+/** Outcome of handling one message taken from a queue. */
 public sealed interface DrainOutcome {
 
     /** Done: the message is acknowledged and removed. */
@@ -14,8 +14,8 @@ public sealed interface DrainOutcome {
     }
 
     /**
-     * Can never succeed: the message moves to the municipality's dead-letter queue; the reason goes to the log, and
-     * the handler writes it where the people concerned will read it.
+     * Can never succeed: the message moves to the municipality's dead-letter queue. The reason goes to the log, and
+     * the handler also writes it where the people concerned will read it.
      */
     record Rejected(String reason) implements DrainOutcome {
     }

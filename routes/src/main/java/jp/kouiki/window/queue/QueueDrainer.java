@@ -22,9 +22,9 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * Drains many per-municipality queues with a fixed number of worker threads, so that nothing grows by a thread or a
- * consumer per municipality. Each queue is worked by at most one worker at a time and one message at a time, which
- * keeps each municipality's files in order; a queue whose handler asked to retry later waits out its delay while the
- * other queues go on.
+ * consumer per municipality. Each queue is worked by at most one worker and one message at a time, which keeps each
+ * municipality's files in order. A queue whose handler requested a retry waits out its delay while the other queues
+ * go on.
  *
  * <p>Every message is taken in a transacted session. The acknowledgement is committed only after the handler returns
  * {@link DrainOutcome.Completed}; a crash before that leaves the message in its queue.

@@ -16,7 +16,7 @@ public final class FileIds {
     /**
      * Derives the id of a file from what identifies one drop of it: municipality, name, size, modification time and
      * content digest. The same drop picked up again after a crash gets the same id, so the broker's duplicate
-     * detection drops the second copy; a file dropped again under a name used before gets a new id.
+     * detection drops the second copy. A file dropped again under a name used before gets a new id.
      */
     public static String derive(MunicipalityCode code, String fileName, long size, long lastModifiedMillis,
             String sha256Hex) {

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
- * What the agent states about one interface file before sending it. The agent signs the exact JSON bytes with the
+ * Description of one interface file that the agent sends before the file itself. The agent signs the exact JSON bytes with the
  * municipality's signing key, so the union can prove where a file came from even after a TLS accelerator.
  *
  * @param fileId       32 hexadecimal digits, unique per file; a name seen before is still a new file
@@ -66,7 +66,7 @@ public record FileManifest(
         }
     }
 
-    /** Parses and validates a manifest; the message of the exception says which field is wrong. */
+    /** Parses and validates a manifest; the exception message names the field that is wrong. */
     public static FileManifest fromJson(byte[] json) {
         try {
             return JSON.readValue(json, FileManifest.class).validate();

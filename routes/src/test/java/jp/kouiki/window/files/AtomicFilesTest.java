@@ -119,7 +119,7 @@ class AtomicFilesTest {
 
         assertThatThrownBy(() -> AtomicFiles.refuseSymbolicLink(link))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("symbolic link refused at " + link)
+                .hasMessageContaining("symbolic link rejected at " + link)
                 .hasMessageContaining("real files and folders only");
     }
 
@@ -171,7 +171,7 @@ class AtomicFilesTest {
 
         assertThatThrownBy(() -> AtomicFiles.createDirectories(link))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining("symbolic link refused at " + link);
+                .hasMessageContaining("symbolic link rejected at " + link);
     }
 
     @Test
