@@ -1,5 +1,11 @@
 package jp.kouiki.window.broker;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
@@ -61,6 +67,7 @@ public final class WindowBroker implements AutoCloseable {
 
     /** Starts the broker and creates every municipality's queues; returns once the journal is loaded. */
     public WindowBroker start() throws Exception {
+        requireDataDirectoryFree();
         Configuration configuration = buildConfiguration();
         addUser(ROUTES_USER, ROUTES_ROLE);
         for (MunicipalityCode code : settings.municipalities()) {
@@ -85,6 +92,24 @@ public final class WindowBroker implements AutoCloseable {
                 settings.dataDirectory(), settings.municipalities().size(),
                 server().getConfiguration().getJournalType(), server().getConfiguration().isPersistenceEnabled());
         return this;
+    }
+
+    /**
+     * Fails at once when another process runs a broker on the same data directory; Artemis itself would wait for its
+     * lock without a word.
+     */
+    private void requireDataDirectoryFree() throws IOException {
+        Path lockFile = settings.dataDirectory().resolve("journal").resolve("server.lock");
+        if (!Files.exists(lockFile)) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                FileLock lock = channel.tryLock()) {
+            if (lock == null) {
+                throw new IllegalStateException("broker data directory " + settings.dataDirectory()
+                        + " is in use by another process; stop that process or give this one its own data directory");
+            }
+        }
     }
 
     private Configuration buildConfiguration() throws Exception {

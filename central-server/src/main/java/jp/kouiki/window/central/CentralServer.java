@@ -66,7 +66,7 @@ public final class CentralServer implements AutoCloseable {
         Map<MunicipalityCode, String> queues = new LinkedHashMap<>();
         settings.codes().forEach(code -> queues.put(code, QueueNames.upload(code)));
         delivery = new QueueDrainer("delivery", broker, queues, unionDelivery, settings.deliveryWorkers(),
-                settings.pollIntervalMillis());
+                settings.pollIntervalMillis()).withMaxHandlerFailures(5);
         UploadStore store = new UploadStore(settings.dataDirectory(), broker, delivery::wakeUp);
 
         camel = new DefaultCamelContext();
@@ -133,12 +133,26 @@ public final class CentralServer implements AutoCloseable {
             System.err.println("usage: central-server [--config application.properties]");
             System.exit(2);
         }
+        CentralServer starting;
+        try {
+            starting = new CentralServer(CentralSettings.load(config));
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("central-server: invalid configuration: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         CentralServer server;
         try {
-            server = new CentralServer(CentralSettings.load(config)).start();
-        } catch (IllegalArgumentException | IOException e) {
+            server = starting.start();
+        } catch (Exception e) {
+            LOG.error("central-server could not start: " + e.getMessage(), e);
             System.err.println("central-server: cannot start: " + e.getMessage());
-            System.exit(2);
+            try {
+                starting.close();
+            } catch (Exception closeFailure) {
+                LOG.warn("Clean-up after the failed start failed: error={}", closeFailure.toString());
+            }
+            System.exit(1);
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);

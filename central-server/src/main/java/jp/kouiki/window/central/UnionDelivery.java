@@ -10,9 +10,11 @@ import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -23,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import jp.kouiki.window.broker.MessageBodies;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.files.FolderRetention;
 import jp.kouiki.window.iffile.InterfaceFileChecker;
 import jp.kouiki.window.iffile.InterfaceFileName;
 import jp.kouiki.window.iffile.InterfaceFileRejectedException;
@@ -81,6 +84,14 @@ final class UnionDelivery implements QueueDrainer.Handler {
         ledger.recordPending(code, manifest.fileId(), manifest.fileName());
         finishPending(code, manifest.fileId(), manifest.fileName());
         return new DrainOutcome.Completed("delivered");
+    }
+
+    @Override
+    public void gaveUp(MunicipalityCode code, ClientMessage message, String reason) throws IOException {
+        FileManifest manifest = FileManifest.fromJson(message.getStringProperty(UploadStore.MANIFEST)
+                .getBytes(StandardCharsets.UTF_8));
+        Files.deleteIfExists(settings.inbound(code).resolve(".part").resolve(manifest.fileId() + ".part"));
+        writeReason(code, manifest, "配信できませんでした / the file could not be delivered: " + reason);
     }
 
     /** Decrypts into the part file, checking size and SHA-256 against the signed manifest. */
@@ -143,23 +154,44 @@ final class UnionDelivery implements QueueDrainer.Handler {
         }
     }
 
-    /** Finishes every pending file whose name has become free. */
+    /** Finishes every pending file whose name has become free; one file that fails does not hold up the others. */
     void sweep() {
+        List<DeliveryLedger.Pending> pending;
         try {
-            for (DeliveryLedger.Pending pending : ledger.pending()) {
-                finishPending(pending.code(), pending.fileId(), pending.fileName());
-            }
+            pending = ledger.pending();
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Delivery sweep failed, trying again at the next sweep: error={}", e.toString());
+            LOG.warn("Delivery sweep could not list waiting files, trying again at the next sweep: error={}",
+                    e.toString());
+            return;
+        }
+        for (DeliveryLedger.Pending file : pending) {
+            try {
+                finishPending(file.code(), file.fileId(), file.fileName());
+            } catch (IOException | RuntimeException e) {
+                if (waitingReported.add(file.fileId() + "/failed")) {
+                    LOG.warn("Waiting file could not be renamed into place, trying again at each sweep:"
+                            + " municipality={} file={} fileId={} error={}", file.code(), file.fileName(),
+                            file.fileId(), e.toString());
+                }
+            }
         }
     }
 
-    /** Forgets deliveries older than the retention time. */
+    /**
+     * Forgets deliveries, completed uploads and abandoned partial uploads older than the retention time, so that
+     * the server's data does not grow without bound.
+     */
     void expireLedger() {
         try {
-            int removed = ledger.expire(Duration.ofDays(settings.ledgerRetentionDays()));
-            if (removed > 0) {
-                LOG.info("Delivery ledger expired: entries={} retentionDays={}", removed, settings.ledgerRetentionDays());
+            Duration retention = Duration.ofDays(settings.ledgerRetentionDays());
+            Instant limit = Instant.now().minus(retention);
+            int removed = ledger.expire(retention);
+            int stored = FolderRetention.deleteEntriesNotModifiedSince(settings.dataDirectory().resolve("stored"), limit);
+            int abandoned = FolderRetention.deleteEntriesNotModifiedSince(settings.dataDirectory().resolve("uploads"),
+                    limit);
+            if (removed + stored + abandoned > 0) {
+                LOG.info("Delivery records expired: ledgerEntries={} storedMarkers={} abandonedUploads={}"
+                        + " retentionDays={}", removed, stored, abandoned, settings.ledgerRetentionDays());
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("Delivery ledger expiry failed, trying again in an hour: error={}", e.toString());
@@ -167,14 +199,18 @@ final class UnionDelivery implements QueueDrainer.Handler {
     }
 
     private DrainOutcome reject(MunicipalityCode code, FileManifest manifest, String reason) throws IOException {
-        Path folder = AtomicFiles.createDirectories(settings.rejected(code));
-        String stamped = ZonedDateTime.now(TOKYO).format(STAMP) + "_" + manifest.fileName() + ".reason";
-        String text = "file: " + manifest.fileName() + "\nfileId: " + manifest.fileId() + "\nmunicipality: " + code
-                + "\nsize: " + manifest.size() + "\nsha256: " + manifest.sha256() + "\nreason: " + reason + "\n";
-        AtomicFiles.writeAtomically(folder.resolve(stamped), text.getBytes(StandardCharsets.UTF_8));
+        writeReason(code, manifest, reason);
         LOG.warn("File refused at delivery: municipality={} file={} fileId={} size={} reason={}", code,
                 manifest.fileName(), manifest.fileId(), manifest.size(), reason);
         return new DrainOutcome.Rejected(reason);
+    }
+
+    private void writeReason(MunicipalityCode code, FileManifest manifest, String reason) throws IOException {
+        Path folder = AtomicFiles.createDirectories(settings.rejected(code));
+        String text = "file: " + manifest.fileName() + "\nfileId: " + manifest.fileId() + "\nmunicipality: " + code
+                + "\nsize: " + manifest.size() + "\nsha256: " + manifest.sha256() + "\nreason: " + reason + "\n";
+        String name = ZonedDateTime.now(TOKYO).format(STAMP) + "_" + manifest.fileId() + ".reason";
+        AtomicFiles.writeAtomically(folder.resolve(name), text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A ciphertext that does not authenticate or does not match its manifest. */

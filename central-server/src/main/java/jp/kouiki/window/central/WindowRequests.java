@@ -50,8 +50,8 @@ final class WindowRequests {
     private static final String SIGNATURE = "WindowSignature";
     private static final Logger LOG = LoggerFactory.getLogger(WindowRequests.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern UPLOADS = Pattern.compile("/window/v1/municipalities/([^/]+)/uploads(?:/([^/]+))?/?");
-    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (?:(\\d+)-(\\d+)|\\*)/(\\d+|\\*)");
+    private static final Pattern UPLOADS = Pattern.compile("/window/v1/municipalities/([0-9]{6})/uploads(?:/([^/]+))?/?");
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (?:(\\d{1,18})-(\\d{1,18})|\\*)/(\\d{1,18}|\\*)");
     private static final int MAX_ANNOUNCE_BYTES = 64 * 1024;
 
     private final CentralSettings settings;
@@ -198,14 +198,23 @@ final class WindowRequests {
                     "send Content-Range: bytes first-last/total, or total * until the last chunk");
         }
         long total = matcher.group(3).equals("*") ? -1 : Long.parseLong(matcher.group(3));
-        long start = matcher.group(1) == null ? 0 : Long.parseLong(matcher.group(1));
-        long length = matcher.group(1) == null ? 0 : Long.parseLong(matcher.group(2)) - start + 1;
+        long start;
+        long length;
         if (matcher.group(1) == null) {
-            start = total < 0 ? 0 : total;
+            start = Math.max(total, 0);
+            length = 0;
+        } else {
+            start = Long.parseLong(matcher.group(1));
+            length = Long.parseLong(matcher.group(2)) - start + 1;
         }
-        if (length < 0 || length > settings.maxChunkBytes()) {
-            throw new WindowHttpException(413, "chunk of " + length + " bytes is outside 0 to "
-                    + settings.maxChunkBytes(), "send chunks of at most " + settings.maxChunkBytes() + " bytes");
+        if (length < 0 || (total >= 0 && start + length > total)) {
+            throw new WindowHttpException(400, "Content-Range '" + range + "' is not a valid range",
+                    "send Content-Range: bytes first-last/total with first <= last < total");
+        }
+        if (length > settings.maxChunkBytes()) {
+            throw new WindowHttpException(413, "chunk of " + length + " bytes exceeds the maximum of "
+                    + settings.maxChunkBytes() + " bytes", "send chunks of at most " + settings.maxChunkBytes()
+                    + " bytes");
         }
         UploadStore.Progress progress;
         try (InputStream body = request.getInputStream()) {

@@ -38,6 +38,8 @@ final class WindowRoute extends RouteBuilder {
                 + "?matchOnUriPrefix=true"
                 + "&disableStreamCache=true"
                 + "&muteException=true"
+                + "&mapHttpMessageBody=false"
+                + "&mapHttpMessageFormUrlEncodedBody=false"
                 + "&httpMethodRestrict=GET,HEAD,POST,PUT")
                 .routeId("window-http")
                 .removeHeaders("*")

@@ -80,11 +80,15 @@ public final class Demo implements Callable<Integer> {
         Path agentConfig = writeAgentConfig(work, run, codes);
         ChildJvm central = ChildJvm.start("central-server", "jp.kouiki.window.central.CentralServer", centralConfig,
                 run.resolve("logs/central-server.log"));
+        List<ChildJvm> children = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(central));
+        Thread stopChildren = new Thread(() -> children.forEach(ChildJvm::stopQuietly), "demo-stop-children");
+        Runtime.getRuntime().addShutdownHook(stopChildren);
         ChildJvm agent = null;
         try {
             waitForPort(central);
             agent = ChildJvm.start("municipal-agent", "jp.kouiki.window.agent.MunicipalAgent", agentConfig,
                     run.resolve("logs/municipal-agent.log"));
+            children.add(0, agent);
             out.printf("central server pid %d, agent pid %d; logs in %s%n", central.pid(), agent.pid(),
                     run.resolve("logs"));
 
@@ -134,7 +138,7 @@ public final class Demo implements Callable<Integer> {
                 matching++;
                 bytes += file.bytes();
             }
-            out.printf("%s %-10s %s %,9d bytes %5d records  %s%n", file.code(), file.municipalityName(),
+            out.printf("%s %s %s %,9d bytes %5d records  %s%n", file.code(), padded(file.municipalityName(), 10),
                     file.file().getFileName(), file.bytes(), file.records(), status);
         }
         List<Path> strays = strayFiles(run, files);
@@ -151,6 +155,13 @@ public final class Demo implements Callable<Integer> {
         out.printf("FAILED: %d/%d municipalities delivered with matching SHA-256, %d unexpected files; see %s%n",
                 matching, files.size(), strays.size(), run.resolve("logs"));
         return 1;
+    }
+
+    /** Pads to a terminal width, counting full-width characters as two columns. */
+    private static String padded(String text, int columns) {
+        int width = text.codePoints().map(c -> c >= 0x1100 && Character.UnicodeScript.of(c)
+                != Character.UnicodeScript.LATIN ? 2 : 1).sum();
+        return text + " ".repeat(Math.max(0, columns - width));
     }
 
     private static Path delivered(Path run, PostalCsvSplitter.SplitFile file) {
@@ -173,7 +184,7 @@ public final class Demo implements Callable<Integer> {
         out.println();
         out.println("Both processes keep running. Try it:");
         out.println("  drop a file:   cp " + run.resolve("input/131016_POSTAL_*.csv") + " "
-                + run.resolve("agent-folders/outbox/131016/"));
+                + run.resolve("agent-folders/outbox/131016/131016_POSTAL_TRY1.csv"));
         out.println("  watch it land: ls " + run.resolve("union/inbound/131016/"));
         out.println("  refused files: ls " + run.resolve("agent-folders/error/131016/"));
         out.println("  logs:          " + run.resolve("logs"));
@@ -282,6 +293,16 @@ public final class Demo implements Callable<Integer> {
                 return 0;
             }
             return 0;
+        }
+
+        /** Stops the process, used by the shutdown hook so that no server outlives an interrupted demo. */
+        void stopQuietly() {
+            try {
+                stop();
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
         }
 
         void stop() throws InterruptedException {

@@ -73,4 +73,47 @@ class OutboxPickupIT {
             assertThat(TestFiles.countFiles(system.error(CHIYODA))).isZero();
         }
     }
+
+    @Test
+    void fileDroppedAgainWithPreservedTimeIsANewFile() throws Exception {
+        byte[] records = TestFiles.postalRecords("13101");
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            system.startCentral();
+            system.startAgent();
+            Path first = system.drop(CHIYODA, NAME, records);
+            java.nio.file.attribute.FileTime time = Files.getLastModifiedTime(first);
+            Path delivered = system.inbound(CHIYODA).resolve(NAME);
+            await("first delivery").atMost(Duration.ofSeconds(30)).until(() -> Files.exists(delivered));
+            Files.delete(delivered);
+
+            Path temporary = system.outbox(CHIYODA).resolve(".again.tmp");
+            Files.write(temporary, records);
+            Files.setLastModifiedTime(temporary, time);
+            Files.move(temporary, system.outbox(CHIYODA).resolve(NAME));
+
+            await("second delivery of the same bytes, name and time").atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.exists(delivered));
+            assertThat(delivered).hasBinaryContent(records);
+            assertThat(TestFiles.countFiles(system.sent(CHIYODA))).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void overlongNameIsRefusedOnceWithAReason() throws Exception {
+        String name = "131016_POSTAL_" + "x".repeat(230) + ".csv";
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            system.startAgent();
+            Path file = system.drop(CHIYODA, name, TestFiles.postalRecords("13101"));
+
+            await("over-long name moved to the error folder").atMost(Duration.ofSeconds(30))
+                    .until(() -> !Files.exists(file) && TestFiles.countFiles(system.error(CHIYODA)) == 2);
+            try (java.util.stream.Stream<Path> files = Files.list(system.error(CHIYODA))) {
+                Path reason = files.filter(path -> path.toString().endsWith(".reason")).findFirst().orElseThrow();
+                assertThat(Files.readString(reason, java.nio.charset.StandardCharsets.UTF_8))
+                        .contains("file: " + name)
+                        .contains("use at most 200 characters");
+            }
+            assertThat(TestFiles.countFiles(system.sent(CHIYODA))).isZero();
+        }
+    }
 }

@@ -26,6 +26,7 @@ public record AgentSettings(
         long retryMaxDelayMillis,
         long connectTimeoutMillis,
         long responseTimeoutMillis,
+        int sentRetentionDays,
         int brokerInVmId,
         String journalType) {
 
@@ -70,6 +71,7 @@ public record AgentSettings(
                 settings.number("agent.upload.retry-max-delay-ms", 10, 3_600_000),
                 settings.number("agent.http.connect-timeout-ms", 100, 600_000),
                 settings.number("agent.http.response-timeout-ms", 100, 3_600_000),
+                settings.integer("agent.sent.retention-days", 0, 3650),
                 settings.integer("agent.broker.in-vm-id", 0, 1_000_000),
                 settings.text("agent.broker.journal-type"));
     }

@@ -5,7 +5,12 @@ import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -17,6 +22,7 @@ import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.files.FolderRetention;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.queue.QueueDrainer;
 import jp.kouiki.window.security.KeyMaterialLayout;
@@ -35,6 +41,7 @@ public final class MunicipalAgent implements AutoCloseable {
     private CamelContext camel;
     private CentralClient client;
     private QueueDrainer forwarder;
+    private ScheduledExecutorService housekeeping;
 
     public MunicipalAgent(AgentSettings settings) {
         this.settings = settings;
@@ -70,13 +77,33 @@ public final class MunicipalAgent implements AutoCloseable {
         Map<MunicipalityCode, String> queues = new LinkedHashMap<>();
         settings.municipalities().forEach(code -> queues.put(code, QueueNames.upload(code)));
         forwarder = new QueueDrainer("forwarder", broker, queues, new UploadForwarder(settings, client),
-                settings.uploadWorkers(), settings.pollIntervalMillis());
+                settings.uploadWorkers(), settings.pollIntervalMillis()).withMaxHandlerFailures(5);
         writer.wakeUpAfterCommit(forwarder);
         forwarder.start();
+        if (settings.sentRetentionDays() > 0) {
+            housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "agent-housekeeping");
+                thread.setDaemon(true);
+                return thread;
+            });
+            housekeeping.scheduleWithFixedDelay(this::expireSentFiles, 1, 60, TimeUnit.MINUTES);
+        }
         LOG.info("Municipal agent started: municipalities={} folders={} central={} pickup={}",
                 settings.municipalities().size(), settings.folderRoot(), settings.centralUrl(),
                 settings.doneMarkerPickup() ? "done-marker" : "quiet-period " + settings.quietPeriodMillis() + " ms");
         return this;
+    }
+
+    private void expireSentFiles() {
+        LocalDate keepFrom = LocalDate.now(ZoneId.of("Asia/Tokyo")).minusDays(settings.sentRetentionDays());
+        try {
+            int deleted = FolderRetention.deleteDatedFilesBefore(settings.folderRoot().resolve("sent"), keepFrom);
+            if (deleted > 0) {
+                LOG.info("Sent files expired: files={} keptFrom={}", deleted, keepFrom);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Sent files could not be expired, trying again in an hour: error={}", e.toString());
+        }
     }
 
     public WindowBroker broker() {
@@ -89,6 +116,9 @@ public final class MunicipalAgent implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
         if (camel != null) {
             camel.stop();
         }
@@ -107,12 +137,26 @@ public final class MunicipalAgent implements AutoCloseable {
     /** Runs the agent until the JVM is stopped; the one argument is the path of an application.properties file. */
     public static void main(String[] args) throws Exception {
         Path config = parseArguments(args);
+        MunicipalAgent starting;
+        try {
+            starting = new MunicipalAgent(AgentSettings.load(config));
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("municipal-agent: invalid configuration: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         MunicipalAgent agent;
         try {
-            agent = new MunicipalAgent(AgentSettings.load(config)).start();
-        } catch (IllegalArgumentException | IOException e) {
+            agent = starting.start();
+        } catch (Exception e) {
+            LOG.error("municipal-agent could not start: " + e.getMessage(), e);
             System.err.println("municipal-agent: cannot start: " + e.getMessage());
-            System.exit(2);
+            try {
+                starting.close();
+            } catch (Exception closeFailure) {
+                LOG.warn("Clean-up after the failed start failed: error={}", closeFailure.toString());
+            }
+            System.exit(1);
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);

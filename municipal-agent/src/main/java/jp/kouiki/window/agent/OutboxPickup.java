@@ -47,6 +47,8 @@ final class OutboxPickup {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxPickup.class);
     private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
+    /** Longest name in sent/ and error/, in UTF-8 bytes, leaving room for ".reason" within 255 bytes. */
+    private static final int MAX_NAME_BYTES = 240;
 
     private final AgentSettings settings;
     private final Set<MunicipalityCode> served;
@@ -69,7 +71,7 @@ final class OutboxPickup {
     void identify(Exchange exchange) throws InterfaceFileRejectedException, IOException {
         Path file = ((File) exchange.getMessage().getBody(GenericFile.class).getFile()).toPath().toAbsolutePath();
         String folder = file.getParent().getFileName().toString();
-        String stamped = ZonedDateTime.now(TOKYO).format(STAMP) + "_" + file.getFileName();
+        String stamped = fitted(ZonedDateTime.now(TOKYO).format(STAMP) + "_" + file.getFileName());
         exchange.setProperty(FILE, file);
         exchange.setProperty(ERROR_TARGET, settings.errorRoot().resolve(safeFolder(folder)).resolve(stamped));
         if (!MunicipalityCode.isValid(folder) || !served.contains(MunicipalityCode.of(folder))) {
@@ -97,7 +99,7 @@ final class OutboxPickup {
         checker.check(file, name);
         String sha256 = sha256(file);
         String fileId = FileIds.derive(code, name.name(), attributes.size(), attributes.lastModifiedTime().toMillis(),
-                sha256);
+                FileIds.dropIdentity(file), sha256);
         FileManifest manifest = new FileManifest(fileId, code.value(), name.name(), attributes.size(), sha256,
                 name.kind(), ZonedDateTime.now(TOKYO).toOffsetDateTime().toString());
         exchange.setProperty(MANIFEST, manifest);
@@ -117,7 +119,7 @@ final class OutboxPickup {
                 + "reason: " + cause.getMessage() + "\n";
         AtomicFiles.writeAtomically(target.resolveSibling(target.getFileName() + ".reason"),
                 reason.getBytes(StandardCharsets.UTF_8));
-        LOG.warn("File refused: municipality={} file={} movedTo={} reason={}", exchange.getProperty(CODE),
+        LOG.warn("File refused: municipality={} file={} movedTo={} reason={}", file.getParent().getFileName(),
                 file.getFileName(), target, cause.getMessage());
     }
 
@@ -127,6 +129,31 @@ final class OutboxPickup {
             in.transferTo(java.io.OutputStream.nullOutputStream());
         }
         return FileIds.hex(digest.digest());
+    }
+
+    /**
+     * Shortens a name that would not fit a file system's 255-byte limit with its ".reason" suffix: keeps its start and
+     * adds a digest of the whole name, so that even a file refused for its over-long name can be moved aside.
+     */
+    static String fitted(String name) {
+        int limit = MAX_NAME_BYTES;
+        if (name.getBytes(StandardCharsets.UTF_8).length <= limit) {
+            return name;
+        }
+        String digest = "~" + FileIds.hex(FileIds.sha256().digest(name.getBytes(StandardCharsets.UTF_8))).substring(0, 12);
+        StringBuilder kept = new StringBuilder();
+        int bytes = digest.length();
+        for (int i = 0; i < name.length(); ) {
+            int codePoint = name.codePointAt(i);
+            int size = new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8).length;
+            if (bytes + size > limit) {
+                break;
+            }
+            kept.appendCodePoint(codePoint);
+            bytes += size;
+            i += Character.charCount(codePoint);
+        }
+        return kept + digest;
     }
 
     private static String safeFolder(String folder) {

@@ -25,6 +25,7 @@ import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.queue.DrainOutcome;
 import jp.kouiki.window.queue.QueueDrainer;
+import jp.kouiki.window.transfer.FileManifest;
 
 /**
  * Sends one queued file to the central window server: announces it with its signed manifest, learns how many bytes
@@ -50,8 +51,9 @@ final class UploadForwarder implements QueueDrainer.Handler {
     public DrainOutcome handle(MunicipalityCode code, ClientMessage message) throws Exception {
         String fileId = message.getStringProperty(QueuedFile.FILE_ID);
         String manifest = message.getStringProperty(QueuedFile.MANIFEST);
+        String fileName = FileManifest.fromJson(manifest.getBytes(StandardCharsets.UTF_8)).fileName();
         try {
-            DrainOutcome outcome = upload(code, fileId, manifest, message);
+            DrainOutcome outcome = upload(code, fileId, fileName, manifest, message);
             failures.remove(code);
             if (outcome instanceof DrainOutcome.Rejected rejected) {
                 moveSentFileToError(code, message, rejected.reason());
@@ -60,14 +62,19 @@ final class UploadForwarder implements QueueDrainer.Handler {
         } catch (IOException e) {
             int attempt = failures.merge(code, 1, Integer::sum);
             Duration delay = backoff(attempt);
-            LOG.warn("Upload failed, retrying: municipality={} fileId={} attempt={} retryInMs={} error={}", code,
-                    fileId, attempt, delay.toMillis(), e.getMessage());
+            LOG.warn("Upload failed, retrying: municipality={} file={} fileId={} attempt={} retryInMs={} error={}",
+                    code, fileName, fileId, attempt, delay.toMillis(), e.getMessage());
             return new DrainOutcome.RetryLater(delay, e.getMessage());
         }
     }
 
-    private DrainOutcome upload(MunicipalityCode code, String fileId, String manifest, ClientMessage message)
-            throws IOException {
+    @Override
+    public void gaveUp(MunicipalityCode code, ClientMessage message, String reason) throws IOException {
+        moveSentFileToError(code, message, reason);
+    }
+
+    private DrainOutcome upload(MunicipalityCode code, String fileId, String fileName, String manifest,
+            ClientMessage message) throws IOException {
         String base = "/window/v1/municipalities/" + code + "/uploads";
         Map<String, String> announce = new LinkedHashMap<>();
         announce.put("manifest", Base64.getEncoder().encodeToString(manifest.getBytes(StandardCharsets.UTF_8)));
@@ -81,15 +88,16 @@ final class UploadForwarder implements QueueDrainer.Handler {
         }
         JsonNode state = JSON.readTree(response.body());
         if ("stored".equals(state.path("state").asText())) {
-            LOG.info("File already stored at the central server: municipality={} fileId={}", code, fileId);
+            LOG.info("File already stored at the central server: municipality={} file={} fileId={}", code, fileName,
+                    fileId);
             return new DrainOutcome.Completed("already stored");
         }
         long offset = state.path("offset").asLong();
-        return sendChunks(code, fileId, base + "/" + fileId, message, offset);
+        return sendChunks(code, fileId, fileName, base + "/" + fileId, message, offset);
     }
 
-    private DrainOutcome sendChunks(MunicipalityCode code, String fileId, String path, ClientMessage message,
-            long offset) throws IOException {
+    private DrainOutcome sendChunks(MunicipalityCode code, String fileId, String fileName, String path,
+            ClientMessage message, long offset) throws IOException {
         byte[] chunk = new byte[settings.chunkSizeBytes()];
         try (PushbackInputStream body = new PushbackInputStream(MessageBodies.open(message), 1)) {
             skipFully(body, offset);
@@ -116,7 +124,8 @@ final class UploadForwarder implements QueueDrainer.Handler {
                 JsonNode state = JSON.readTree(response.body());
                 position = state.path("offset").asLong();
                 if ("stored".equals(state.path("state").asText())) {
-                    LOG.info("File uploaded: municipality={} fileId={} ciphertextBytes={}", code, fileId, position);
+                    LOG.info("File uploaded: municipality={} file={} fileId={} ciphertextBytes={}", code, fileName,
+                            fileId, position);
                     return new DrainOutcome.Completed("stored");
                 }
                 if (last) {

@@ -19,10 +19,12 @@ public final class Settings {
 
     private final Properties values;
     private final String source;
+    private final java.util.Set<String> fromSystemProperties;
 
-    private Settings(Properties values, String source) {
+    private Settings(Properties values, String source, java.util.Set<String> fromSystemProperties) {
         this.values = values;
         this.source = source;
+        this.fromSystemProperties = fromSystemProperties;
     }
 
     /**
@@ -45,13 +47,15 @@ public final class Settings {
             }
             source = file.toString();
         }
+        java.util.Set<String> overridden = new java.util.HashSet<>();
         for (String key : merged.stringPropertyNames()) {
             String override = System.getProperty(key);
             if (override != null) {
                 merged.setProperty(key, override);
+                overridden.add(key);
             }
         }
-        return new Settings(merged, source);
+        return new Settings(merged, source, overridden);
     }
 
     /** Creates settings from explicit values over the bundled defaults, as tests and embedding code do. */
@@ -120,7 +124,8 @@ public final class Settings {
 
     /** Creates the exception for a setting that has the wrong form. */
     public IllegalArgumentException invalid(String key, String value, String expected) {
+        String origin = fromSystemProperties.contains(key) ? "the JVM system property -D" + key : source;
         return new IllegalArgumentException("setting " + key + "=" + (value == null ? "(missing)" : value)
-                + " in " + source + " is invalid; expected " + expected);
+                + " in " + origin + " is invalid; expected " + expected);
     }
 }

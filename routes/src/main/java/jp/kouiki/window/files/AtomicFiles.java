@@ -62,8 +62,9 @@ public final class AtomicFiles {
 
     /** Writes small content (a reason, a marker) atomically. */
     public static void writeAtomically(Path target, byte[] content) throws IOException {
-        Path temporary = target.resolveSibling("." + target.getFileName() + "." + Long.toHexString(System.nanoTime())
-                + Thread.currentThread().getId() + ".tmp");
+        // A short temporary name, because the target's own name may already be close to the 255-byte limit.
+        Path temporary = target.resolveSibling(".tmp-" + Long.toHexString(System.nanoTime()) + "-"
+                + Thread.currentThread().getId());
         Files.write(temporary, content);
         fsync(temporary);
         Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -1,5 +1,6 @@
 package jp.kouiki.window.iffile;
 
+import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,24 +14,39 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
 
     private static final Pattern SHAPE = Pattern.compile("([0-9]{6})_([A-Za-z0-9]+)(?:[_.].*)?");
     private static final int MAX_LENGTH = 200;
+    /**
+     * Longest name in UTF-8 bytes. Common file systems allow 255 bytes, and the agent adds a 20-byte time stamp in
+     * {@code sent/} and {@code error/} and a 7-byte {@code .reason} suffix.
+     */
+    static final int MAX_BYTES = 200;
+    private static final String RESERVED = "/\\:*?\"<>|";
 
     /**
-     * Parses a file name sent by {@code sender}, rejecting a name whose code is malformed, has a wrong check digit or
-     * names another municipality.
+     * Parses a file name sent by {@code sender}, rejecting a name that no file system of the union could store
+     * safely, or whose code is malformed, has a wrong check digit or names another municipality.
      */
     public static InterfaceFileName parse(String name, MunicipalityCode sender) throws InterfaceFileRejectedException {
-        if (name.length() > MAX_LENGTH || name.startsWith(".") || name.contains("/") || name.contains("\\")) {
+        if (name.length() > MAX_LENGTH || name.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
             throw new InterfaceFileRejectedException(
-                    "ファイル名「" + name + "」は使えません。" + MAX_LENGTH + "文字以内で、先頭に団体コードを付けてください。",
-                    "file name '" + name + "' is not allowed; use at most " + MAX_LENGTH
-                            + " characters starting with the municipality code");
+                    "ファイル名「" + printable(name) + "」は使えません。" + MAX_LENGTH + "文字以内（UTF-8 で " + MAX_BYTES
+                            + "バイト以内）で、先頭に団体コードを付けてください。",
+                    "file name '" + printable(name) + "' is not allowed; use at most " + MAX_LENGTH
+                            + " characters (" + MAX_BYTES + " bytes in UTF-8) starting with the municipality code");
+        }
+        if (name.startsWith(".") || name.endsWith(".") || name.endsWith(" ") || hasForbiddenCharacter(name)) {
+            throw new InterfaceFileRejectedException(
+                    "ファイル名「" + printable(name) + "」は使えません。制御文字や / \\ : * ? \" < > | を含めず、"
+                            + "先頭に団体コードを付けてください。",
+                    "file name '" + printable(name) + "' is not allowed; remove control characters and any of"
+                            + " / \\ : * ? \" < > |, do not start it with a dot or end it with a dot or space, and start"
+                            + " it with the municipality code");
         }
         Matcher matcher = SHAPE.matcher(name);
         if (!matcher.matches()) {
             throw new InterfaceFileRejectedException(
-                    "ファイル名「" + name + "」が「団体コード6桁_IF種別_…」の形式ではありません。例: " + sender
+                    "ファイル名「" + printable(name) + "」が「団体コード6桁_IF種別_…」の形式ではありません。例: " + sender
                             + "_POSTAL_20261204.csv",
-                    "file name '" + name + "' does not start with a six-digit municipality code, an underscore and"
+                    "file name '" + printable(name) + "' does not start with a six-digit municipality code, an underscore and"
                             + " the IF kind, as in " + sender + "_POSTAL_20261204.csv");
         }
         String digits = matcher.group(1);
@@ -52,5 +68,23 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
                             + " of " + code + " or correct its name");
         }
         return new InterfaceFileName(name, code, matcher.group(2).toUpperCase(java.util.Locale.ROOT));
+    }
+
+    private static boolean hasForbiddenCharacter(String name) {
+        return name.codePoints().anyMatch(c -> Character.isISOControl(c) || RESERVED.indexOf(c) >= 0
+                || Character.getType(c) == Character.FORMAT && c != 0x200D);
+    }
+
+    /** Writes control and format characters as \\uXXXX so that a message shows them instead of acting on them. */
+    static String printable(String name) {
+        StringBuilder text = new StringBuilder(name.length());
+        name.codePoints().forEach(c -> {
+            if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+                text.append(String.format(java.util.Locale.ROOT, "\\u%04X", c));
+            } else {
+                text.appendCodePoint(c);
+            }
+        });
+        return text.toString();
     }
 }

@@ -35,6 +35,13 @@ public final class QueueDrainer implements AutoCloseable {
     @FunctionalInterface
     public interface Handler {
         DrainOutcome handle(MunicipalityCode code, ClientMessage message) throws Exception;
+
+        /**
+         * Called when the drainer gives up on a message whose handling kept failing, just before the message moves to
+         * the dead-letter queue, so the handler can tell the people concerned.
+         */
+        default void gaveUp(MunicipalityCode code, ClientMessage message, String reason) throws Exception {
+        }
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueDrainer.class);
@@ -54,7 +61,10 @@ public final class QueueDrainer implements AutoCloseable {
      */
     private boolean wakeUpPending;
     private final AtomicBoolean running = new AtomicBoolean();
+    private final Map<MunicipalityCode, Integer> handlerFailures = new ConcurrentHashMap<>();
     private final long pollIntervalMillis;
+    private int maxHandlerFailures;
+    private Duration failureRetryDelay = Duration.ofSeconds(5);
     private Thread dispatcher;
 
     /**
@@ -76,6 +86,22 @@ public final class QueueDrainer implements AutoCloseable {
                     thread.setDaemon(true);
                     return thread;
                 });
+    }
+
+    /**
+     * Sets how many times in a row handling one message may throw before the message moves to the dead-letter queue;
+     * 0, the default, retries for ever. A limit keeps one message that can never be handled, such as one whose file
+     * name the destination file system cannot store, from blocking its municipality's queue.
+     */
+    public QueueDrainer withMaxHandlerFailures(int failures) {
+        this.maxHandlerFailures = failures;
+        return this;
+    }
+
+    /** Sets the delay before a message whose handling threw is tried again; 5 s by default. */
+    public QueueDrainer withFailureRetryDelay(Duration delay) {
+        this.failureRetryDelay = delay;
+        return this;
     }
 
     public void start() {
@@ -146,11 +172,27 @@ public final class QueueDrainer implements AutoCloseable {
 
     private DrainOutcome handleSafely(MunicipalityCode code, ClientMessage message) {
         try {
-            return handler.handle(code, message);
+            DrainOutcome outcome = handler.handle(code, message);
+            handlerFailures.remove(code);
+            return outcome;
         } catch (Exception e) {
-            LOG.warn("Handler failed, retrying in 5 s: drainer={} municipality={} error={}", name, code, e.toString(),
-                    e);
-            return new DrainOutcome.RetryLater(Duration.ofSeconds(5), e.toString());
+            int failures = handlerFailures.merge(code, 1, Integer::sum);
+            if (maxHandlerFailures > 0 && failures >= maxHandlerFailures) {
+                handlerFailures.remove(code);
+                String reason = "handling failed " + failures + " times in a row, last with " + e;
+                LOG.error("Giving up on a message: drainer={} municipality={} messageId={} failures={}", name, code,
+                        message.getMessageID(), failures, e);
+                try {
+                    handler.gaveUp(code, message, reason);
+                } catch (Exception reportFailure) {
+                    LOG.warn("Could not report the message given up: drainer={} municipality={} error={}", name, code,
+                            reportFailure.toString());
+                }
+                return new DrainOutcome.Rejected(reason);
+            }
+            LOG.warn("Handler failed, retrying in {} ms: drainer={} municipality={} failures={} error={}",
+                    failureRetryDelay.toMillis(), name, code, failures, e.toString(), e);
+            return new DrainOutcome.RetryLater(failureRetryDelay, e.toString());
         }
     }
 

@@ -3,6 +3,8 @@ package jp.kouiki.window.iffile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
+
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -116,5 +118,41 @@ class InterfaceFileNameTest {
         return assertThatThrownBy(() -> InterfaceFileName.parse(fileName, sender))
                 .isInstanceOf(InterfaceFileRejectedException.class)
                 .hasMessageContaining(" / ");
+    }
+
+    @Test
+    void rejectsControlAndReservedCharacters() {
+        for (String name : List.of("131016_POSTAL_\u0000.csv", "131016_POSTAL_\u001b[31m.csv", "131016_POSTAL\t1.csv",
+                "131016_POSTAL_a:b.csv", "131016_POSTAL_a*b.csv", "131016_POSTAL_a?b.csv", "131016_POSTAL_a|b.csv",
+                "131016_POSTAL_\u202Etxt.csv", "131016_POSTAL_x.", "131016_POSTAL_x ")) {
+            assertThatThrownBy(() -> InterfaceFileName.parse(name, CHIYODA))
+                    .as("name %s", InterfaceFileName.printable(name))
+                    .isInstanceOf(InterfaceFileRejectedException.class)
+                    .hasMessageContaining("remove control characters");
+        }
+    }
+
+    @Test
+    void rejectionShowsControlCharactersEscaped() {
+        assertThatThrownBy(() -> InterfaceFileName.parse("131016_POSTAL_\u001b.csv", CHIYODA))
+                .hasMessageContaining("131016_POSTAL_\\u001B.csv")
+                .hasMessageNotContaining("\u001b");
+    }
+
+    @Test
+    void rejectsNameOverTwoHundredBytesInUtf8() {
+        String name = "131016_POSTAL_" + "長".repeat(62) + ".csv";
+
+        assertThat(name.length()).isLessThanOrEqualTo(200);
+        assertThat(name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isGreaterThan(200);
+        assertThatThrownBy(() -> InterfaceFileName.parse(name, CHIYODA))
+                .hasMessageContaining("200 bytes in UTF-8");
+    }
+
+    @Test
+    void acceptsJapaneseNameWithinTheByteLimit() throws Exception {
+        String name = "131016_POSTAL_" + "長".repeat(60) + ".csv";
+
+        assertThat(InterfaceFileName.parse(name, CHIYODA).kind()).isEqualTo("POSTAL");
     }
 }

@@ -303,16 +303,59 @@ class QueueDrainerTest {
         assertThat(broker.messageCount(upload(CHIYODA))).isEqualTo(1);
     }
 
+    @Test
+    void messageThatKeepsFailingIsGivenUpAndDoesNotBlockTheQueue() throws Exception {
+        List<String> givenUp = new CopyOnWriteArrayList<>();
+        QueueDrainer.Handler failingFirst = new QueueDrainer.Handler() {
+            @Override
+            public DrainOutcome handle(MunicipalityCode code, ClientMessage message) {
+                if (labelOf(message).equals("poison")) {
+                    throw new IllegalStateException("cannot store this one");
+                }
+                return new DrainOutcome.Completed("done");
+            }
+
+            @Override
+            public void gaveUp(MunicipalityCode code, ClientMessage message, String reason) {
+                givenUp.add(labelOf(message) + ": " + reason);
+            }
+        };
+        drainer = new QueueDrainer("test", broker, uploadQueues(), recording(failingFirst), 1, POLL_INTERVAL_MILLIS)
+                .withMaxHandlerFailures(3)
+                .withFailureRetryDelay(Duration.ofMillis(100));
+        send(CHIYODA, List.of("poison", "good"));
+
+        drainer.start();
+
+        await("message after the given-up one handled").atMost(TIMEOUT)
+                .until(() -> handled(CHIYODA).contains("good"));
+        assertThat(handled(CHIYODA)).containsExactly("poison", "poison", "poison", "good");
+        assertThat(givenUp).singleElement().asString()
+                .startsWith("poison: handling failed 3 times in a row")
+                .contains("cannot store this one");
+        awaitQueueEmpty(CHIYODA);
+        assertThat(broker.messageCount(QueueNames.deadLetter(CHIYODA))).isEqualTo(1);
+    }
+
     private void start(QueueDrainer.Handler handler, int workers) {
         drainer = new QueueDrainer("test", broker, uploadQueues(), recording(handler), workers, POLL_INTERVAL_MILLIS);
         drainer.start();
     }
 
     private QueueDrainer.Handler recording(QueueDrainer.Handler handler) {
-        return (code, message) -> {
-            handledAt.computeIfAbsent(code, key -> new CopyOnWriteArrayList<>()).add(System.nanoTime() / 1_000_000);
-            handled.computeIfAbsent(code, key -> new CopyOnWriteArrayList<>()).add(labelOf(message));
-            return handler.handle(code, message);
+        return new QueueDrainer.Handler() {
+            @Override
+            public DrainOutcome handle(MunicipalityCode code, ClientMessage message) throws Exception {
+                handledAt.computeIfAbsent(code, key -> new CopyOnWriteArrayList<>())
+                        .add(System.nanoTime() / 1_000_000);
+                handled.computeIfAbsent(code, key -> new CopyOnWriteArrayList<>()).add(labelOf(message));
+                return handler.handle(code, message);
+            }
+
+            @Override
+            public void gaveUp(MunicipalityCode code, ClientMessage message, String reason) throws Exception {
+                handler.gaveUp(code, message, reason);
+            }
         };
     }
 

@@ -195,10 +195,12 @@ class FileManifestTest {
         assertThat(FileManifest.isFileId(null)).isFalse();
     }
 
+    private static final String DROP = "(dev=801,ino=1);2026-12-04T00:00:00Z";
+
     @Test
     void deriveIsDeterministic() {
-        String first = FileIds.derive(CHIYODA, "131016_POSTAL.csv", 100, 1_700_000_000_000L, SHA256);
-        String second = FileIds.derive(CHIYODA, "131016_POSTAL.csv", 100, 1_700_000_000_000L, SHA256);
+        String first = FileIds.derive(CHIYODA, "131016_POSTAL.csv", 100, 1_700_000_000_000L, DROP, SHA256);
+        String second = FileIds.derive(CHIYODA, "131016_POSTAL.csv", 100, 1_700_000_000_000L, DROP, SHA256);
 
         assertThat(first).isEqualTo(second);
         assertThat(FileManifest.isFileId(first)).as("derived id %s is a file id", first).isTrue();
@@ -206,14 +208,15 @@ class FileManifestTest {
 
     @Test
     void deriveChangesWithEveryInput() {
-        String base = FileIds.derive(CHIYODA, "131016_POSTAL.csv", 100, 1_700_000_000_000L, SHA256);
+        String base = FileIds.derive(CHIYODA, "131016_POSTAL.csv", 100, 1_700_000_000_000L, DROP, SHA256);
         List<String> variants = List.of(
-                FileIds.derive(MunicipalityCode.of("131024"), "131016_POSTAL.csv", 100, 1_700_000_000_000L, SHA256),
-                FileIds.derive(CHIYODA, "131016_POSTAL2.csv", 100, 1_700_000_000_000L, SHA256),
-                FileIds.derive(CHIYODA, "131016_POSTAL.csv", 101, 1_700_000_000_000L, SHA256),
-                FileIds.derive(CHIYODA, "131016_POSTAL.csv", 100, 1_700_000_000_001L, SHA256),
-                FileIds.derive(CHIYODA, "131016_POSTAL.csv", 100, 1_700_000_000_000L,
-                        SHA256.replace('9', '8')));
+                FileIds.derive(MunicipalityCode.of("131024"), "131016_POSTAL.csv", 100, 1_700_000_000_000L, DROP, SHA256),
+                FileIds.derive(CHIYODA, "131016_POSTAL2.csv", 100, 1_700_000_000_000L, DROP, SHA256),
+                FileIds.derive(CHIYODA, "131016_POSTAL.csv", 101, 1_700_000_000_000L, DROP, SHA256),
+                FileIds.derive(CHIYODA, "131016_POSTAL.csv", 100, 1_700_000_000_001L, DROP, SHA256),
+                FileIds.derive(CHIYODA, "131016_POSTAL.csv", 100, 1_700_000_000_000L, "(dev=801,ino=2);2026-12-04T00:00:00Z",
+                        SHA256),
+                FileIds.derive(CHIYODA, "131016_POSTAL.csv", 100, 1_700_000_000_000L, DROP, SHA256.replace('9', '8')));
 
         for (String variant : variants) {
             assertThat(variant).isNotEqualTo(base);
@@ -225,8 +228,8 @@ class FileManifestTest {
     @Test
     void deriveSeparatesFields() {
         // Moving a digit from the size to the modification time must not give the same id.
-        String first = FileIds.derive(CHIYODA, "131016_POSTAL.csv", 12, 3, SHA256);
-        String second = FileIds.derive(CHIYODA, "131016_POSTAL.csv", 1, 23, SHA256);
+        String first = FileIds.derive(CHIYODA, "131016_POSTAL.csv", 12, 3, DROP, SHA256);
+        String second = FileIds.derive(CHIYODA, "131016_POSTAL.csv", 1, 23, DROP, SHA256);
 
         assertThat(first).isNotEqualTo(second);
     }
