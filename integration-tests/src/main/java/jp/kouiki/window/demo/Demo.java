@@ -36,7 +36,7 @@ import jp.kouiki.window.security.DevCredentialGenerator;
  * municipalities, as two separate JVMs over HTTPS on loopback, moving the real Japan Post file for Tokyo split into one
  * interface file per municipality, and checks that each file arrived byte for byte in its own union folder.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo", mixinStandardHelpOptions = true, version = "window-transfer demo 0.1.0",
         description = "Moves Tokyo's 62 real interface files from the agent's outboxes to the union's folders.")
 public final class Demo implements Callable<Integer> {
 
