@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +36,11 @@ public final class PayloadCipher {
     }
 
     private final Function<MunicipalityCode, Path> keysetLocation;
-    private final Map<MunicipalityCode, StreamingAead> primitives = new ConcurrentHashMap<>();
+    private final Map<MunicipalityCode, Loaded> primitives = new ConcurrentHashMap<>();
+
+    /** A keyset's primitive and the file state it was read from, to notice a rotated keyset. */
+    private record Loaded(StreamingAead primitive, FileTime modified, long size) {
+    }
 
     /**
      * @param keysetLocation where each municipality's keyset file is, such as
@@ -89,13 +94,25 @@ public final class PayloadCipher {
         return ("window-transfer/v1|" + code + "|" + fileId).getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** Returns the municipality's primitive, reading the keyset file again when it has changed since last read. */
     private StreamingAead primitive(MunicipalityCode code) throws GeneralSecurityException {
-        StreamingAead cached = primitives.get(code);
-        if (cached != null) {
-            return cached;
+        Path file = keysetLocation.apply(code);
+        FileTime modified;
+        long size;
+        try {
+            modified = Files.getLastModifiedTime(file);
+            size = Files.size(file);
+        } catch (IOException e) {
+            primitives.remove(code);
+            throw new GeneralSecurityException("encryption keyset of municipality " + code + " is missing at " + file
+                    + "; create it with the dev-credentials command or install the union's keyset", e);
+        }
+        Loaded cached = primitives.get(code);
+        if (cached != null && cached.modified().equals(modified) && cached.size() == size) {
+            return cached.primitive();
         }
         StreamingAead loaded = load(code);
-        primitives.put(code, loaded);
+        primitives.put(code, new Loaded(loaded, modified, size));
         return loaded;
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * File operations that keep a half-written file out of sight and survive a crash: write under a temporary name,
@@ -65,6 +66,22 @@ public final class AtomicFiles {
         // A short temporary name, because the target's own name may already be close to the 255-byte limit.
         Path temporary = target.resolveSibling(".tmp-" + Long.toHexString(System.nanoTime()) + "-"
                 + Thread.currentThread().getId());
+        Files.write(temporary, content);
+        fsync(temporary);
+        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory(target.getParent());
+    }
+
+    /**
+     * Writes secret content (a keyset) atomically into a file only its owner may read, where the file system supports
+     * POSIX permissions.
+     */
+    public static void writeOwnerOnlyAtomically(Path target, byte[] content) throws IOException {
+        Path temporary = target.resolveSibling(".tmp-" + Long.toHexString(System.nanoTime()) + "-"
+                + Thread.currentThread().getId());
+        if (target.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
         Files.write(temporary, content);
         fsync(temporary);
         Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
