@@ -50,6 +50,9 @@ public final class WindowBroker implements AutoCloseable {
 
     public static final String ROUTES_USER = "window-routes";
     public static final String ROUTES_ROLE = "window-routes";
+    /** Role of the operator tools: browse and manage queues, never send or consume, and never hold keys. */
+    public static final String OPERATORS_ROLE = "window-operators";
+    public static final String OPERATOR_USER = "window-operator";
 
     private static final Logger LOG = LoggerFactory.getLogger(WindowBroker.class);
 
@@ -70,6 +73,7 @@ public final class WindowBroker implements AutoCloseable {
         requireDataDirectoryFree();
         Configuration configuration = buildConfiguration();
         addUser(ROUTES_USER, ROUTES_ROLE);
+        addUser(OPERATOR_USER, OPERATORS_ROLE);
         for (MunicipalityCode code : settings.municipalities()) {
             addUser(QueueNames.municipalityUser(code), QueueNames.municipalityRole(code));
         }
@@ -135,10 +139,10 @@ public final class WindowBroker implements AutoCloseable {
                 .setAutoCreateAddresses(false)
                 .setAutoCreateQueues(false)
                 .setSendToDLAOnNoRoute(false));
-        configuration.putSecurityRoles("#", Set.of(routesRole()));
+        configuration.putSecurityRoles("#", Set.of(routesRole(), operatorsRole()));
         for (MunicipalityCode code : settings.municipalities()) {
             configuration.addAddressSetting(QueueNames.municipalityMatch(code), municipalityAddressSettings(code));
-            configuration.putSecurityRoles(QueueNames.municipalityMatch(code), Set.of(routesRole(),
+            configuration.putSecurityRoles(QueueNames.municipalityMatch(code), Set.of(routesRole(), operatorsRole(),
                     new Role(QueueNames.municipalityRole(code), true, true, false, false, false, false, false, true,
                             false, false, false, false)));
         }
@@ -162,6 +166,11 @@ public final class WindowBroker implements AutoCloseable {
 
     private static Role routesRole() {
         return new Role(ROUTES_ROLE, true, true, false, false, false, false, true, true, false, false, true, false);
+    }
+
+    private static Role operatorsRole() {
+        return new Role(OPERATORS_ROLE, false, false, false, false, false, false, true, true, false, false, true,
+                false);
     }
 
     private void createQueues(MunicipalityCode code) throws Exception {
@@ -194,6 +203,17 @@ public final class WindowBroker implements AutoCloseable {
     public ClientSession openRoutesSession(boolean transacted) throws Exception {
         return routesSessionFactory.createSession(ROUTES_USER, passwords.get(ROUTES_USER), false,
                 !transacted, !transacted, false, 0);
+    }
+
+    /** Opens a session as the operators' user, which may browse and manage but not send or consume. */
+    public ClientSession openOperatorSession() throws Exception {
+        return routesSessionFactory.createSession(OPERATOR_USER, passwords.get(OPERATOR_USER), false, true, true,
+                false, 0);
+    }
+
+    /** Opens a session with the given credentials; used to check that unknown users and guests are refused. */
+    public ClientSession openSession(String user, String password) throws Exception {
+        return routesSessionFactory.createSession(user, password, false, true, true, false, 0);
     }
 
     /**

@@ -108,4 +108,36 @@ class WindowBrokerTest {
             assertThat(broker.messageCount(QueueNames.upload(CHUO))).isZero();
         }
     }
+
+    @Test
+    void operatorMayBrowseButNotSendOrConsume() throws Exception {
+        try (WindowBroker broker = new WindowBroker(settings()).start();
+                ClientSession routes = broker.openRoutesSession(false);
+                ClientProducer producer = routes.createProducer(QueueNames.upload(CHIYODA));
+                ClientSession operator = broker.openOperatorSession()) {
+            producer.send(routes.createMessage(true));
+            operator.start();
+
+            try (ClientConsumer browser = operator.createConsumer(QueueNames.upload(CHIYODA), true)) {
+                assertThat(browser.receive(5000)).isNotNull();
+            }
+            assertThatThrownBy(() -> operator.createConsumer(QueueNames.upload(CHIYODA)))
+                    .isInstanceOf(ActiveMQException.class);
+            assertThatThrownBy(() -> {
+                try (ClientProducer operatorProducer = operator.createProducer(QueueNames.upload(CHIYODA))) {
+                    operatorProducer.send(operator.createMessage(true));
+                }
+            }).isInstanceOf(ActiveMQException.class);
+            assertEquals(1, broker.messageCount(QueueNames.upload(CHIYODA)));
+        }
+    }
+
+    @Test
+    void guestAndWrongPasswordAreRefused() throws Exception {
+        try (WindowBroker broker = new WindowBroker(settings()).start()) {
+            assertThatThrownBy(() -> broker.openSession(null, null).close()).isInstanceOf(ActiveMQException.class);
+            assertThatThrownBy(() -> broker.openSession(QueueNames.municipalityUser(CHIYODA), "guess").close())
+                    .isInstanceOf(ActiveMQException.class);
+        }
+    }
 }

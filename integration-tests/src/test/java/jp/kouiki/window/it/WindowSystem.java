@@ -81,6 +81,10 @@ final class WindowSystem implements AutoCloseable {
         return central;
     }
 
+    jp.kouiki.window.broker.WindowBroker centralBroker() {
+        return central.broker();
+    }
+
     long centralMessages(String queue) {
         return central.broker().messageCount(queue);
     }
