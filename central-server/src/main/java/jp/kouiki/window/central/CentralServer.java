@@ -16,6 +16,9 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import jp.kouiki.window.broker.BrokerSettings;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
@@ -40,6 +43,7 @@ public final class CentralServer implements AutoCloseable {
     private CamelContext camel;
     private QueueDrainer delivery;
     private ScheduledExecutorService sweeper;
+    private final MeterRegistry metrics = new SimpleMeterRegistry();
 
     public CentralServer(CentralSettings settings) {
         this.settings = settings;
@@ -62,7 +66,7 @@ public final class CentralServer implements AutoCloseable {
             cipher.requireKeyset(code);
         }
         DeliveryLedger ledger = new DeliveryLedger(settings.dataDirectory().resolve("ledger"));
-        UnionDelivery unionDelivery = new UnionDelivery(settings, cipher, ledger);
+        UnionDelivery unionDelivery = new UnionDelivery(settings, cipher, ledger, metrics);
         Map<MunicipalityCode, String> queues = new LinkedHashMap<>();
         settings.codes().forEach(code -> queues.put(code, QueueNames.upload(code)));
         delivery = new QueueDrainer("delivery", broker, queues, unionDelivery, settings.deliveryWorkers(),
@@ -97,6 +101,11 @@ public final class CentralServer implements AutoCloseable {
                 settings.codes().size(), settings.windowHost(), settings.windowPort(), settings.unionRoot(),
                 (System.nanoTime() - started) / 1_000_000);
         return this;
+    }
+
+    /** Counters of delivered and rejected files, tagged by municipality. */
+    public MeterRegistry metrics() {
+        return metrics;
     }
 
     public WindowBroker broker() {

@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
+
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,10 +55,13 @@ final class UnionDelivery implements QueueDrainer.Handler {
     private final InterfaceFileChecker checker = new InterfaceFileChecker();
     private final Set<String> waitingReported = ConcurrentHashMap.newKeySet();
 
-    UnionDelivery(CentralSettings settings, PayloadCipher cipher, DeliveryLedger ledger) {
+    private final MeterRegistry metrics;
+
+    UnionDelivery(CentralSettings settings, PayloadCipher cipher, DeliveryLedger ledger, MeterRegistry metrics) {
         this.settings = settings;
         this.cipher = cipher;
         this.ledger = ledger;
+        this.metrics = metrics;
     }
 
     @Override
@@ -75,10 +80,10 @@ final class UnionDelivery implements QueueDrainer.Handler {
             checker.check(part, name);
         } catch (InterfaceFileRejectedException e) {
             Files.deleteIfExists(part);
-            return reject(code, manifest, e.getMessage());
+            return reject(code, manifest, "content", e.getMessage());
         } catch (CiphertextException e) {
             Files.deleteIfExists(part);
-            return reject(code, manifest, e.getMessage());
+            return reject(code, manifest, "ciphertext", e.getMessage());
         }
         AtomicFiles.fsync(part);
         ledger.recordPending(code, manifest.fileId(), manifest.fileName());
@@ -92,6 +97,7 @@ final class UnionDelivery implements QueueDrainer.Handler {
                 .getBytes(StandardCharsets.UTF_8));
         Files.deleteIfExists(settings.inbound(code).resolve(".part").resolve(manifest.fileId() + ".part"));
         writeReason(code, manifest, "配信できませんでした / the file could not be delivered: " + reason);
+        count(code, "gave-up");
     }
 
     /** Decrypts into the part file, checking size and SHA-256 against the signed manifest. */
@@ -148,6 +154,7 @@ final class UnionDelivery implements QueueDrainer.Handler {
             waitingReported.remove(fileId);
             LOG.info("File delivered: municipality={} file={} fileId={} size={}", code, fileName, fileId,
                     Files.size(target));
+            metrics.counter("window.delivery.delivered", "municipality", code.value()).increment();
         } else if (waitingReported.add(fileId)) {
             LOG.warn("File waiting, its name is taken in the union folder: municipality={} file={} fileId={};"
                     + " it is delivered as soon as the union's system takes the existing file", code, fileName, fileId);
@@ -198,11 +205,21 @@ final class UnionDelivery implements QueueDrainer.Handler {
         }
     }
 
-    private DrainOutcome reject(MunicipalityCode code, FileManifest manifest, String reason) throws IOException {
+    private DrainOutcome reject(MunicipalityCode code, FileManifest manifest, String kind, String reason)
+            throws IOException {
         writeReason(code, manifest, reason);
+        count(code, kind);
         LOG.warn("File refused at delivery: municipality={} file={} fileId={} size={} reason={}", code,
                 manifest.fileName(), manifest.fileId(), manifest.size(), reason);
         return new DrainOutcome.Rejected(reason);
+    }
+
+    /**
+     * Counts a rejected file by municipality and kind: ciphertext (tampered, replayed or under an unknown key),
+     * content (IF file checks) or gave-up (delivery failed repeatedly).
+     */
+    private void count(MunicipalityCode code, String kind) {
+        metrics.counter("window.delivery.rejected", "municipality", code.value(), "reason", kind).increment();
     }
 
     private void writeReason(MunicipalityCode code, FileManifest manifest, String reason) throws IOException {

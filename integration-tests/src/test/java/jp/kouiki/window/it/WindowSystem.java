@@ -68,8 +68,15 @@ final class WindowSystem implements AutoCloseable {
     }
 
     CentralServer startCentral(boolean deliveryEnabled) throws Exception {
+        Properties overrides = new Properties();
+        overrides.setProperty("central.delivery.enabled", Boolean.toString(deliveryEnabled));
+        return startCentral(overrides);
+    }
+
+    /** Starts the central server with the test defaults, then {@code overrides} on top. */
+    CentralServer startCentral(Properties overrides) throws Exception {
         Properties properties = new Properties();
-        properties.setProperty("central.delivery.enabled", Boolean.toString(deliveryEnabled));
+        properties.setProperty("central.delivery.enabled", "true");
         properties.setProperty("central.municipalities", codeList());
         properties.setProperty("central.union-root", root.resolve("union").toString());
         properties.setProperty("central.data-dir", centralData().toString());
@@ -77,12 +84,17 @@ final class WindowSystem implements AutoCloseable {
         properties.setProperty("central.window.port", Integer.toString(port));
         properties.setProperty("central.delivery.poll-interval-ms", "100");
         properties.setProperty("central.broker.journal-type", "NIO");
+        properties.putAll(overrides);
         central = new CentralServer(CentralSettings.from(Settings.of(CentralSettings.DEFAULTS, properties))).start();
         return central;
     }
 
     jp.kouiki.window.broker.WindowBroker centralBroker() {
         return central.broker();
+    }
+
+    io.micrometer.core.instrument.MeterRegistry centralMetrics() {
+        return central.metrics();
     }
 
     long centralMessages(String queue) {

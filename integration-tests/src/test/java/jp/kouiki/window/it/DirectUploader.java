@@ -1,0 +1,85 @@
+package jp.kouiki.window.it;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.Signature;
+import java.time.Duration;
+import java.util.Base64;
+
+import jp.kouiki.window.crypto.PayloadCipher;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.security.KeyMaterialLayout;
+import jp.kouiki.window.security.SigningKeys;
+import jp.kouiki.window.security.TlsMaterial;
+import jp.kouiki.window.transfer.FileIds;
+import jp.kouiki.window.transfer.FileManifest;
+
+/**
+ * Uploads to the window endpoint as a municipality would, without an agent, so that tests can send what a correct
+ * agent never sends: tampered or replayed ciphertext, records of another municipality.
+ */
+final class DirectUploader {
+
+    /** The answers to the announce and to the single chunk. */
+    record Result(HttpResponse<String> announce, HttpResponse<String> chunk) {
+    }
+
+    private final KeyMaterialLayout keys;
+    private final int port;
+    private final PayloadCipher cipher;
+
+    DirectUploader(KeyMaterialLayout keys, int port) {
+        this.keys = keys;
+        this.port = port;
+        this.cipher = new PayloadCipher(keys::encryptionKeyset);
+    }
+
+    HttpClient client(MunicipalityCode code) throws Exception {
+        return HttpClient.newBuilder()
+                .sslContext(TlsMaterial.clientContext(keys.clientKeystore(code), keys.truststore()))
+                .connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /** Builds the manifest of a plaintext with a fresh file id. */
+    static FileManifest manifest(MunicipalityCode code, String fileName, byte[] plaintext) {
+        String sha256 = FileIds.hex(FileIds.sha256().digest(plaintext));
+        String fileId = FileIds.derive(code, fileName, plaintext.length, System.nanoTime(), "direct", sha256);
+        return new FileManifest(fileId, code.value(), fileName, plaintext.length, sha256, "POSTAL",
+                "2026-12-04T09:00:00+09:00");
+    }
+
+    /** Encrypts as the agent does: with the municipality's keyset, bound to the code and file id given. */
+    byte[] encrypt(MunicipalityCode code, String fileId, byte[] plaintext) throws IOException {
+        try (InputStream in = cipher.encryptedView(new ByteArrayInputStream(plaintext), code, fileId)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** Announces the manifest signed by {@code code} and sends the whole ciphertext as one chunk. */
+    Result upload(HttpClient client, MunicipalityCode code, FileManifest manifest, byte[] ciphertext)
+            throws Exception {
+        String uploads = "https://localhost:" + port + "/window/v1/municipalities/" + code + "/uploads";
+        HttpResponse<String> announce = client.send(HttpRequest.newBuilder(URI.create(uploads))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(announceBody(code, manifest))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> chunk = client.send(HttpRequest.newBuilder(URI.create(uploads + "/" + manifest.fileId()))
+                .header("Content-Range", "bytes 0-" + (ciphertext.length - 1) + "/" + ciphertext.length)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(ciphertext)).build(), HttpResponse.BodyHandlers.ofString());
+        return new Result(announce, chunk);
+    }
+
+    private String announceBody(MunicipalityCode signer, FileManifest manifest) throws Exception {
+        byte[] json = manifest.toJson();
+        Signature signature = Signature.getInstance("SHA256withECDSA");
+        signature.initSign(SigningKeys.readPrivateKey(keys.signingPrivateKey(signer)));
+        signature.update(json);
+        return "{\"manifest\":\"" + Base64.getEncoder().encodeToString(json) + "\",\"signature\":\""
+                + Base64.getEncoder().encodeToString(signature.sign()) + "\"}";
+    }
+}
