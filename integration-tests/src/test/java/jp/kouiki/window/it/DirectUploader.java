@@ -63,15 +63,23 @@ final class DirectUploader {
     /** Announces the manifest signed by {@code code} and sends the whole ciphertext as one chunk. */
     Result upload(HttpClient client, MunicipalityCode code, FileManifest manifest, byte[] ciphertext)
             throws Exception {
+        return upload(client, code, manifest, ciphertext, java.util.Map.of());
+    }
+
+    /** Uploads like {@link #upload(HttpClient, MunicipalityCode, FileManifest, byte[])} with extra request headers. */
+    Result upload(HttpClient client, MunicipalityCode code, FileManifest manifest, byte[] ciphertext,
+            java.util.Map<String, String> extraHeaders) throws Exception {
         String uploads = "https://localhost:" + port + "/window/v1/municipalities/" + code + "/uploads";
-        HttpResponse<String> announce = client.send(HttpRequest.newBuilder(URI.create(uploads))
+        HttpRequest.Builder announce = HttpRequest.newBuilder(URI.create(uploads))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(announceBody(code, manifest))).build(),
-                HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> chunk = client.send(HttpRequest.newBuilder(URI.create(uploads + "/" + manifest.fileId()))
+                .POST(HttpRequest.BodyPublishers.ofString(announceBody(code, manifest)));
+        HttpRequest.Builder chunk = HttpRequest.newBuilder(URI.create(uploads + "/" + manifest.fileId()))
                 .header("Content-Range", "bytes 0-" + (ciphertext.length - 1) + "/" + ciphertext.length)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(ciphertext)).build(), HttpResponse.BodyHandlers.ofString());
-        return new Result(announce, chunk);
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(ciphertext));
+        extraHeaders.forEach(announce::header);
+        extraHeaders.forEach(chunk::header);
+        return new Result(client.send(announce.build(), HttpResponse.BodyHandlers.ofString()),
+                client.send(chunk.build(), HttpResponse.BodyHandlers.ofString()));
     }
 
     private String announceBody(MunicipalityCode signer, FileManifest manifest) throws Exception {

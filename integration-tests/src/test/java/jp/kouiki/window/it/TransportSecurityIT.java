@@ -1,0 +1,174 @@
+package jp.kouiki.window.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import jp.kouiki.window.broker.QueueNames;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.security.KeyMaterialLayout;
+import jp.kouiki.window.security.TlsMaterial;
+import jp.kouiki.window.transfer.FileManifest;
+
+/** What the central server exposes to the network, tried from outside. */
+class TransportSecurityIT {
+
+    private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
+    private static final MunicipalityCode CHUO = MunicipalityCode.of("131024");
+
+    @TempDir
+    Path root;
+
+    @Test
+    void centralServerListensOnlyOnItsHttpsPort() throws Exception {
+        Assumptions.assumeTrue(ListeningPorts.supported(), "needs Linux /proc to list a process's sockets");
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            Path config = Files.writeString(root.resolve("central.properties"), String.join("\n",
+                    "central.municipalities=131016",
+                    "central.union-root=" + root.resolve("union"),
+                    "central.data-dir=" + system.centralData(),
+                    "central.keys-dir=" + system.keys(),
+                    "central.window.port=" + system.port,
+                    "central.broker.journal-type=NIO", ""), StandardCharsets.UTF_8);
+            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+            Process central = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp",
+                    System.getProperty("java.class.path"), "jp.kouiki.window.central.CentralServer", "--config",
+                    config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(root.resolve("central.log").toFile())
+                    .start();
+            try {
+                await("central server listening on " + system.port).atMost(Duration.ofSeconds(60))
+                        .until(() -> central.isAlive() && accepts(system.port));
+
+                assertThat(ListeningPorts.of(central.pid())).containsExactly(system.port);
+            } finally {
+                central.destroy();
+                if (!central.waitFor(30, TimeUnit.SECONDS)) {
+                    central.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    @Test
+    void onlyTls12AndNewerAreAccepted() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            system.startCentral();
+            KeyMaterialLayout keys = new KeyMaterialLayout(system.keys());
+            SSLContext context = TlsMaterial.clientContext(keys.clientKeystore(CHIYODA), keys.truststore());
+
+            assertThat(handshake(context, system.port, "TLSv1.3")).isEqualTo("TLSv1.3");
+            assertThat(handshake(context, system.port, "TLSv1.2")).isEqualTo("TLSv1.2");
+            assertThatThrownBy(() -> handshake(context, system.port, "TLSv1.1")).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> handshake(context, system.port, "TLSv1")).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void injectedCamelHeadersHaveNoEffect() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA, CHUO))) {
+            system.startCentral();
+            DirectUploader uploader = new DirectUploader(new KeyMaterialLayout(system.keys()), system.port);
+            HttpClient client = uploader.client(CHIYODA);
+            byte[] records = TestFiles.postalRecords("13101");
+            FileManifest manifest = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv", records);
+            Map<String, String> injected = Map.of(
+                    "CamelHttpUri", "https://localhost:" + system.port + "/window/v1/municipalities/131024/uploads",
+                    "camelhttppath", "/window/v1/municipalities/131024/uploads",
+                    "CAMELFILENAME", "../../../etc/evil.csv",
+                    "CamelHttpMethod", "DELETE",
+                    "CamelHttpResponseCode", "500",
+                    "CamelJmsDestinationName", QueueNames.upload(CHUO),
+                    "CamelDigitalSignature", "AAAA",
+                    "CamelSignaturePublicKeyOrCert", "forged");
+
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("https://localhost:" + system.port
+                    + "/window/v1/municipalities/131016/uploads/" + manifest.fileId()))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody());
+            injected.forEach(request::header);
+            HttpResponse<String> head = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            DirectUploader.Result upload = uploader.upload(client, CHIYODA, manifest,
+                    uploader.encrypt(CHIYODA, manifest.fileId(), records), injected);
+
+            assertEquals(404, head.statusCode(), "HEAD before the announce");
+            assertEquals(200, upload.announce().statusCode(), upload.announce().body());
+            assertEquals(200, upload.chunk().statusCode(), upload.chunk().body());
+            Path delivered = system.inbound(CHIYODA).resolve("131016_POSTAL_20261204.csv");
+            await("delivery under the manifest's name").atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.exists(delivered));
+            assertThat(delivered).hasBinaryContent(records);
+            assertThat(TestFiles.countFiles(system.inbound(CHUO))).isZero();
+            assertThat(system.centralMessages(QueueNames.upload(CHUO))).isZero();
+            assertThat(root.resolve("etc")).doesNotExist();
+        }
+    }
+
+    @Test
+    void oversizedBodiesAreRefusedWith413() throws Exception {
+        Properties small = new Properties();
+        small.setProperty("central.window.max-chunk-bytes", "65536");
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            system.startCentral(small);
+            DirectUploader uploader = new DirectUploader(new KeyMaterialLayout(system.keys()), system.port);
+            HttpClient client = uploader.client(CHIYODA);
+            String uploads = "https://localhost:" + system.port + "/window/v1/municipalities/131016/uploads";
+
+            HttpResponse<String> announce = client.send(HttpRequest.newBuilder(URI.create(uploads))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[70 * 1024])).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> chunk = client.send(HttpRequest.newBuilder(URI.create(uploads + "/"
+                    + "0123456789abcdef0123456789abcdef"))
+                    .header("Content-Range", "bytes 0-65536/*")
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[65537])).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(413, announce.statusCode());
+            assertThat(announce.body()).contains("announce body exceeds 65536 bytes");
+            assertEquals(413, chunk.statusCode());
+            assertThat(chunk.body()).contains("exceeds the maximum of 65536 bytes");
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String handshake(SSLContext context, int port, String protocol) throws IOException {
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            socket.setEnabledProtocols(new String[] {protocol});
+            socket.startHandshake();
+            return socket.getSession().getProtocol();
+        }
+    }
+}
