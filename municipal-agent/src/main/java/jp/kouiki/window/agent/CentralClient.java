@@ -1,14 +1,24 @@
 package jp.kouiki.window.agent;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.support.jsse.SSLContextParameters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.security.KeyMaterialLayout;
@@ -17,7 +27,7 @@ import jp.kouiki.window.security.TlsMaterial;
 /**
  * Sends requests to the central window server over HTTPS with camel-http, presenting each municipality's own client
  * certificate. camel-http supports one SSL context per component, so every municipality gets its own component
- * (and connection pool) named {@code https-<code>}.
+ * (and connection pool) named {@code https-<code>-<generation>}; a changed keystore file gets a new generation.
  */
 final class CentralClient implements AutoCloseable {
 
@@ -28,11 +38,18 @@ final class CentralClient implements AutoCloseable {
         }
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(CentralClient.class);
+
     private final CamelContext camelContext;
     private final AgentSettings settings;
     private final KeyMaterialLayout keys;
     private final ProducerTemplate template;
-    private final Map<MunicipalityCode, String> endpoints = new ConcurrentHashMap<>();
+    private final Map<MunicipalityCode, Registered> endpoints = new ConcurrentHashMap<>();
+    private final AtomicInteger generation = new AtomicInteger();
+
+    /** The endpoint of one municipality and the keystore state its component was built from. */
+    private record Registered(String uri, String scheme, FileTime keystoreModified) {
+    }
 
     CentralClient(CamelContext camelContext, AgentSettings settings, KeyMaterialLayout keys) {
         this.camelContext = camelContext;
@@ -48,7 +65,14 @@ final class CentralClient implements AutoCloseable {
      */
     Response send(MunicipalityCode code, String method, String path, Map<String, String> headers, byte[] body)
             throws IOException {
-        Exchange reply = template.request(endpoint(code), exchange -> {
+        String uri;
+        try {
+            uri = endpoint(code);
+        } catch (IOException e) {
+            throw new IOException("client certificate of municipality " + code + " cannot be loaded: "
+                    + e.getMessage(), e);
+        }
+        Exchange reply = template.request(uri, exchange -> {
             exchange.getMessage().removeHeaders("*");
             exchange.getMessage().setHeader(Exchange.HTTP_METHOD, method);
             exchange.getMessage().setHeader(Exchange.HTTP_PATH, path);
@@ -67,30 +91,65 @@ final class CentralClient implements AutoCloseable {
                 reply.getMessage().getHeader("Retry-After", String.class));
     }
 
-    private String endpoint(MunicipalityCode code) {
-        return endpoints.computeIfAbsent(code, this::register);
+    /**
+     * Returns the municipality's endpoint, building a new component when its client keystore file has changed, so a
+     * renewed certificate is used without a restart.
+     */
+    private String endpoint(MunicipalityCode code) throws IOException {
+        FileTime modified = Files.getLastModifiedTime(keys.clientKeystore(code));
+        Registered current = endpoints.get(code);
+        if (current != null && current.keystoreModified().equals(modified)) {
+            return current.uri();
+        }
+        synchronized (this) {
+            current = endpoints.get(code);
+            if (current != null && current.keystoreModified().equals(modified)) {
+                return current.uri();
+            }
+            Registered registered = register(code, modified);
+            endpoints.put(code, registered);
+            if (current != null) {
+                camelContext.removeComponent(current.scheme());
+                LOG.info("Client certificate reloaded: municipality={} keystore={}", code, keys.clientKeystore(code));
+            }
+            return registered.uri();
+        }
     }
 
-    private String register(MunicipalityCode code) {
+    private Registered register(MunicipalityCode code, FileTime modified) throws IOException {
+        Path keystore = keys.clientKeystore(code);
+        SSLContextParameters tls = TlsMaterial.clientParameters(keystore, keys.truststore());
+        warnIfExpiring(code, keystore);
+        HttpComponent component = new HttpComponent();
+        component.setSslContextParameters(tls);
+        component.setConnectTimeout(settings.connectTimeoutMillis());
+        component.setConnectionRequestTimeout(settings.connectTimeoutMillis());
+        component.setSoTimeout(settings.responseTimeoutMillis());
+        component.setResponseTimeout(settings.responseTimeoutMillis());
+        component.setFollowRedirects(false);
+        component.setMaxTotalConnections(4);
+        component.setConnectionsPerRoute(4);
+        String scheme = "https-" + code + "-" + generation.incrementAndGet();
+        camelContext.addComponent(scheme, component);
+        String authority = settings.centralUrl().getRawAuthority();
+        return new Registered(scheme + "://" + authority
+                + "?bridgeEndpoint=true&throwExceptionOnFailure=false&disableStreamCache=false", scheme, modified);
+    }
+
+    /** Logs a warning when the municipality's client certificate expires within the configured number of days. */
+    void warnIfExpiring(MunicipalityCode code, Path keystore) {
         try {
-            SSLContextParameters tls = TlsMaterial.clientParameters(keys.clientKeystore(code), keys.truststore());
-            HttpComponent component = new HttpComponent();
-            component.setSslContextParameters(tls);
-            component.setConnectTimeout(settings.connectTimeoutMillis());
-            component.setConnectionRequestTimeout(settings.connectTimeoutMillis());
-            component.setSoTimeout(settings.responseTimeoutMillis());
-            component.setResponseTimeout(settings.responseTimeoutMillis());
-            component.setFollowRedirects(false);
-            component.setMaxTotalConnections(4);
-            component.setConnectionsPerRoute(4);
-            String scheme = "https-" + code;
-            camelContext.addComponent(scheme, component);
-            String authority = settings.centralUrl().getRawAuthority();
-            return scheme + "://" + authority
-                    + "?bridgeEndpoint=true&throwExceptionOnFailure=false&disableStreamCache=false";
-        } catch (IOException e) {
-            throw new IllegalStateException("client certificate of municipality " + code + " cannot be loaded: "
-                    + e.getMessage(), e);
+            X509Certificate certificate = (X509Certificate) TlsMaterial.loadPkcs12(keystore)
+                    .getCertificate(KeyMaterialLayout.CLIENT_ALIAS);
+            Instant notAfter = certificate.getNotAfter().toInstant();
+            long daysLeft = Duration.between(Instant.now(), notAfter).toDays();
+            if (daysLeft < settings.certificateWarningDays()) {
+                LOG.warn("Client certificate expires soon: municipality={} notAfter={} daysLeft={}; install a renewed"
+                        + " client.p12, which the agent picks up without a restart", code, notAfter, daysLeft);
+            }
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            LOG.warn("Client certificate could not be read for its expiry date: municipality={} error={}", code,
+                    e.toString());
         }
     }
 

@@ -74,6 +74,9 @@ public final class MunicipalAgent implements AutoCloseable {
         camel.start();
 
         client = new CentralClient(camel, settings, keys);
+        for (MunicipalityCode code : settings.municipalities()) {
+            client.warnIfExpiring(code, keys.clientKeystore(code));
+        }
         Map<MunicipalityCode, String> queues = new LinkedHashMap<>();
         settings.municipalities().forEach(code -> queues.put(code, QueueNames.upload(code)));
         forwarder = new QueueDrainer("forwarder", broker, queues, new UploadForwarder(settings, client),
