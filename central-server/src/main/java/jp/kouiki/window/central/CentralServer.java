@@ -82,7 +82,9 @@ public final class CentralServer implements AutoCloseable {
         jetty.setUseContinuation(false);
         jetty.setSendServerVersion(false);
         camel.addComponent(WindowRoute.JETTY_COMPONENT, jetty);
-        camel.addRoutes(new WindowRoute(settings, new WindowRequests(settings, signingKeys, store)));
+        CallerIdentity identity = new CallerIdentity(settings.acceleratorFingerprints(),
+                settings.clientCertificateHeader(), TlsMaterial.loadPkcs12(keys.truststore()));
+        camel.addRoutes(new WindowRoute(settings, new WindowRequests(settings, signingKeys, store, identity)));
         camel.start();
 
         if (settings.deliveryEnabled()) {

@@ -3,7 +3,12 @@ package jp.kouiki.window.central;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 import jp.kouiki.window.config.Settings;
 import jp.kouiki.window.municipality.Municipality;
@@ -25,9 +30,15 @@ public record CentralSettings(
         long pollIntervalMillis,
         int ledgerRetentionDays,
         int brokerInVmId,
-        String journalType) {
+        String journalType,
+        Set<String> acceleratorFingerprints,
+        String clientCertificateHeader) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
+
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+    /** An HTTP header name: a token of RFC 9110. */
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     public static CentralSettings from(Settings settings) throws IOException {
         String listFile = settings.text("central.municipality-list", "");
@@ -48,7 +59,34 @@ public record CentralSettings(
                 settings.number("central.delivery.poll-interval-ms", 10, 600_000),
                 settings.integer("central.delivery.ledger-retention-days", 1, 3650),
                 settings.integer("central.broker.in-vm-id", 0, 1_000_000),
-                settings.text("central.broker.journal-type"));
+                settings.text("central.broker.journal-type"),
+                acceleratorFingerprints(settings),
+                headerName(settings, "central.accelerator.client-certificate-header"));
+    }
+
+    /** Reads SHA-256 fingerprints as lowercase hex without colons, so they compare with a computed fingerprint. */
+    private static Set<String> acceleratorFingerprints(Settings settings) {
+        String key = "central.accelerator.certificate-fingerprints";
+        Set<String> fingerprints = new LinkedHashSet<>();
+        for (String value : settings.list(key)) {
+            String hex = value.replace(":", "").toLowerCase(Locale.ROOT);
+            if (!SHA256_HEX.matcher(hex).matches()) {
+                throw settings.invalid(key, value, "comma-separated SHA-256 fingerprints of the accelerator's client"
+                        + " certificates, 64 hexadecimal digits each (colons allowed), or nothing when no accelerator"
+                        + " is in front of the window server");
+            }
+            fingerprints.add(hex);
+        }
+        return Collections.unmodifiableSet(fingerprints);
+    }
+
+    private static String headerName(Settings settings, String key) {
+        String value = settings.text(key);
+        if (!HEADER_NAME.matcher(value).matches()) {
+            throw settings.invalid(key, value, "an HTTP header name (an RFC 9110 token without spaces or"
+                    + " colons), such as X-Client-Certificate");
+        }
+        return value;
     }
 
     private static List<Municipality> served(Settings settings, MunicipalityDirectory directory) {

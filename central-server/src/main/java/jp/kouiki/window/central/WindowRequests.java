@@ -58,12 +58,15 @@ final class WindowRequests {
     private final Set<MunicipalityCode> served;
     private final Map<MunicipalityCode, PublicKey> signingKeys;
     private final UploadStore store;
+    private final CallerIdentity identity;
 
-    WindowRequests(CentralSettings settings, Map<MunicipalityCode, PublicKey> signingKeys, UploadStore store) {
+    WindowRequests(CentralSettings settings, Map<MunicipalityCode, PublicKey> signingKeys, UploadStore store,
+                   CallerIdentity identity) {
         this.settings = settings;
         this.served = Set.copyOf(settings.codes());
         this.signingKeys = Map.copyOf(signingKeys);
         this.store = store;
+        this.identity = identity;
     }
 
     /** Maps the client certificate to a municipality and checks it against the code in the path. */
@@ -104,16 +107,13 @@ final class WindowRequests {
         };
     }
 
+    /** Maps the caller's certificate, direct or forwarded by the accelerator, to a served municipality. */
     private MunicipalityCode callerOf(HttpServletRequest request) throws WindowHttpException {
-        Object attribute = request.getAttribute("jakarta.servlet.request.X509Certificate");
-        if (!(attribute instanceof X509Certificate[] chain) || chain.length == 0) {
-            throw new WindowHttpException(401, "no client certificate was presented",
-                    "connect with the municipality's client certificate");
-        }
-        String commonName = commonName(chain[0]);
+        X509Certificate certificate = identity.certificate(request);
+        String commonName = commonName(certificate);
         if (commonName == null || !MunicipalityCode.isValid(commonName)
                 || !served.contains(MunicipalityCode.of(commonName))) {
-            throw new WindowHttpException(403, "client certificate '" + chain[0].getSubjectX500Principal().getName()
+            throw new WindowHttpException(403, "client certificate '" + certificate.getSubjectX500Principal().getName()
                     + "' does not name a municipality served here", "use the certificate issued for your municipality");
         }
         return MunicipalityCode.of(commonName);

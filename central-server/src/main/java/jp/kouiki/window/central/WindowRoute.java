@@ -7,8 +7,8 @@ import org.apache.camel.builder.RouteBuilder;
 
 /**
  * The window endpoint under {@code /window/v1/}: HTTPS with a client certificate on its own port. Every request header
- * is removed first. The processor reads method, path and the two headers it needs from the servlet request itself,
- * so no header can steer Camel.
+ * is removed first. The processors read method, path and the few headers they need (Content-Range and, from an
+ * accelerator, the forwarded client certificate) from the servlet request itself, so no header can steer Camel.
  */
 final class WindowRoute extends RouteBuilder {
 

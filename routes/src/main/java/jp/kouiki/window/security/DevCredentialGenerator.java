@@ -15,6 +15,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
+import java.security.Key;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -81,7 +82,9 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * Creates development key material in the layout of {@link KeyMaterialLayout}: a CA, a truststore, a server
- * keystore, and for each municipality a client keystore, a signing key pair and a Tink streaming AEAD keyset.
+ * keystore, a client keystore for an accelerator (a TLS-terminating reverse proxy in front of the central server),
+ * PEM copies of the server's and the accelerator's chain and key for the accelerator, and for each municipality a
+ * client keystore, a signing key pair and a Tink streaming AEAD keyset.
  *
  * <p>All key pairs are EC P-256 and certificates are signed with SHA256withECDSA. Existing files are never
  * overwritten, so calling {@link #generate} again creates only what is missing. Each file is written to a temporary
@@ -98,6 +101,8 @@ public final class DevCredentialGenerator {
     public static final String CA_SUBJECT = "CN=Window transfer development CA";
     /** Subject common name of the server certificate. */
     public static final String SERVER_COMMON_NAME = "window-server";
+    /** Subject common name of the accelerator's client certificate. */
+    public static final String ACCELERATOR_COMMON_NAME = "window-accelerator";
     /** Number of random bytes in each store password, which is written in base64url without padding. */
     public static final int PASSWORD_BYTES = 24;
 
@@ -163,8 +168,15 @@ public final class DevCredentialGenerator {
         Authority authority = ensureAuthority(tally);
         ensureTruststore(authority, tally);
         ensureServerKeystore(authority, serverNames, tally);
+        ensurePemCopies(layout.serverKeystore(), KeyMaterialLayout.SERVER_ALIAS, layout.serverCertificate(),
+                layout.serverPrivateKey(), tally);
+        ensureClientKeystore(authority, layout.acceleratorKeystore(), KeyMaterialLayout.ACCELERATOR_ALIAS,
+                ACCELERATOR_COMMON_NAME, "accelerator client keystore", tally);
+        ensurePemCopies(layout.acceleratorKeystore(), KeyMaterialLayout.ACCELERATOR_ALIAS,
+                layout.acceleratorCertificate(), layout.acceleratorPrivateKey(), tally);
         for (MunicipalityCode code : new TreeSet<>(codes)) {
-            ensureClientKeystore(authority, code, tally);
+            ensureClientKeystore(authority, layout.clientKeystore(code), KeyMaterialLayout.CLIENT_ALIAS, code.value(),
+                    "client keystore for municipality " + code, tally);
             ensureSigningKeys(code, tally);
             ensureKeyset(code, tally);
         }
@@ -329,21 +341,71 @@ public final class DevCredentialGenerator {
         }
     }
 
-    private void ensureClientKeystore(Authority authority, MunicipalityCode code, Tally tally)
-            throws IOException, GeneralSecurityException {
-        Path store = layout.clientKeystore(code);
+    /** Creates a keystore with a TLS client certificate (extended key usage clientAuth) for the common name. */
+    private void ensureClientKeystore(Authority authority, Path store, String alias, String commonName,
+                                      String description, Tally tally) throws IOException, GeneralSecurityException {
         if (storeExists(store, tally)) {
             return;
         }
         char[] password = ensurePassword(store, tally);
         KeyPair pair = newKeyPair();
-        X509Certificate certificate = issueLeafCertificate(authority, "CN=" + code.value(), pair.getPublic(),
+        X509Certificate certificate = issueLeafCertificate(authority, "CN=" + commonName, pair.getPublic(),
                 KeyPurposeId.id_kp_clientAuth, null);
         KeyStore keyStore = emptyPkcs12();
-        keyStore.setKeyEntry(KeyMaterialLayout.CLIENT_ALIAS, pair.getPrivate(), password,
+        keyStore.setKeyEntry(alias, pair.getPrivate(), password,
                 new Certificate[] {certificate, authority.certificate()});
         writeStore(store, keyStore, password, true);
-        tally.created(FileKind.KEYSTORE, "client keystore for municipality " + code, store);
+        tally.created(FileKind.KEYSTORE, description, store);
+    }
+
+    /**
+     * Exports a keystore's certificate chain and private key as PEM files for programs such as nginx that do not
+     * read PKCS12. A missing copy is exported again from the keystore. An existing copy that does not match the
+     * keystore raises an IOException that names the files to delete.
+     */
+    private static void ensurePemCopies(Path store, String alias, Path certificateFile, Path keyFile, Tally tally)
+            throws IOException, GeneralSecurityException {
+        boolean certificateExists = tally.exists(certificateFile);
+        boolean keyExists = tally.exists(keyFile);
+        KeyStore keyStore = TlsMaterial.loadPkcs12(store);
+        char[] password = TlsMaterial.password(store);
+        Key key;
+        try {
+            key = keyStore.getKey(alias, password);
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+        Certificate[] chain = keyStore.getCertificateChain(alias);
+        if (!(key instanceof PrivateKey privateKey) || chain == null || !(chain[0] instanceof X509Certificate leaf)) {
+            throw new IOException("store " + store + " has no private key entry '" + alias + "'; delete it and its"
+                    + " password file to create it again");
+        }
+        String deleteHint = "; delete " + certificateFile + " and " + keyFile + " to export both again from " + store;
+
+        if (certificateExists) {
+            if (!readCertificate(certificateFile).equals(leaf)) {
+                throw new IOException("certificate " + certificateFile + " is not the certificate of store " + store
+                        + deleteHint);
+            }
+        } else {
+            ByteArrayOutputStream text = new ByteArrayOutputStream();
+            for (Certificate certificate : chain) {
+                text.write(pem("CERTIFICATE", certificate.getEncoded()));
+            }
+            writeAtomically(certificateFile, text.toByteArray(), false);
+            tally.created(FileKind.CERTIFICATE, "PEM certificate chain of " + store, certificateFile);
+        }
+
+        if (keyExists) {
+            PublicKey publicKey = derivePublicKey(SigningKeys.readPrivateKey(keyFile));
+            if (!Arrays.equals(publicKey.getEncoded(), leaf.getPublicKey().getEncoded())) {
+                throw new IOException("private key " + keyFile + " does not belong to the certificate of store " + store
+                        + deleteHint);
+            }
+        } else {
+            writePrivateKey(keyFile, privateKey);
+            tally.created(FileKind.PRIVATE_KEY, "PEM private key of " + store, keyFile);
+        }
     }
 
     /** Returns true when the store exists, after checking that its password file exists too. */

@@ -12,6 +12,10 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * ca/ca.crt, ca/ca.key                          CA certificate (PEM) and private key (PKCS#8 PEM)
  * truststore.p12                                PKCS12 with the CA certificate as trusted entry "window-ca"
  * server/server.p12                             PKCS12 with key entry "server" and chain [server, CA]
+ * server/server.crt, server/server.key          PEM copies of the server chain and private key (PKCS#8), for a
+ *                                               TLS-terminating reverse proxy (accelerator) in front of the server
+ * accelerator/accelerator.p12                   PKCS12 with key entry "accelerator" and chain [accelerator, CA]
+ * accelerator/accelerator.crt, .key             PEM copies of the accelerator chain and private key (PKCS#8)
  * municipalities/CODE/client.p12                PKCS12 with key entry "client" and chain [client, CA]
  * municipalities/CODE/signing-private.pem       signing private key (PKCS#8 PEM)
  * municipalities/CODE/signing-public.pem        signing public key (SubjectPublicKeyInfo PEM)
@@ -28,6 +32,8 @@ public final class KeyMaterialLayout {
     public static final String SERVER_ALIAS = "server";
     /** Alias of the key entry in each municipality's client keystore. */
     public static final String CLIENT_ALIAS = "client";
+    /** Alias of the key entry in the accelerator's client keystore. */
+    public static final String ACCELERATOR_ALIAS = "accelerator";
 
     private final Path root;
 
@@ -54,6 +60,31 @@ public final class KeyMaterialLayout {
 
     public Path serverKeystore() {
         return root.resolve("server").resolve("server.p12");
+    }
+
+    /** Returns the PEM file with the server certificate followed by the CA certificate. */
+    public Path serverCertificate() {
+        return root.resolve("server").resolve("server.crt");
+    }
+
+    /** Returns the PKCS#8 PEM file with the server's private key. */
+    public Path serverPrivateKey() {
+        return root.resolve("server").resolve("server.key");
+    }
+
+    /** Returns the client keystore of the accelerator, the reverse proxy that forwards municipalities' requests. */
+    public Path acceleratorKeystore() {
+        return root.resolve("accelerator").resolve("accelerator.p12");
+    }
+
+    /** Returns the PEM file with the accelerator's client certificate followed by the CA certificate. */
+    public Path acceleratorCertificate() {
+        return root.resolve("accelerator").resolve("accelerator.crt");
+    }
+
+    /** Returns the PKCS#8 PEM file with the accelerator's private key. */
+    public Path acceleratorPrivateKey() {
+        return root.resolve("accelerator").resolve("accelerator.key");
     }
 
     /** Returns the directory that contains one municipality's client keystore, signing keys and keyset. */

@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
@@ -66,7 +67,10 @@ class DevCredentialGeneratorTest {
         List<Path> expected = Stream.concat(
                 Stream.of(layout.caCertificate(), layout.caPrivateKey(), layout.truststore(),
                         KeyMaterialLayout.passwordFile(layout.truststore()), layout.serverKeystore(),
-                        KeyMaterialLayout.passwordFile(layout.serverKeystore())),
+                        KeyMaterialLayout.passwordFile(layout.serverKeystore()), layout.serverCertificate(),
+                        layout.serverPrivateKey(), layout.acceleratorKeystore(),
+                        KeyMaterialLayout.passwordFile(layout.acceleratorKeystore()), layout.acceleratorCertificate(),
+                        layout.acceleratorPrivateKey()),
                 CODES.stream().flatMap(code -> Stream.of(layout.clientKeystore(code),
                         KeyMaterialLayout.passwordFile(layout.clientKeystore(code)), layout.signingPrivateKey(code),
                         layout.signingPublicKey(code), layout.encryptionKeyset(code)))).toList();
@@ -74,13 +78,15 @@ class DevCredentialGeneratorTest {
             assertThat(file).isRegularFile();
         }
         assertThat(allFiles()).hasSize(expected.size());
-        assertThat(summary.certificates()).isEqualTo(1);
-        assertThat(summary.privateKeys()).isEqualTo(3);
+        // Certificates: the CA and the PEM chains of server and accelerator. Private keys: the CA, the two PEM
+        // copies and two signing keys.
+        assertThat(summary.certificates()).isEqualTo(3);
+        assertThat(summary.privateKeys()).isEqualTo(5);
         assertThat(summary.publicKeys()).isEqualTo(2);
-        assertThat(summary.keystores()).isEqualTo(4);
-        assertThat(summary.passwordFiles()).isEqualTo(4);
+        assertThat(summary.keystores()).isEqualTo(5);
+        assertThat(summary.passwordFiles()).isEqualTo(5);
         assertThat(summary.keysets()).isEqualTo(2);
-        assertThat(summary.createdFiles()).isEqualTo(16);
+        assertThat(summary.createdFiles()).isEqualTo(22);
         assertThat(summary.existingFiles()).isZero();
     }
 
@@ -92,7 +98,7 @@ class DevCredentialGeneratorTest {
         DevCredentialGenerator.Summary second = new DevCredentialGenerator(keys).generate(CODES, List.of());
 
         assertThat(second.createdFiles()).isZero();
-        assertThat(second.existingFiles()).isEqualTo(16);
+        assertThat(second.existingFiles()).isEqualTo(22);
         Map<Path, byte[]> after = contents();
         assertThat(after.keySet()).isEqualTo(before.keySet());
         for (Path file : before.keySet()) {
@@ -190,7 +196,9 @@ class DevCredentialGeneratorTest {
         List<Path> privateFiles = Stream.concat(
                 Stream.of(layout.caPrivateKey(), layout.serverKeystore(),
                         KeyMaterialLayout.passwordFile(layout.serverKeystore()),
-                        KeyMaterialLayout.passwordFile(layout.truststore())),
+                        KeyMaterialLayout.passwordFile(layout.truststore()), layout.serverPrivateKey(),
+                        layout.acceleratorKeystore(), KeyMaterialLayout.passwordFile(layout.acceleratorKeystore()),
+                        layout.acceleratorPrivateKey()),
                 CODES.stream().flatMap(code -> Stream.of(layout.signingPrivateKey(code), layout.encryptionKeyset(code),
                         layout.clientKeystore(code), KeyMaterialLayout.passwordFile(layout.clientKeystore(code)))))
                 .toList();
@@ -201,6 +209,104 @@ class DevCredentialGeneratorTest {
         assertThat(Files.getPosixFilePermissions(layout.caCertificate()))
                 .as("CA certificate is readable by its owner")
                 .contains(PosixFilePermission.OWNER_READ);
+        assertThat(Files.getPosixFilePermissions(layout.acceleratorCertificate()))
+                .as("accelerator certificate is readable by others")
+                .contains(PosixFilePermission.OTHERS_READ);
+    }
+
+    @Test
+    void acceleratorCertificateIsClientCertificateOfCa() throws Exception {
+        new DevCredentialGenerator(keys).generate(CODES, List.of());
+        X509Certificate ca = readCaCertificate();
+
+        KeyStore store = TlsMaterial.loadPkcs12(layout().acceleratorKeystore());
+        assertThat(store.isKeyEntry(KeyMaterialLayout.ACCELERATOR_ALIAS)).isTrue();
+        Certificate[] chain = store.getCertificateChain(KeyMaterialLayout.ACCELERATOR_ALIAS);
+        assertThat(chain).hasSize(2);
+        X509Certificate accelerator = (X509Certificate) chain[0];
+        accelerator.verify(ca.getPublicKey());
+        assertThat(chain[1]).isEqualTo(ca);
+        assertThat(accelerator.getSubjectX500Principal()).isEqualTo(new X500Principal("CN=window-accelerator"));
+        assertThat(accelerator.getExtendedKeyUsage()).containsExactly(CLIENT_AUTH);
+        assertThat(accelerator.getBasicConstraints()).isEqualTo(-1);
+    }
+
+    @Test
+    void pemCopiesMatchTheirKeystores() throws Exception {
+        new DevCredentialGenerator(keys).generate(CODES, List.of());
+        KeyMaterialLayout layout = layout();
+        X509Certificate ca = readCaCertificate();
+        record Copy(Path store, String alias, Path certificate, Path key) {
+        }
+
+        for (Copy copy : List.of(
+                new Copy(layout.serverKeystore(), KeyMaterialLayout.SERVER_ALIAS, layout.serverCertificate(),
+                        layout.serverPrivateKey()),
+                new Copy(layout.acceleratorKeystore(), KeyMaterialLayout.ACCELERATOR_ALIAS,
+                        layout.acceleratorCertificate(), layout.acceleratorPrivateKey()))) {
+            KeyStore store = TlsMaterial.loadPkcs12(copy.store());
+            List<Certificate> pemChain = readCertificates(copy.certificate());
+            assertThat(pemChain).as(copy.certificate().toString())
+                    .containsExactly(store.getCertificate(copy.alias()), ca);
+            assertThat(Files.readString(copy.key(), StandardCharsets.US_ASCII)).as(copy.key().toString())
+                    .startsWith("-----BEGIN PRIVATE KEY-----");
+            PrivateKey pemKey = SigningKeys.readPrivateKey(copy.key());
+            assertThat(pemKey.getEncoded()).as(copy.key().toString())
+                    .isEqualTo(store.getKey(copy.alias(), TlsMaterial.password(copy.store())).getEncoded());
+        }
+    }
+
+    @Test
+    void missingPemCopiesAreExportedAgain() throws Exception {
+        new DevCredentialGenerator(keys).generate(CODES, List.of());
+        Path serverKey = layout().serverPrivateKey();
+        Path acceleratorCertificate = layout().acceleratorCertificate();
+        byte[] serverKeyBefore = Files.readAllBytes(serverKey);
+        byte[] acceleratorCertificateBefore = Files.readAllBytes(acceleratorCertificate);
+        Files.delete(serverKey);
+        Files.delete(acceleratorCertificate);
+
+        DevCredentialGenerator.Summary summary = new DevCredentialGenerator(keys).generate(CODES, List.of());
+
+        assertThat(summary.createdFiles()).isEqualTo(2);
+        assertThat(summary.privateKeys()).isEqualTo(1);
+        assertThat(summary.certificates()).isEqualTo(1);
+        assertThat(Files.readAllBytes(serverKey)).isEqualTo(serverKeyBefore);
+        assertThat(Files.readAllBytes(acceleratorCertificate)).isEqualTo(acceleratorCertificateBefore);
+    }
+
+    @Test
+    void pemCopyOfAnotherKeystoreIsRejected() throws Exception {
+        new DevCredentialGenerator(keys).generate(CODES, List.of());
+        Files.copy(layout().serverPrivateKey(), layout().acceleratorPrivateKey(),
+                StandardCopyOption.REPLACE_EXISTING);
+
+        assertThatThrownBy(() -> new DevCredentialGenerator(keys).generate(CODES, List.of()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("private key " + layout().acceleratorPrivateKey() + " does not belong to")
+                .hasMessageContaining("delete " + layout().acceleratorCertificate() + " and "
+                        + layout().acceleratorPrivateKey());
+    }
+
+    @Test
+    void acceleratorIsAddedToOlderKeysDirectory() throws Exception {
+        new DevCredentialGenerator(keys).generate(CODES, List.of());
+        KeyMaterialLayout layout = layout();
+        for (Path file : List.of(layout.acceleratorKeystore(),
+                KeyMaterialLayout.passwordFile(layout.acceleratorKeystore()), layout.acceleratorCertificate(),
+                layout.acceleratorPrivateKey(), layout.serverCertificate(), layout.serverPrivateKey())) {
+            Files.delete(file);
+        }
+        byte[] serverKeystoreBefore = Files.readAllBytes(layout.serverKeystore());
+
+        DevCredentialGenerator.Summary summary = new DevCredentialGenerator(keys).generate(CODES, List.of());
+
+        assertThat(summary.createdFiles()).isEqualTo(6);
+        assertThat(summary.existingFiles()).isEqualTo(16);
+        assertThat(Files.readAllBytes(layout.serverKeystore())).isEqualTo(serverKeystoreBefore);
+        Certificate server = TlsMaterial.loadPkcs12(layout.serverKeystore())
+                .getCertificate(KeyMaterialLayout.SERVER_ALIAS);
+        assertThat(readCertificates(layout.serverCertificate()).get(0)).isEqualTo(server);
     }
 
     @Test
@@ -341,6 +447,12 @@ class DevCredentialGeneratorTest {
     private X509Certificate readCaCertificate() throws Exception {
         try (InputStream in = Files.newInputStream(layout().caCertificate())) {
             return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+    }
+
+    private static List<Certificate> readCertificates(Path pem) throws Exception {
+        try (InputStream in = Files.newInputStream(pem)) {
+            return List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
         }
     }
 
