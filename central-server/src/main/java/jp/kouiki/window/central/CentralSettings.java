@@ -25,6 +25,9 @@ public record CentralSettings(
         int windowPort,
         int maxChunkBytes,
         int maxThreads,
+        long idleTimeoutMillis,
+        Path revokedCertificates,
+        int certificateWarningDays,
         boolean deliveryEnabled,
         int deliveryWorkers,
         long pollIntervalMillis,
@@ -54,6 +57,9 @@ public record CentralSettings(
                 settings.integer("central.window.port", 1, 65535),
                 settings.integer("central.window.max-chunk-bytes", 64 * 1024, 512 * 1024 * 1024),
                 settings.integer("central.window.max-threads", 8, 1000),
+                settings.number("central.window.idle-timeout-ms", 1000, 3_600_000),
+                revokedCertificates(settings),
+                settings.integer("central.certificate-warning-days", 0, 3650),
                 settings.flag("central.delivery.enabled"),
                 settings.integer("central.delivery.workers", 1, 64),
                 settings.number("central.delivery.poll-interval-ms", 10, 600_000),
@@ -87,6 +93,11 @@ public record CentralSettings(
                     + " colons), such as X-Client-Certificate");
         }
         return value;
+    }
+
+    private static Path revokedCertificates(Settings settings) {
+        String file = settings.text("central.revoked-certificates", "");
+        return file.isEmpty() ? null : Path.of(file).toAbsolutePath();
     }
 
     private static List<Municipality> served(Settings settings, MunicipalityDirectory directory) {

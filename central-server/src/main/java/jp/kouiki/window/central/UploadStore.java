@@ -142,15 +142,20 @@ final class UploadStore {
             long remaining = length - Math.min(skip, length);
             channel.position(offset);
             byte[] buffer = new byte[64 * 1024];
-            while (remaining > 0) {
-                int read = body.read(buffer, 0, (int) Math.min(buffer.length, remaining));
-                if (read < 0) {
-                    channel.truncate(offset);
-                    throw new WindowHttpException(400, "request body ended " + remaining
-                            + " bytes before the end of its Content-Range", "send the chunk again");
+            try {
+                while (remaining > 0) {
+                    int read = body.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+                    if (read < 0) {
+                        throw new WindowHttpException(400, "request body ended " + remaining
+                                + " bytes before the end of its Content-Range", "send the chunk again");
+                    }
+                    channel.write(ByteBuffer.wrap(buffer, 0, read));
+                    remaining -= read;
                 }
-                channel.write(ByteBuffer.wrap(buffer, 0, read));
-                remaining -= read;
+            } catch (IOException | WindowHttpException e) {
+                // Keep only confirmed chunks: a chunk cut off (a broken line, a stalled sender) leaves no bytes.
+                channel.truncate(offset);
+                throw e;
             }
             channel.force(false);
             return channel.size();

@@ -58,14 +58,17 @@ final class WindowRequests {
     private final Set<MunicipalityCode> served;
     private final Map<MunicipalityCode, PublicKey> signingKeys;
     private final UploadStore store;
+    private final ClientCertificatePolicy certificatePolicy;
     private final CallerIdentity identity;
 
     WindowRequests(CentralSettings settings, Map<MunicipalityCode, PublicKey> signingKeys, UploadStore store,
-                   CallerIdentity identity) {
+                   CallerIdentity identity,
+            ClientCertificatePolicy certificatePolicy) {
         this.settings = settings;
         this.served = Set.copyOf(settings.codes());
         this.signingKeys = Map.copyOf(signingKeys);
         this.store = store;
+        this.certificatePolicy = certificatePolicy;
         this.identity = identity;
     }
 
@@ -116,7 +119,9 @@ final class WindowRequests {
             throw new WindowHttpException(403, "client certificate '" + certificate.getSubjectX500Principal().getName()
                     + "' does not name a municipality served here", "use the certificate issued for your municipality");
         }
-        return MunicipalityCode.of(commonName);
+        MunicipalityCode caller = MunicipalityCode.of(commonName);
+        certificatePolicy.check(caller, certificate);
+        return caller;
     }
 
     private static String commonName(X509Certificate certificate) {

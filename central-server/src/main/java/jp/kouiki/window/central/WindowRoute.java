@@ -38,6 +38,7 @@ final class WindowRoute extends RouteBuilder {
                 + "?matchOnUriPrefix=true"
                 + "&disableStreamCache=true"
                 + "&muteException=true"
+                + "&idleTimeout=" + settings.idleTimeoutMillis()
                 + "&mapHttpMessageBody=false"
                 + "&mapHttpMessageFormUrlEncodedBody=false"
                 + "&httpMethodRestrict=GET,HEAD,POST,PUT")

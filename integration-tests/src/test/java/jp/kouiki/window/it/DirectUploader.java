@@ -82,6 +82,15 @@ final class DirectUploader {
                 client.send(chunk.build(), HttpResponse.BodyHandlers.ofString()));
     }
 
+    /** Announces a manifest without sending any chunk. */
+    HttpResponse<String> announce(HttpClient client, MunicipalityCode code, FileManifest manifest) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + port
+                        + "/window/v1/municipalities/" + code + "/uploads"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(announceBody(code, manifest))).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     private String announceBody(MunicipalityCode signer, FileManifest manifest) throws Exception {
         byte[] json = manifest.toJson();
         Signature signature = Signature.getInstance("SHA256withECDSA");

@@ -147,6 +147,10 @@ final class UploadForwarder implements QueueDrainer.Handler {
             return null;
         }
         String reason = "HTTP " + response.status() + ": " + response.body();
+        if (response.status() == 401) {
+            throw new IOException("central server did not accept the client certificate, retrying until a renewed"
+                    + " one is installed: " + reason);
+        }
         if (response.status() == 408 || response.status() == 429 || response.status() >= 500) {
             throw new IOException("central server is not ready: " + reason);
         }
