@@ -50,5 +50,11 @@ class PlaintextAtRestIT {
             assertThat(TestFiles.filesContaining(system.centralData(), firstRecord)).isEmpty();
             assertThat(TestFiles.filesContaining(system.agentData(), townName)).isEmpty();
         }
+        Path logs = Path.of("target/test-logs");
+        assertThat(TestFiles.countFiles(logs)).as("log files written by this test run").isPositive();
+        assertThat(TestFiles.filesContaining(logs, townName)).as("logs with the town name in MS932").isEmpty();
+        assertThat(TestFiles.filesContaining(logs, "港区".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .as("logs with the town name in UTF-8").isEmpty();
+        assertThat(TestFiles.filesContaining(logs, firstRecord)).as("logs with a whole record").isEmpty();
     }
 }

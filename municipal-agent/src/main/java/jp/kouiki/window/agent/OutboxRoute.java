@@ -27,6 +27,7 @@ final class OutboxRoute extends RouteBuilder {
     public void configure() {
         from(outboxUri())
                 .routeId("outbox-pickup")
+                .removeHeaders("*", "CamelFile*")
                 .doTry()
                     .process(pickup::identify)
                     .process(pickup::checkAndDescribe)
