@@ -53,6 +53,7 @@ final class WindowRequests {
     private static final Pattern UPLOADS = Pattern.compile("/window/v1/municipalities/([0-9]{6})/uploads(?:/([^/]+))?/?");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (?:(\\d{1,18})-(\\d{1,18})|\\*)/(\\d{1,18}|\\*)");
     private static final int MAX_ANNOUNCE_BYTES = 64 * 1024;
+    private static final long MAX_DRAIN_BYTES = 1024 * 1024;
 
     private final CentralSettings settings;
     private final Set<MunicipalityCode> served;
@@ -289,7 +290,28 @@ final class WindowRequests {
         json(exchange, 503, body);
     }
 
+    /**
+     * Reads what is left of a small request body before an error answer, so that the connection can be kept alive
+     * for the agent's next request; Jetty closes it when more than this is left unread.
+     */
+    private static void drainRequestBody(Exchange exchange) {
+        try {
+            InputStream in = request(exchange).getInputStream();
+            long skipped = 0;
+            byte[] buffer = new byte[8192];
+            int read;
+            while (skipped < MAX_DRAIN_BYTES && (read = in.read(buffer)) > 0) {
+                skipped += read;
+            }
+        } catch (IOException | RuntimeException e) {
+            // The body was already read, or the client went away; the answer is sent either way.
+        }
+    }
+
     private static void json(Exchange exchange, int status, Map<String, Object> body) throws IOException {
+        if (status >= 400) {
+            drainRequestBody(exchange);
+        }
         exchange.getMessage().removeHeaders("*", "Upload-Offset", "Retry-After");
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json; charset=utf-8");
