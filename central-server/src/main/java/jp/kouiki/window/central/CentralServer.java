@@ -84,7 +84,7 @@ public final class CentralServer implements AutoCloseable {
         camel.addComponent(WindowRoute.JETTY_COMPONENT, jetty);
         CallerIdentity identity = new CallerIdentity(settings.acceleratorFingerprints(),
                 settings.clientCertificateHeader(), TlsMaterial.loadPkcs12(keys.truststore()));
-        camel.addRoutes(new WindowRoute(settings, new WindowRequests(settings, signingKeys, store, identity,
+        camel.addRoutes(new WindowRoute(settings, new WindowRequests(settings, signingKeys, store, ledger, identity,
                 new ClientCertificatePolicy(settings.revokedCertificates(), settings.certificateWarningDays()))));
         camel.start();
 

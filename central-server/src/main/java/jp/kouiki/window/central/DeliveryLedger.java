@@ -25,12 +25,44 @@ final class DeliveryLedger {
     record Pending(MunicipalityCode code, String fileId, String fileName) {
     }
 
+    /** What the ledger knows about one file: its state, when it was recorded and, for a rejection, why. */
+    record Status(String state, Instant at, String reason) {
+    }
+
     private final Path pendingRoot;
     private final Path deliveredRoot;
+    private final Path rejectedRoot;
 
     DeliveryLedger(Path root) {
         this.pendingRoot = root.resolve("pending");
         this.deliveredRoot = root.resolve("delivered");
+        this.rejectedRoot = root.resolve("rejected");
+    }
+
+    /** Records that a file was refused at delivery, so the agent that sent it can learn why. */
+    void recordRejected(MunicipalityCode code, String fileId, String reason) throws IOException {
+        AtomicFiles.createDirectories(rejectedRoot.resolve(code.value()));
+        AtomicFiles.writeAtomically(rejectedRoot.resolve(code.value()).resolve(fileId),
+                reason.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Returns the delivery state of a file, or null when the ledger has nothing on it. */
+    Status status(MunicipalityCode code, String fileId) throws IOException {
+        Path delivered = deliveredEntry(code, fileId);
+        if (Files.exists(delivered)) {
+            List<String> lines = Files.readAllLines(delivered, StandardCharsets.UTF_8);
+            return new Status("delivered", lines.size() > 1 ? Instant.parse(lines.get(1)) : null, null);
+        }
+        if (Files.exists(pendingEntry(code, fileId))) {
+            return new Status("waiting", Files.getLastModifiedTime(pendingEntry(code, fileId)).toInstant(),
+                    "a file of the same name is still in the union's folder");
+        }
+        Path rejected = rejectedRoot.resolve(code.value()).resolve(fileId);
+        if (Files.exists(rejected)) {
+            return new Status("rejected", Files.getLastModifiedTime(rejected).toInstant(),
+                    Files.readString(rejected, StandardCharsets.UTF_8));
+        }
+        return null;
     }
 
     boolean isKnown(MunicipalityCode code, String fileId) {
@@ -71,18 +103,20 @@ final class DeliveryLedger {
         return pending;
     }
 
-    /** Deletes records of files delivered longer ago than the retention time; returns how many. */
+    /** Deletes records of files delivered or rejected longer ago than the retention time; returns how many. */
     int expire(Duration retention) throws IOException {
-        if (!Files.isDirectory(deliveredRoot)) {
-            return 0;
-        }
         Instant limit = Instant.now().minus(retention);
         int removed = 0;
-        try (Stream<Path> entries = Files.find(deliveredRoot, 2, (path, attributes) -> attributes.isRegularFile()
-                && attributes.lastModifiedTime().toInstant().isBefore(limit))) {
-            for (Path entry : entries.toList()) {
-                Files.deleteIfExists(entry);
-                removed++;
+        for (Path root : List.of(deliveredRoot, rejectedRoot)) {
+            if (!Files.isDirectory(root)) {
+                continue;
+            }
+            try (Stream<Path> entries = Files.find(root, 2, (path, attributes) -> attributes.isRegularFile()
+                    && attributes.lastModifiedTime().toInstant().isBefore(limit))) {
+                for (Path entry : entries.toList()) {
+                    Files.deleteIfExists(entry);
+                    removed++;
+                }
             }
         }
         return removed;

@@ -223,6 +223,7 @@ final class UnionDelivery implements QueueDrainer.Handler {
     }
 
     private void writeReason(MunicipalityCode code, FileManifest manifest, String reason) throws IOException {
+        ledger.recordRejected(code, manifest.fileId(), reason);
         Path folder = AtomicFiles.createDirectories(settings.rejected(code));
         String text = "file: " + manifest.fileName() + "\nfileId: " + manifest.fileId() + "\nmunicipality: " + code
                 + "\nsize: " + manifest.size() + "\nsha256: " + manifest.sha256() + "\nreason: " + reason + "\n";

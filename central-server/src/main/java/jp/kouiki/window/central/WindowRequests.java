@@ -43,6 +43,7 @@ final class WindowRequests {
     static final String ANNOUNCE = "announce";
     static final String CHUNK = "chunk";
     static final String OFFSET = "offset";
+    static final String STATUS = "status";
 
     private static final String CODE = "WindowMunicipality";
     private static final String FILE_ID = "WindowFileId";
@@ -59,16 +60,19 @@ final class WindowRequests {
     private final Set<MunicipalityCode> served;
     private final Map<MunicipalityCode, PublicKey> signingKeys;
     private final UploadStore store;
+    private final DeliveryLedger ledger;
     private final ClientCertificatePolicy certificatePolicy;
     private final CallerIdentity identity;
 
     WindowRequests(CentralSettings settings, Map<MunicipalityCode, PublicKey> signingKeys, UploadStore store,
+                   DeliveryLedger ledger,
                    CallerIdentity identity,
             ClientCertificatePolicy certificatePolicy) {
         this.settings = settings;
         this.served = Set.copyOf(settings.codes());
         this.signingKeys = Map.copyOf(signingKeys);
         this.store = store;
+        this.ledger = ledger;
         this.certificatePolicy = certificatePolicy;
         this.identity = identity;
     }
@@ -107,6 +111,7 @@ final class WindowRequests {
         return switch (method) {
             case "PUT" -> CHUNK;
             case "HEAD" -> OFFSET;
+            case "GET" -> STATUS;
             default -> "none";
         };
     }
@@ -242,9 +247,38 @@ final class WindowRequests {
         exchange.getMessage().setBody("");
     }
 
+    /**
+     * Reports how far a file got, so that the agent can give municipal staff a receipt: receiving, stored (queued for
+     * delivery), waiting (its name is taken in the union's folder), delivered (with the time) or rejected (with why).
+     */
+    void status(Exchange exchange) throws IOException, WindowHttpException {
+        MunicipalityCode code = exchange.getProperty(CODE, MunicipalityCode.class);
+        String fileId = exchange.getProperty(FILE_ID, String.class);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("fileId", fileId);
+        DeliveryLedger.Status delivery = ledger.status(code, fileId);
+        if (delivery != null) {
+            body.put("state", delivery.state());
+            if (delivery.at() != null) {
+                body.put("at", delivery.at().toString());
+            }
+            if (delivery.reason() != null) {
+                body.put("reason", delivery.reason());
+            }
+        } else {
+            UploadStore.Progress progress = store.progress(code, fileId);
+            if (progress == null) {
+                throw new WindowHttpException(404, "file " + fileId + " is not known here",
+                        "announce it first, or check the file id");
+            }
+            body.put("state", progress.stored() ? "stored" : "receiving");
+        }
+        json(exchange, 200, body);
+    }
+
     void notFound(Exchange exchange) throws WindowHttpException {
         throw new WindowHttpException(405, "method " + request(exchange).getMethod() + " is not supported here",
-                "use POST to announce, PUT for chunks and HEAD for the confirmed offset");
+                "use POST to announce, PUT for chunks, HEAD for the confirmed offset and GET for the delivery state");
     }
 
     private static void reply(Exchange exchange, int status, UploadStore.Progress progress, String fileId)

@@ -55,6 +55,8 @@ final class WindowRoute extends RouteBuilder {
                         .process(requests::chunk)
                     .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.OFFSET))
                         .process(requests::offset)
+                    .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.STATUS))
+                        .process(requests::status)
                     .otherwise()
                         .process(requests::notFound)
                 .end()

@@ -127,6 +127,7 @@ final class WindowSystem implements AutoCloseable {
         properties.setProperty("agent.upload.retry-initial-delay-ms", "200");
         properties.setProperty("agent.upload.retry-max-delay-ms", "1000");
         properties.setProperty("agent.upload.chunk-size-bytes", "65536");
+        properties.setProperty("agent.receipt.poll-interval-ms", "200");
         properties.setProperty("agent.broker.journal-type", "NIO");
         properties.putAll(overrides);
         agent = new MunicipalAgent(AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties))).start();

@@ -28,6 +28,7 @@ public record AgentSettings(
         long connectTimeoutMillis,
         long responseTimeoutMillis,
         int sentRetentionDays,
+        long receiptPollIntervalMillis,
         int brokerInVmId,
         String journalType) {
 
@@ -74,6 +75,7 @@ public record AgentSettings(
                 settings.number("agent.http.connect-timeout-ms", 100, 600_000),
                 settings.number("agent.http.response-timeout-ms", 100, 3_600_000),
                 settings.integer("agent.sent.retention-days", 0, 3650),
+                settings.number("agent.receipt.poll-interval-ms", 100, 3_600_000),
                 settings.integer("agent.broker.in-vm-id", 0, 1_000_000),
                 settings.text("agent.broker.journal-type"));
     }

@@ -79,16 +79,19 @@ public final class MunicipalAgent implements AutoCloseable {
         }
         Map<MunicipalityCode, String> queues = new LinkedHashMap<>();
         settings.municipalities().forEach(code -> queues.put(code, QueueNames.upload(code)));
-        forwarder = new QueueDrainer("forwarder", broker, queues, new UploadForwarder(settings, client),
+        ReceiptTracker receipts = new ReceiptTracker(settings, client);
+        forwarder = new QueueDrainer("forwarder", broker, queues, new UploadForwarder(settings, client, receipts),
                 settings.uploadWorkers(), settings.pollIntervalMillis()).withMaxHandlerFailures(5);
         writer.wakeUpAfterCommit(forwarder);
         forwarder.start();
+        housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "agent-housekeeping");
+            thread.setDaemon(true);
+            return thread;
+        });
+        housekeeping.scheduleWithFixedDelay(receipts::poll, settings.receiptPollIntervalMillis(),
+                settings.receiptPollIntervalMillis(), TimeUnit.MILLISECONDS);
         if (settings.sentRetentionDays() > 0) {
-            housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
-                Thread thread = new Thread(runnable, "agent-housekeeping");
-                thread.setDaemon(true);
-                return thread;
-            });
             housekeeping.scheduleWithFixedDelay(this::expireSentFiles, 1, 60, TimeUnit.MINUTES);
         }
         LOG.info("Municipal agent started: municipalities={} folders={} central={} pickup={}",

@@ -41,10 +41,12 @@ final class UploadForwarder implements QueueDrainer.Handler {
     private final AgentSettings settings;
     private final CentralClient client;
     private final Map<MunicipalityCode, Integer> failures = new ConcurrentHashMap<>();
+    private final ReceiptTracker receipts;
 
-    UploadForwarder(AgentSettings settings, CentralClient client) {
+    UploadForwarder(AgentSettings settings, CentralClient client, ReceiptTracker receipts) {
         this.settings = settings;
         this.client = client;
+        this.receipts = receipts;
     }
 
     @Override
@@ -57,6 +59,8 @@ final class UploadForwarder implements QueueDrainer.Handler {
             failures.remove(code);
             if (outcome instanceof DrainOutcome.Rejected rejected) {
                 moveSentFileToError(code, message, rejected.reason());
+            } else if (outcome instanceof DrainOutcome.Completed) {
+                receipts.expect(code, fileId, message.getStringProperty(QueuedFile.SENT_PATH));
             }
             return outcome;
         } catch (IOException e) {

@@ -1,0 +1,78 @@
+package jp.kouiki.window.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import jp.kouiki.window.broker.QueueNames;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.security.DevCredentialGenerator;
+import jp.kouiki.window.security.KeyMaterialLayout;
+
+/** Municipal staff find beside each sent file whether and when it reached the union, or in error/ why not. */
+class DeliveryReceiptIT {
+
+    private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
+
+    @TempDir
+    Path root;
+
+    @Test
+    void deliveredFileGetsAReceiptBesideItInSent() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            system.startCentral();
+            system.startAgent();
+            system.drop(CHIYODA, "131016_POSTAL_20261204.csv", TestFiles.postalRecords("13101"));
+
+            await("receipt in sent/").atMost(Duration.ofSeconds(30))
+                    .until(() -> receipts(system.sent(CHIYODA)).size() == 1);
+            String receipt = Files.readString(receipts(system.sent(CHIYODA)).get(0), StandardCharsets.UTF_8);
+            assertThat(receipt).contains("131016_POSTAL_20261204.csv")
+                    .contains("delivered to the union's folder at 20")
+                    .contains("+09:00");
+        }
+    }
+
+    @Test
+    void fileRefusedAtDeliveryMovesToErrorWithTheReason() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            system.startAgent();
+            system.drop(CHIYODA, "131016_POSTAL_20261204.csv", TestFiles.postalRecords("13101"));
+            await("file queued at the agent").atMost(Duration.ofSeconds(30))
+                    .until(() -> system.agentMessages(QueueNames.upload(CHIYODA)) == 1);
+            Files.delete(new KeyMaterialLayout(system.keys()).encryptionKeyset(CHIYODA));
+            new DevCredentialGenerator(system.keys()).generate(List.of(CHIYODA), List.of());
+
+            system.startCentral();
+
+            await("refused file and reason in error/").atMost(Duration.ofSeconds(30))
+                    .until(() -> TestFiles.countFiles(system.error(CHIYODA)) == 2);
+            try (Stream<Path> files = Files.list(system.error(CHIYODA))) {
+                Path reason = files.filter(file -> file.toString().endsWith(".reason")).findFirst().orElseThrow();
+                assertThat(Files.readString(reason, StandardCharsets.UTF_8))
+                        .contains("refused the file at delivery")
+                        .contains("does not decrypt with the keyset of 131016");
+            }
+            assertThat(TestFiles.countFiles(system.sent(CHIYODA))).isZero();
+            assertThat(TestFiles.countFiles(system.inbound(CHIYODA))).isZero();
+        }
+    }
+
+    private static List<Path> receipts(Path folder) throws Exception {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(file -> file.toString().endsWith(".receipt")).toList();
+        }
+    }
+}

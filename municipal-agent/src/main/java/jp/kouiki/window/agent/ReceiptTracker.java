@@ -1,0 +1,134 @@
+package jp.kouiki.window.agent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/**
+ * Learns when each uploaded file reached the union's folder and leaves a receipt beside the file in
+ * {@code sent/<code>/}, so municipal staff can answer "did it arrive?" themselves. Files awaiting a receipt are kept
+ * under {@code receipts/<code>/} in the agent's data folder and survive restarts. A file the central server refused
+ * at delivery moves to {@code error/<code>/} with the reason.
+ */
+final class ReceiptTracker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReceiptTracker.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
+
+    private final AgentSettings settings;
+    private final CentralClient client;
+    private final Path root;
+
+    ReceiptTracker(AgentSettings settings, CentralClient client) {
+        this.settings = settings;
+        this.client = client;
+        this.root = settings.dataDirectory().resolve("receipts");
+    }
+
+    /** Remembers an uploaded file until its receipt is written. */
+    void expect(MunicipalityCode code, String fileId, String sentPath) throws IOException {
+        Path folder = AtomicFiles.createDirectories(root.resolve(code.value()));
+        AtomicFiles.writeAtomically(folder.resolve(fileId), sentPath.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Asks the central server about every file still awaiting a receipt. */
+    void poll() {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.find(root, 2, (path, attributes) -> attributes.isRegularFile()
+                && !path.getFileName().toString().startsWith("."))) {
+            for (Path entry : entries.toList()) {
+                MunicipalityCode code = MunicipalityCode.of(entry.getParent().getFileName().toString());
+                check(code, entry.getFileName().toString(), entry);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Receipt check failed, trying again at the next poll: error={}", e.toString());
+        }
+    }
+
+    private void check(MunicipalityCode code, String fileId, Path entry) throws IOException {
+        Path sent = Path.of(Files.readString(entry, StandardCharsets.UTF_8));
+        CentralClient.Response response;
+        try {
+            response = client.send(code, "GET", "/window/v1/municipalities/" + code + "/uploads/" + fileId,
+                    Map.of(), new byte[0]);
+        } catch (IOException unreachable) {
+            return;
+        }
+        if (response.status() == 404) {
+            LOG.warn("Central server no longer knows the file, no receipt will be written: municipality={}"
+                    + " fileId={} sent={}", code, fileId, sent);
+            Files.delete(entry);
+            return;
+        }
+        if (!response.isSuccess()) {
+            return;
+        }
+        JsonNode status = JSON.readTree(response.body());
+        switch (status.path("state").asText()) {
+            case "delivered" -> {
+                writeReceipt(sent, "配信済み / delivered to the union's folder at "
+                        + Instant.parse(status.path("at").asText()).atZone(TOKYO).toOffsetDateTime());
+                LOG.info("Delivery confirmed: municipality={} file={} fileId={}", code, sent.getFileName(), fileId);
+                Files.delete(entry);
+            }
+            case "rejected" -> {
+                String reason = status.path("reason").asText();
+                moveToError(code, sent, reason);
+                LOG.warn("File refused at delivery: municipality={} file={} fileId={} reason={}", code,
+                        sent.getFileName(), fileId, reason);
+                Files.delete(entry);
+            }
+            default -> {
+                // receiving, stored or waiting: ask again at the next poll.
+            }
+        }
+    }
+
+    private static void writeReceipt(Path sent, String text) throws IOException {
+        if (Files.exists(sent)) {
+            AtomicFiles.writeAtomically(sent.resolveSibling(sent.getFileName() + ".receipt"),
+                    ("file: " + sent.getFileName() + "\n" + text + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private void moveToError(MunicipalityCode code, Path sent, String reason) throws IOException {
+        Path error = AtomicFiles.createDirectories(settings.error(code));
+        Path target = error.resolve(sent.getFileName());
+        if (Files.exists(sent)) {
+            Files.move(sent, target, StandardCopyOption.ATOMIC_MOVE);
+        }
+        AtomicFiles.writeAtomically(error.resolve(sent.getFileName() + ".reason"),
+                ("file: " + sent.getFileName() + "\nreason: 中央の窓口サーバが配信時に受け付けませんでした / the central"
+                        + " window server refused the file at delivery: " + reason + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Files still awaiting a receipt, for tests and the status command. */
+    List<Path> pending() throws IOException {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.find(root, 2, (path, attributes) -> attributes.isRegularFile())) {
+            return entries.toList();
+        }
+    }
+}
