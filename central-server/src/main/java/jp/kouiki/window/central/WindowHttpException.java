@@ -10,11 +10,22 @@ final class WindowHttpException extends Exception {
 
     private final int status;
     private final String action;
+    private final String retryAfterSeconds;
 
     WindowHttpException(int status, String error, String action) {
+        this(status, error, action, null);
+    }
+
+    /** Creates an error answer that tells the caller how many seconds to wait before retrying. */
+    WindowHttpException(int status, String error, String action, String retryAfterSeconds) {
         super(error);
         this.status = status;
         this.action = action;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    String retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     int status() {

@@ -3,6 +3,7 @@ package jp.kouiki.window.central;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
@@ -227,11 +228,24 @@ final class WindowRequests {
                     + settings.maxChunkBytes() + " bytes", "send chunks of at most " + settings.maxChunkBytes()
                     + " bytes");
         }
+        requireFreeDisk(code);
         UploadStore.Progress progress;
         try (InputStream body = request.getInputStream()) {
             progress = store.receive(code, fileId, start, length, total, body);
         }
         reply(exchange, 200, progress, fileId);
+    }
+
+    /** Answers 503 while the data folder's disk is below its reserve, so that agents keep files queued and retry. */
+    private void requireFreeDisk(MunicipalityCode code) throws IOException, WindowHttpException {
+        long freeMib = Files.getFileStore(settings.dataDirectory()).getUsableSpace() / (1024 * 1024);
+        if (freeMib < settings.minFreeDiskMib()) {
+            LOG.error("Disk space below reserve, chunks refused until space is freed: dataDirectory={} freeMiB={}"
+                    + " reserveMiB={} municipality={}", settings.dataDirectory(), freeMib, settings.minFreeDiskMib(),
+                    code);
+            throw new WindowHttpException(503, "the window server is short of disk space",
+                    "retry later; the confirmed offset is unchanged", "60");
+        }
     }
 
     /** Reports the confirmed offset for resuming. */
@@ -295,6 +309,9 @@ final class WindowRequests {
 
     void writeError(Exchange exchange) throws IOException {
         WindowHttpException error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, WindowHttpException.class);
+        if (error.retryAfterSeconds() != null) {
+            exchange.getMessage().setHeader("Retry-After", error.retryAfterSeconds());
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", error.status());
         body.put("error", error.getMessage());

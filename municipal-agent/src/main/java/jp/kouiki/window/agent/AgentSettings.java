@@ -29,6 +29,8 @@ public record AgentSettings(
         long responseTimeoutMillis,
         int sentRetentionDays,
         long receiptPollIntervalMillis,
+        long warnMinFreeDiskMib,
+        long warnBacklogFiles,
         int brokerInVmId,
         String journalType) {
 
@@ -76,6 +78,8 @@ public record AgentSettings(
                 settings.number("agent.http.response-timeout-ms", 100, 3_600_000),
                 settings.integer("agent.sent.retention-days", 0, 3650),
                 settings.number("agent.receipt.poll-interval-ms", 100, 3_600_000),
+                settings.number("agent.warn.min-free-disk-mib", 0, Long.MAX_VALUE / (1024 * 1024)),
+                settings.number("agent.warn.backlog-files", 1, Long.MAX_VALUE),
                 settings.integer("agent.broker.in-vm-id", 0, 1_000_000),
                 settings.text("agent.broker.journal-type"));
     }

@@ -127,6 +127,9 @@ final class CentralClient implements AutoCloseable {
         component.setSoTimeout(settings.responseTimeoutMillis());
         component.setResponseTimeout(settings.responseTimeoutMillis());
         component.setFollowRedirects(false);
+        // The forwarder retries itself, with backoff and per municipality; the client's own retries would hold a worker
+        // for as long as a Retry-After says.
+        component.setAutomaticRetriesDisabled(true);
         component.setMaxTotalConnections(4);
         component.setConnectionsPerRoute(4);
         String scheme = "https-" + code + "-" + generation.incrementAndGet();

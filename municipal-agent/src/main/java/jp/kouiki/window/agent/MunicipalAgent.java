@@ -1,6 +1,7 @@
 package jp.kouiki.window.agent;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.util.LinkedHashMap;
@@ -94,10 +95,32 @@ public final class MunicipalAgent implements AutoCloseable {
         if (settings.sentRetentionDays() > 0) {
             housekeeping.scheduleWithFixedDelay(this::expireSentFiles, 1, 60, TimeUnit.MINUTES);
         }
+        housekeeping.scheduleWithFixedDelay(this::warnAboutDiskAndBacklog, 0, 1, TimeUnit.MINUTES);
         LOG.info("Municipal agent started: municipalities={} folders={} central={} pickup={}",
                 settings.municipalities().size(), settings.folderRoot(), settings.centralUrl(),
                 settings.doneMarkerPickup() ? "done-marker" : "quiet-period " + settings.quietPeriodMillis() + " ms");
         return this;
+    }
+
+    /** Logs a warning when the data folder's disk runs low or a municipality's queue grows long. */
+    void warnAboutDiskAndBacklog() {
+        try {
+            long freeMib = Files.getFileStore(settings.dataDirectory()).getUsableSpace() / (1024 * 1024);
+            if (freeMib < settings.warnMinFreeDiskMib()) {
+                LOG.warn("Disk space low for the agent's queue: dataDirectory={} freeMiB={} thresholdMiB={}; free"
+                        + " space or the queue cannot take more files", settings.dataDirectory(), freeMib,
+                        settings.warnMinFreeDiskMib());
+            }
+            for (MunicipalityCode code : settings.municipalities()) {
+                long waiting = broker.messageCount(QueueNames.upload(code));
+                if (waiting > settings.warnBacklogFiles()) {
+                    LOG.warn("Backlog growing: municipality={} filesWaiting={} threshold={}; check the line to the"
+                            + " central server", code, waiting, settings.warnBacklogFiles());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Disk and backlog check failed: error={}", e.toString());
+        }
     }
 
     private void expireSentFiles() {
