@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -103,15 +104,19 @@ public final class WindowBroker implements AutoCloseable {
      * lock without a word.
      */
     private void requireDataDirectoryFree() throws IOException {
-        Path lockFile = settings.dataDirectory().resolve("journal").resolve("server.lock");
-        if (!Files.exists(lockFile)) {
-            return;
-        }
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                FileLock lock = channel.tryLock()) {
-            if (lock == null) {
-                throw new IllegalStateException("broker data directory " + settings.dataDirectory()
-                        + " is in use by another process; stop that process or give this one its own data directory");
+        Path journal = settings.dataDirectory().resolve("journal");
+        for (String name : List.of("server.lock", "serverlock.1", "serverlock.2")) {
+            Path lockFile = journal.resolve(name);
+            if (!Files.exists(lockFile)) {
+                continue;
+            }
+            try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    FileLock lock = channel.tryLock()) {
+                if (lock == null) {
+                    throw new IllegalStateException("broker data directory " + settings.dataDirectory()
+                            + " is in use by another process; stop that process or give this one its own data"
+                            + " directory");
+                }
             }
         }
     }

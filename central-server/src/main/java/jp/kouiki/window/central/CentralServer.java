@@ -138,6 +138,11 @@ public final class CentralServer implements AutoCloseable {
 
     /** Runs the server until the JVM is stopped; the optional argument pair names an application.properties file. */
     public static void main(String[] args) throws Exception {
+        int relaunched = jp.kouiki.window.config.FileNameEncoding.relaunchUnderUtf8IfNeeded(CentralServer.class, args);
+        if (relaunched >= 0) {
+            System.exit(relaunched);
+            return;
+        }
         Path config = null;
         if (args.length == 2 && args[0].equals("--config")) {
             config = Path.of(args[1]);

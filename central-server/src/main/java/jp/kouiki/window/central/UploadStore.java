@@ -114,6 +114,12 @@ final class UploadStore {
                 throw new WindowHttpException(404, "file " + fileId + " was not announced",
                         "POST the signed manifest to /window/v1/municipalities/" + code + "/uploads first");
             }
+            long limit = ciphertextLimit(FileManifest.fromJson(Files.readAllBytes(directory.resolve("manifest.json"))));
+            if (start + length > limit) {
+                throw new WindowHttpException(400, "chunk ends at byte " + (start + length) + " but the ciphertext of"
+                        + " the announced file cannot exceed " + limit + " bytes", "send the file again; its size"
+                        + " must match the signed manifest");
+            }
             long offset = append(ciphertext, start, length, body);
             if (total >= 0 && offset > total) {
                 throw new WindowHttpException(400, "received " + offset + " bytes but the range declares a total of "
@@ -195,6 +201,16 @@ final class UploadStore {
         LOG.info("Upload stored: municipality={} file={} fileId={} size={}", code, manifest.fileName(), fileId,
                 manifest.size());
         onStored.run();
+    }
+
+    /**
+     * Returns an upper bound of the ciphertext size of a file of the manifest's size: Tink's streaming header of at
+     * most 64 bytes plus a 16-byte tag for every started segment of 1 MiB (segments carry slightly less plaintext than
+     * their size, hence the spare segment).
+     */
+    static long ciphertextLimit(FileManifest manifest) {
+        long segments = manifest.size() / (1024 * 1024 - 64) + 2;
+        return manifest.size() + 64 + 16 * segments;
     }
 
     private boolean isStored(MunicipalityCode code, String fileId) {

@@ -10,6 +10,8 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,6 +24,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.crypto.DigitalSignatureConstants;
 import org.apache.camel.http.common.HttpMessage;
+import org.apache.camel.support.SynchronizationAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +66,7 @@ final class WindowRequests {
     private final UploadStore store;
     private final DeliveryLedger ledger;
     private final ClientCertificatePolicy certificatePolicy;
+    private final Map<MunicipalityCode, Semaphore> inProgress = new ConcurrentHashMap<>();
     private final CallerIdentity identity;
 
     WindowRequests(CentralSettings settings, Map<MunicipalityCode, PublicKey> signingKeys, UploadStore store,
@@ -100,9 +104,31 @@ final class WindowRequests {
             throw new WindowHttpException(400, "file id '" + fileId + "' is not 32 lowercase hexadecimal digits",
                     "use the file id of the signed manifest");
         }
+        admit(exchange, caller);
         exchange.setProperty(CODE, caller);
         exchange.setProperty(FILE_ID, fileId);
         exchange.setProperty(OPERATION, operation(request.getMethod(), fileId));
+    }
+
+    /**
+     * Takes one of the municipality's request slots until the exchange completes, or answers 429 when all are in use,
+     * so that one municipality's slow uploads cannot hold every server thread.
+     */
+    private void admit(Exchange exchange, MunicipalityCode caller) throws WindowHttpException {
+        Semaphore slots = inProgress.computeIfAbsent(caller,
+                code -> new Semaphore(settings.maxRequestsPerMunicipality()));
+        if (!slots.tryAcquire()) {
+            LOG.warn("Request refused, too many in progress: municipality={} limit={}", caller,
+                    settings.maxRequestsPerMunicipality());
+            throw new WindowHttpException(429, "municipality " + caller + " already has "
+                    + settings.maxRequestsPerMunicipality() + " requests in progress", "retry later", "5");
+        }
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                slots.release();
+            }
+        });
     }
 
     private static String operation(String method, String fileId) {
@@ -161,7 +187,9 @@ final class WindowRequests {
             JsonNode announce = JSON.readTree(body);
             manifest = Base64.getDecoder().decode(announce.path("manifest").asText());
             signature = announce.path("signature").asText();
-            Base64.getDecoder().decode(signature);
+            if (manifest.length == 0 || Base64.getDecoder().decode(signature).length == 0) {
+                throw new IllegalArgumentException("manifest or signature is empty");
+            }
         } catch (IOException | IllegalArgumentException e) {
             throw new WindowHttpException(400, "announce body is not JSON with base64 fields manifest and signature",
                     "send {\"manifest\": base64, \"signature\": base64}");
@@ -187,6 +215,11 @@ final class WindowRequests {
         if (!manifest.municipality().equals(code.value())) {
             throw new WindowHttpException(403, "manifest names municipality " + manifest.municipality()
                     + " but the caller is " + code, "announce only your own municipality's files");
+        }
+        if (manifest.size() > settings.maxFileBytes()) {
+            throw new WindowHttpException(413, "file of " + manifest.size() + " bytes exceeds the maximum of "
+                    + settings.maxFileBytes() + " bytes", "split the file or ask the union to raise"
+                    + " central.window.max-file-bytes");
         }
         try {
             InterfaceFileName.parse(manifest.fileName(), code);
@@ -219,7 +252,7 @@ final class WindowRequests {
             start = Long.parseLong(matcher.group(1));
             length = Long.parseLong(matcher.group(2)) - start + 1;
         }
-        if (length < 0 || (total >= 0 && start + length > total)) {
+        if (length <= 0 && matcher.group(1) != null || length < 0 || (total >= 0 && start + length > total)) {
             throw new WindowHttpException(400, "Content-Range '" + range + "' is not a valid range",
                     "send Content-Range: bytes first-last/total with first <= last < total");
         }

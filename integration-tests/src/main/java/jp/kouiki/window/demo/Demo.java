@@ -269,11 +269,12 @@ public final class Demo implements Callable<Integer> {
                     .map(entry -> entry.endsWith("*") ? entry : Path.of(entry).toAbsolutePath().toString())
                     .collect(Collectors.joining(File.pathSeparator));
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            Process process = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp", classPath, mainClass,
+            ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp", classPath, mainClass,
                     "--config", config.toString())
                     .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
+                    .redirectOutput(log.toFile());
+            builder.environment().put("LC_ALL", "C.UTF-8");
+            Process process = builder.start();
             return new ChildJvm(name, process, log);
         }
 

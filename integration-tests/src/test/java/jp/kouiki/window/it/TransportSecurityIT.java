@@ -154,6 +154,47 @@ class TransportSecurityIT {
         }
     }
 
+    @Test
+    void slowUploadsOfOneMunicipalityDoNotStarveOthers() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA, CHUO))) {
+            system.startCentral();
+            KeyMaterialLayout keys = new KeyMaterialLayout(system.keys());
+            DirectUploader uploader = new DirectUploader(keys, system.port);
+            HttpClient chiyoda = uploader.client(CHIYODA);
+            FileManifest manifest = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv", new byte[10]);
+            assertEquals(200, uploader.announce(chiyoda, CHIYODA, manifest).statusCode());
+            SSLContext context = TlsMaterial.clientContext(keys.clientKeystore(CHIYODA), keys.truststore());
+            List<SSLSocket> stalled = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", system.port);
+                    socket.getOutputStream().write(("PUT /window/v1/municipalities/131016/uploads/" + manifest.fileId()
+                            + " HTTP/1.1\r\nHost: localhost\r\nContent-Range: bytes 0-1048575/*\r\n"
+                            + "Content-Length: 1048576\r\n\r\n0").getBytes(StandardCharsets.US_ASCII));
+                    socket.getOutputStream().flush();
+                    stalled.add(socket);
+                }
+                String offset = "/window/v1/municipalities/%s/uploads/" + manifest.fileId();
+
+                await("fifth request of the same municipality refused").atMost(Duration.ofSeconds(10))
+                        .until(() -> head(chiyoda, system.port, offset.formatted(CHIYODA)).statusCode() == 429);
+                HttpResponse<String> other = head(uploader.client(CHUO), system.port, offset.formatted(CHUO));
+
+                assertEquals(404, other.statusCode(), "another municipality is served meanwhile");
+            } finally {
+                for (SSLSocket socket : stalled) {
+                    socket.close();
+                }
+            }
+        }
+    }
+
+    private static HttpResponse<String> head(HttpClient client, int port, String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + port + path))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     private static boolean accepts(int port) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 500);

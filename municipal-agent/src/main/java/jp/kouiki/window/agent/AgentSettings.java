@@ -57,8 +57,9 @@ public record AgentSettings(
             throw settings.invalid("agent.pickup.mode", mode, "quiet-period or done-marker");
         }
         URI central = URI.create(settings.text("agent.central-url"));
-        if (!"https".equals(central.getScheme()) || central.getHost() == null) {
-            throw settings.invalid("agent.central-url", central.toString(), "an https:// URL with a host");
+        if (!"https".equals(central.getScheme()) || central.getHost() == null || central.getPort() > 65535) {
+            throw settings.invalid("agent.central-url", central.toString(),
+                    "an https:// URL with a host and, if given, a port from 1 to 65535");
         }
         return new AgentSettings(
                 List.copyOf(codes),

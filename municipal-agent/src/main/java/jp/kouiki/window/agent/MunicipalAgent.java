@@ -70,7 +70,7 @@ public final class MunicipalAgent implements AutoCloseable {
         }
         OutboxPickup pickup = new OutboxPickup(settings, signingKeys);
         LocalQueueWriter writer = new LocalQueueWriter(broker, cipher);
-        camel.getRegistry().bind(OutboxPickup.QUIET_FILTER_BEAN, pickup.quietPeriodFilter());
+        camel.getRegistry().bind(OutboxPickup.FILTER_BEAN, pickup.outboxFilter());
         camel.addRoutes(new OutboxRoute(settings, pickup, writer));
         camel.start();
 
@@ -165,6 +165,11 @@ public final class MunicipalAgent implements AutoCloseable {
 
     /** Runs the agent until the JVM is stopped; the one argument is the path of an application.properties file. */
     public static void main(String[] args) throws Exception {
+        int relaunched = jp.kouiki.window.config.FileNameEncoding.relaunchUnderUtf8IfNeeded(MunicipalAgent.class, args);
+        if (relaunched >= 0) {
+            System.exit(relaunched);
+            return;
+        }
         Path config = parseArguments(args);
         MunicipalAgent starting;
         try {

@@ -23,6 +23,7 @@ import org.apache.camel.component.file.GenericFileFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import jp.kouiki.window.config.FileNameEncoding;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.iffile.InterfaceFileChecker;
 import jp.kouiki.window.iffile.InterfaceFileName;
@@ -38,7 +39,7 @@ import jp.kouiki.window.transfer.FileManifest;
 final class OutboxPickup {
 
     static final String TARGET_HEADER = "WindowMoveTarget";
-    static final String QUIET_FILTER_BEAN = "outboxQuietPeriodFilter";
+    static final String FILTER_BEAN = "outboxFilter";
     static final String CODE = "WindowMunicipality";
     static final String FILE = "WindowFile";
     static final String MANIFEST = "WindowManifest";
@@ -54,6 +55,7 @@ final class OutboxPickup {
     private final Set<MunicipalityCode> served;
     private final Map<MunicipalityCode, PrivateKey> signingKeys;
     private final InterfaceFileChecker checker = new InterfaceFileChecker();
+    private final Set<String> undecodableReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     OutboxPickup(AgentSettings settings, Map<MunicipalityCode, PrivateKey> signingKeys) {
         this.settings = settings;
@@ -61,17 +63,34 @@ final class OutboxPickup {
         this.signingKeys = Map.copyOf(signingKeys);
     }
 
-    /** Accepts a file only once it has not been modified for the quiet period. */
-    GenericFileFilter<File> quietPeriodFilter() {
-        return file -> file.isDirectory()
-                || System.currentTimeMillis() - file.getLastModified() >= settings.quietPeriodMillis();
+    /**
+     * Accepts a file once it has not been modified for the quiet period (in quiet-period mode), and never a file whose
+     * name the file system gave with bytes that are not valid UTF-8, because such a file can be neither read nor moved
+     * by that name; it is reported once instead.
+     */
+    GenericFileFilter<File> outboxFilter() {
+        return file -> {
+            if (file.isDirectory()) {
+                return true;
+            }
+            if (FileNameEncoding.isUndecodable(file.getFileName())) {
+                if (undecodableReported.add(file.getAbsoluteFilePath())) {
+                    LOG.warn("File name is not valid UTF-8 and is left in the outbox: path={}; rename it, for"
+                            + " example with convmv, or save it again under a UTF-8 name",
+                            InterfaceFileName.printable(file.getAbsoluteFilePath()));
+                }
+                return false;
+            }
+            return settings.doneMarkerPickup()
+                    || System.currentTimeMillis() - file.getLastModified() >= settings.quietPeriodMillis();
+        };
     }
 
     /** Determines the municipality from the folder and the move target for success. */
     void identify(Exchange exchange) throws InterfaceFileRejectedException, IOException {
         Path file = ((File) exchange.getMessage().getBody(GenericFile.class).getFile()).toPath().toAbsolutePath();
         String folder = file.getParent().getFileName().toString();
-        String stamped = fitted(ZonedDateTime.now(TOKYO).format(STAMP) + "_" + file.getFileName());
+        String stamped = fitted(ZonedDateTime.now(TOKYO).format(STAMP) + "_" + safeName(file.getFileName().toString()));
         exchange.setProperty(FILE, file);
         exchange.setProperty(ERROR_TARGET, settings.errorRoot().resolve(safeFolder(folder)).resolve(stamped));
         if (!MunicipalityCode.isValid(folder) || !served.contains(MunicipalityCode.of(folder))) {
@@ -114,13 +133,15 @@ final class OutboxPickup {
         exchange.getMessage().setHeader(TARGET_HEADER, target.toString());
         Path file = exchange.getProperty(FILE, Path.class);
         AtomicFiles.createDirectories(target.getParent());
-        String reason = "file: " + file.getFileName() + "\n"
+        String reason = "file: " + InterfaceFileName.printable(file.getFileName().toString()) + "\n"
                 + "refused at: " + ZonedDateTime.now(TOKYO).toOffsetDateTime() + "\n"
                 + "reason: " + cause.getMessage() + "\n";
         AtomicFiles.writeAtomically(target.resolveSibling(target.getFileName() + ".reason"),
                 reason.getBytes(StandardCharsets.UTF_8));
-        LOG.warn("File refused: municipality={} file={} movedTo={} reason={}", file.getParent().getFileName(),
-                file.getFileName(), target, cause.getMessage());
+        LOG.warn("File refused: municipality={} file={} movedTo={} reason={}",
+                InterfaceFileName.printable(file.getParent().getFileName().toString()),
+                InterfaceFileName.printable(file.getFileName().toString()), InterfaceFileName.printable(target.toString()),
+                cause.getMessage());
     }
 
     private static String sha256(Path file) throws IOException {
@@ -154,6 +175,17 @@ final class OutboxPickup {
             i += Character.charCount(codePoint);
         }
         return kept + digest;
+    }
+
+    /**
+     * Replaces characters that a file system or Camel's move expression would take as a path separator or control
+     * sequence, so that even a file refused for its name can be moved aside under a name close to its own.
+     */
+    static String safeName(String name) {
+        StringBuilder safe = new StringBuilder(name.length());
+        name.codePoints().forEach(c -> safe.appendCodePoint(c == '/' || c == '\\' || Character.isISOControl(c)
+                || Character.getType(c) == Character.FORMAT ? '_' : c));
+        return safe.toString();
     }
 
     private static String safeFolder(String folder) {

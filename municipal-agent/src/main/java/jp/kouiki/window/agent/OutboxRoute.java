@@ -51,10 +51,9 @@ final class OutboxRoute extends RouteBuilder {
                 .append("&eagerMaxMessagesPerPoll=false")
                 .append("&antExclude=**/.*,**/*.done,**/*.camelLock")
                 .append("&move=${header.").append(OutboxPickup.TARGET_HEADER).append("}");
+        uri.append("&filter=#").append(OutboxPickup.FILTER_BEAN);
         if (settings.doneMarkerPickup()) {
             uri.append("&doneFileName=${file:name}.done");
-        } else {
-            uri.append("&filter=#").append(OutboxPickup.QUIET_FILTER_BEAN);
         }
         return uri.toString();
     }

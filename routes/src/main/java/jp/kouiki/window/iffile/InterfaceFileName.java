@@ -76,7 +76,7 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
     }
 
     /** Writes control and format characters as \\uXXXX so that a message shows them instead of acting on them. */
-    static String printable(String name) {
+    public static String printable(String name) {
         StringBuilder text = new StringBuilder(name.length());
         name.codePoints().forEach(c -> {
             if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {

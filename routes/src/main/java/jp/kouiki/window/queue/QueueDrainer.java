@@ -1,5 +1,6 @@
 package jp.kouiki.window.queue;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,7 @@ public final class QueueDrainer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueueDrainer.class);
     private static final long RECEIVE_TIMEOUT_MS = 1000;
+    private static final Duration MAX_IO_RETRY_DELAY = Duration.ofMinutes(1);
 
     private final String name;
     private final WindowBroker broker;
@@ -62,6 +64,7 @@ public final class QueueDrainer implements AutoCloseable {
     private boolean wakeUpPending;
     private final AtomicBoolean running = new AtomicBoolean();
     private final Map<MunicipalityCode, Integer> handlerFailures = new ConcurrentHashMap<>();
+    private final Map<MunicipalityCode, Integer> ioFailures = new ConcurrentHashMap<>();
     private final long pollIntervalMillis;
     private int maxHandlerFailures;
     private Duration failureRetryDelay = Duration.ofSeconds(5);
@@ -91,7 +94,9 @@ public final class QueueDrainer implements AutoCloseable {
     /**
      * Sets how many times in a row handling one message may throw before the message moves to the dead-letter queue;
      * 0, the default, retries for ever. A limit keeps one message that can never be handled, such as one whose file
-     * name the destination file system cannot store, from blocking its municipality's queue.
+     * name the destination file system cannot store, from blocking its municipality's queue. An IOException never
+     * counts toward the limit: a full disk or a broken folder may clear, so such failures are retried for ever, with
+     * delays doubling up to one minute.
      */
     public QueueDrainer withMaxHandlerFailures(int failures) {
         this.maxHandlerFailures = failures;
@@ -174,7 +179,18 @@ public final class QueueDrainer implements AutoCloseable {
         try {
             DrainOutcome outcome = handler.handle(code, message);
             handlerFailures.remove(code);
+            ioFailures.remove(code);
             return outcome;
+        } catch (IOException e) {
+            // A disk, folder or line problem outside the message: it may clear, so retry for ever, more slowly.
+            int failures = ioFailures.merge(code, 1, Integer::sum);
+            Duration delay = failureRetryDelay.multipliedBy(1L << Math.min(failures - 1, 6));
+            if (delay.compareTo(MAX_IO_RETRY_DELAY) > 0) {
+                delay = MAX_IO_RETRY_DELAY;
+            }
+            LOG.warn("Handler failed on I/O, retrying in {} ms: drainer={} municipality={} failures={} error={}",
+                    delay.toMillis(), name, code, failures, e.toString());
+            return new DrainOutcome.RetryLater(delay, e.toString());
         } catch (Exception e) {
             int failures = handlerFailures.merge(code, 1, Integer::sum);
             if (maxHandlerFailures > 0 && failures >= maxHandlerFailures) {

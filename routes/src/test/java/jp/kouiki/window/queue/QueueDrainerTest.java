@@ -337,6 +337,25 @@ class QueueDrainerTest {
         assertThat(broker.messageCount(QueueNames.deadLetter(CHIYODA))).isEqualTo(1);
     }
 
+    @Test
+    void ioFailuresAreRetriedBeyondTheLimitAndNeverDeadLettered() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        drainer = new QueueDrainer("test", broker, uploadQueues(), recording((code, message) -> {
+            if (attempts.incrementAndGet() <= 5) {
+                throw new java.io.IOException("union folder unavailable");
+            }
+            return new DrainOutcome.Completed("done");
+        }), 1, POLL_INTERVAL_MILLIS).withMaxHandlerFailures(2).withFailureRetryDelay(Duration.ofMillis(20));
+        send(CHIYODA, List.of("transient"));
+
+        drainer.start();
+
+        awaitQueueEmpty(CHIYODA);
+        assertThat(handled(CHIYODA)).containsExactly("transient", "transient", "transient", "transient", "transient",
+                "transient");
+        assertThat(broker.messageCount(QueueNames.deadLetter(CHIYODA))).isZero();
+    }
+
     private void start(QueueDrainer.Handler handler, int workers) {
         drainer = new QueueDrainer("test", broker, uploadQueues(), recording(handler), workers, POLL_INTERVAL_MILLIS);
         drainer.start();
