@@ -1,11 +1,8 @@
 package jp.kouiki.window.central;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import jp.kouiki.window.broker.BrokerSettings;
+import jp.kouiki.window.config.ServiceMain;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.crypto.PayloadCipher;
@@ -34,7 +32,7 @@ import jp.kouiki.window.security.TlsMaterial;
  * The central window server: authenticates municipalities on the HTTPS window endpoint, keeps their files in
  * per-municipality queues of an embedded broker, and delivers them into the union's inbound folders.
  */
-public final class CentralServer implements AutoCloseable {
+public final class CentralServer implements ServiceMain.Service {
 
     private static final Logger LOG = LoggerFactory.getLogger(CentralServer.class);
 
@@ -120,6 +118,11 @@ public final class CentralServer implements AutoCloseable {
     }
 
     @Override
+    public void startService() throws Exception {
+        start();
+    }
+
+    @Override
     public void close() throws Exception {
         if (camel != null) {
             camel.stop();
@@ -138,50 +141,6 @@ public final class CentralServer implements AutoCloseable {
 
     /** Runs the server until the JVM is stopped; the optional argument pair names an application.properties file. */
     public static void main(String[] args) throws Exception {
-        int relaunched = jp.kouiki.window.config.FileNameEncoding.relaunchUnderUtf8IfNeeded(CentralServer.class, args);
-        if (relaunched >= 0) {
-            System.exit(relaunched);
-            return;
-        }
-        Path config = null;
-        if (args.length == 2 && args[0].equals("--config")) {
-            config = Path.of(args[1]);
-        } else if (args.length != 0) {
-            System.err.println("usage: central-server [--config application.properties]");
-            System.exit(2);
-        }
-        CentralServer starting;
-        try {
-            starting = new CentralServer(CentralSettings.load(config));
-        } catch (IllegalArgumentException | IOException e) {
-            System.err.println("central-server: invalid configuration: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        CentralServer server;
-        try {
-            server = starting.start();
-        } catch (Exception e) {
-            LOG.error("central-server could not start: " + e.getMessage(), e);
-            System.err.println("central-server: cannot start: " + e.getMessage());
-            try {
-                starting.close();
-            } catch (Exception closeFailure) {
-                LOG.warn("Clean-up after the failed start failed: error={}", closeFailure.toString());
-            }
-            System.exit(1);
-            return;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.close();
-            } catch (Exception e) {
-                LOG.error("Central window server did not stop cleanly", e);
-            } finally {
-                stopped.countDown();
-            }
-        }, "central-shutdown"));
-        stopped.await();
+        ServiceMain.run("central-server", CentralServer.class, args, config -> new CentralServer(CentralSettings.load(config)));
     }
 }

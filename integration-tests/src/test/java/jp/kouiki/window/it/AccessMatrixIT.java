@@ -7,10 +7,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.Signature;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +24,6 @@ import jp.kouiki.window.municipality.Municipality;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.municipality.MunicipalityDirectory;
 import jp.kouiki.window.security.KeyMaterialLayout;
-import jp.kouiki.window.security.SigningKeys;
 import jp.kouiki.window.security.TlsMaterial;
 import jp.kouiki.window.transfer.FileManifest;
 
@@ -148,12 +145,7 @@ class AccessMatrixIT {
 
     private static String announceBody(KeyMaterialLayout keys, MunicipalityCode signer, MunicipalityCode owner,
             String fileId) throws Exception {
-        byte[] json = new FileManifest(fileId, owner.value(), owner + "_POSTAL_20261204.csv", 1, "0".repeat(64),
-                "POSTAL", "2026-12-04T09:00:00+09:00").toJson();
-        Signature signature = Signature.getInstance("SHA256withECDSA");
-        signature.initSign(SigningKeys.readPrivateKey(keys.signingPrivateKey(signer)));
-        signature.update(json);
-        return "{\"manifest\":\"" + Base64.getEncoder().encodeToString(json) + "\",\"signature\":\""
-                + Base64.getEncoder().encodeToString(signature.sign()) + "\"}";
+        return DirectUploader.announceBody(keys, signer, new FileManifest(fileId, owner.value(),
+                owner + "_POSTAL_20261204.csv", 1, "0".repeat(64), "POSTAL", "2026-12-04T09:00:00+09:00"));
     }
 }

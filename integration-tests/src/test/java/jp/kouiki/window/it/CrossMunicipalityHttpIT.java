@@ -11,9 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.Signature;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 
 import javax.net.ssl.SSLContext;
@@ -26,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.security.KeyMaterialLayout;
-import jp.kouiki.window.security.SigningKeys;
 import jp.kouiki.window.security.TlsMaterial;
 import jp.kouiki.window.transfer.FileManifest;
 
@@ -147,11 +144,6 @@ class CrossMunicipalityHttpIT {
     private String announceBody(MunicipalityCode owner, MunicipalityCode signer) throws Exception {
         FileManifest manifest = new FileManifest(FILE_ID, owner.value(), owner + "_POSTAL_20261204.csv", 4,
                 "0".repeat(64), "POSTAL", "2026-12-04T09:00:00+09:00");
-        byte[] json = manifest.toJson();
-        Signature signature = Signature.getInstance("SHA256withECDSA");
-        signature.initSign(SigningKeys.readPrivateKey(keys.signingPrivateKey(signer)));
-        signature.update(json);
-        return "{\"manifest\":\"" + Base64.getEncoder().encodeToString(json) + "\",\"signature\":\""
-                + Base64.getEncoder().encodeToString(signature.sign()) + "\"}";
+        return DirectUploader.announceBody(keys, signer, manifest);
     }
 }

@@ -92,6 +92,12 @@ final class DirectUploader {
     }
 
     private String announceBody(MunicipalityCode signer, FileManifest manifest) throws Exception {
+        return announceBody(keys, signer, manifest);
+    }
+
+    /** Builds an announce body for a manifest, signed with the signing key of {@code signer}. */
+    static String announceBody(KeyMaterialLayout keys, MunicipalityCode signer, FileManifest manifest)
+            throws Exception {
         byte[] json = manifest.toJson();
         Signature signature = Signature.getInstance("SHA256withECDSA");
         signature.initSign(SigningKeys.readPrivateKey(keys.signingPrivateKey(signer)));

@@ -2,13 +2,11 @@ package jp.kouiki.window.agent;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import jp.kouiki.window.broker.BrokerSettings;
+import jp.kouiki.window.config.ServiceMain;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.crypto.PayloadCipher;
@@ -33,7 +32,7 @@ import jp.kouiki.window.security.SigningKeys;
  * The municipal agent: watches each served municipality's outbox, keeps every file encrypted in a local durable
  * queue, and forwards it to the central window server over HTTPS.
  */
-public final class MunicipalAgent implements AutoCloseable {
+public final class MunicipalAgent implements ServiceMain.Service {
 
     private static final Logger LOG = LoggerFactory.getLogger(MunicipalAgent.class);
 
@@ -144,6 +143,11 @@ public final class MunicipalAgent implements AutoCloseable {
     }
 
     @Override
+    public void startService() throws Exception {
+        start();
+    }
+
+    @Override
     public void close() throws Exception {
         if (housekeeping != null) {
             housekeeping.shutdownNow();
@@ -165,56 +169,6 @@ public final class MunicipalAgent implements AutoCloseable {
 
     /** Runs the agent until the JVM is stopped; the one argument is the path of an application.properties file. */
     public static void main(String[] args) throws Exception {
-        int relaunched = jp.kouiki.window.config.FileNameEncoding.relaunchUnderUtf8IfNeeded(MunicipalAgent.class, args);
-        if (relaunched >= 0) {
-            System.exit(relaunched);
-            return;
-        }
-        Path config = parseArguments(args);
-        MunicipalAgent starting;
-        try {
-            starting = new MunicipalAgent(AgentSettings.load(config));
-        } catch (IllegalArgumentException | IOException e) {
-            System.err.println("municipal-agent: invalid configuration: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        MunicipalAgent agent;
-        try {
-            agent = starting.start();
-        } catch (Exception e) {
-            LOG.error("municipal-agent could not start: " + e.getMessage(), e);
-            System.err.println("municipal-agent: cannot start: " + e.getMessage());
-            try {
-                starting.close();
-            } catch (Exception closeFailure) {
-                LOG.warn("Clean-up after the failed start failed: error={}", closeFailure.toString());
-            }
-            System.exit(1);
-            return;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                agent.close();
-            } catch (Exception e) {
-                LOG.error("Municipal agent did not stop cleanly", e);
-            } finally {
-                stopped.countDown();
-            }
-        }, "agent-shutdown"));
-        stopped.await();
-    }
-
-    private static Path parseArguments(String[] args) {
-        if (args.length == 2 && args[0].equals("--config")) {
-            return Path.of(args[1]);
-        }
-        if (args.length == 0) {
-            return null;
-        }
-        System.err.println("usage: municipal-agent [--config application.properties]");
-        System.exit(2);
-        return null;
+        ServiceMain.run("municipal-agent", MunicipalAgent.class, args, config -> new MunicipalAgent(AgentSettings.load(config)));
     }
 }
