@@ -55,12 +55,14 @@ class TransportSecurityIT {
                     "central.window.port=" + system.port,
                     "central.broker.journal-type=NIO", ""), StandardCharsets.UTF_8);
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            Process central = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp",
+            ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp",
                     System.getProperty("java.class.path"), "jp.kouiki.window.central.CentralServer", "--config",
                     config.toString())
                     .redirectErrorStream(true)
-                    .redirectOutput(root.resolve("central.log").toFile())
-                    .start();
+                    .redirectOutput(root.resolve("central.log").toFile());
+            // A UTF-8 locale keeps the server in this process instead of a relaunched child with another pid.
+            builder.environment().put("LC_ALL", "C.UTF-8");
+            Process central = builder.start();
             try {
                 await("central server listening on " + system.port).atMost(Duration.ofSeconds(60))
                         .until(() -> central.isAlive() && accepts(system.port));

@@ -31,7 +31,12 @@ public final class FileNameEncoding {
      * child's exit code; returns -1 when this JVM can go on itself.
      */
     public static int relaunchUnderUtf8IfNeeded(Class<?> mainClass, String[] args) throws Exception {
-        if (isUtf8() || Boolean.getBoolean(RELAUNCHED)) {
+        if (Boolean.getBoolean(RELAUNCHED)) {
+            // Stop with the launcher, even when it was killed without a chance to stop this JVM itself.
+            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> System.exit(1)));
+            return -1;
+        }
+        if (isUtf8()) {
             return -1;
         }
         List<String> command = new ArrayList<>();

@@ -59,7 +59,7 @@ public final class ServiceMain {
         }
         try {
             service.startService();
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
             LOG.error("{} could not start: {}", name, e.getMessage(), e);
             System.err.println(name + ": cannot start: " + e.getMessage());
             closeQuietly(name, service);
