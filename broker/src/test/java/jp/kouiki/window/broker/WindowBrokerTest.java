@@ -3,6 +3,7 @@ package jp.kouiki.window.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.ByteArrayInputStream;
@@ -96,7 +97,8 @@ class WindowBrokerTest {
             try (ClientProducer producer = own.createProducer(QueueNames.upload(CHIYODA))) {
                 producer.send(own.createMessage(true));
             }
-            assertEquals(1, broker.messageCount(QueueNames.upload(CHIYODA)));
+            await("own message counted in the queue").atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> broker.messageCount(QueueNames.upload(CHIYODA)) == 1);
 
             assertThatThrownBy(() -> {
                 try (ClientProducer producer = own.createProducer(QueueNames.upload(CHUO))) {
