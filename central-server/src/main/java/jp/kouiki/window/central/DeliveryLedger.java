@@ -25,7 +25,7 @@ final class DeliveryLedger {
     record Pending(MunicipalityCode code, String fileId, String fileName) {
     }
 
-    /** What the ledger knows about one file: its state, when it was recorded and, for a rejection, why. */
+    /** Ledger record of one file: its state, when it was recorded and, for a rejection, why. */
     record Status(String state, Instant at, String reason) {
     }
 

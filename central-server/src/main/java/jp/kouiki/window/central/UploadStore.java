@@ -204,9 +204,9 @@ final class UploadStore {
     }
 
     /**
-     * Returns an upper bound of the ciphertext size of a file of the manifest's size: Tink's streaming header of at
-     * most 64 bytes plus a 16-byte tag for every started segment of 1 MiB (segments carry slightly less plaintext than
-     * their size, hence the spare segment).
+     * Returns an upper bound of the ciphertext size of a file of the manifest's size. Tink's streaming header is at most
+     * 64 bytes, and every started segment of 1 MiB adds a 16-byte tag. A segment carries slightly less plaintext than
+     * its size, hence the spare segment.
      */
     static long ciphertextLimit(FileManifest manifest) {
         long segments = manifest.size() / (1024 * 1024 - 64) + 2;

@@ -16,7 +16,7 @@ final class WindowHttpException extends Exception {
         this(status, error, action, null);
     }
 
-    /** Creates an error answer that tells the caller how many seconds to wait before retrying. */
+    /** Creates an error response that tells the caller how many seconds to wait before retrying. */
     WindowHttpException(int status, String error, String action, String retryAfterSeconds) {
         super(error);
         this.status = status;

@@ -111,7 +111,7 @@ final class WindowRequests {
     }
 
     /**
-     * Takes one of the municipality's request slots until the exchange completes, or answers 429 when all are in use,
+     * Takes one of the municipality's request slots until the exchange completes, or rejects the request with 429 when all are in use,
      * so that one municipality's slow uploads cannot hold every server thread.
      */
     private void admit(Exchange exchange, MunicipalityCode caller) throws WindowHttpException {
@@ -269,7 +269,7 @@ final class WindowRequests {
         reply(exchange, 200, progress, fileId);
     }
 
-    /** Answers 503 while the data folder's disk is below its reserve, so that agents keep files queued and retry. */
+    /** Rejects chunks with 503 while the data folder's disk is below its reserve, so that agents keep files queued and retry. */
     private void requireFreeDisk(MunicipalityCode code) throws IOException, WindowHttpException {
         long freeMib = Files.getFileStore(settings.dataDirectory()).getUsableSpace() / (1024 * 1024);
         if (freeMib < settings.minFreeDiskMib()) {
@@ -375,7 +375,7 @@ final class WindowRequests {
     }
 
     /**
-     * Reads what is left of a small request body before an error answer, so that the connection can be kept alive
+     * Reads what is left of a small request body before an error response, so that the connection can be kept alive
      * for the agent's next request; Jetty closes it when more than this is left unread.
      */
     private static void drainRequestBody(Exchange exchange) {

@@ -216,7 +216,7 @@ public final class Demo implements Callable<Integer> {
         return codes.stream().map(MunicipalityCode::value).collect(Collectors.joining(","));
     }
 
-    /** Copies a file into the outbox under a dot name, then renames it, so the agent never sees it half written. */
+    /** Copies a file into the outbox under a dot name, then renames it, so the agent never takes it half written. */
     private static void drop(Path outbox, Path file) throws IOException {
         Files.createDirectories(outbox);
         Path temporary = outbox.resolve("." + file.getFileName() + ".tmp");

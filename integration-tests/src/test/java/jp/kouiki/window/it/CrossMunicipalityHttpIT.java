@@ -140,7 +140,7 @@ class CrossMunicipalityHttpIT {
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
     }
 
-    /** An announce body for a manifest of {@code owner}, signed with the signing key of {@code signer}. */
+    /** Builds an announce body for a manifest of {@code owner}, signed with the signing key of {@code signer}. */
     private String announceBody(MunicipalityCode owner, MunicipalityCode signer) throws Exception {
         FileManifest manifest = new FileManifest(FILE_ID, owner.value(), owner + "_POSTAL_20261204.csv", 4,
                 "0".repeat(64), "POSTAL", "2026-12-04T09:00:00+09:00");

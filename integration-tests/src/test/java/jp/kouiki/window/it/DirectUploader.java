@@ -25,7 +25,7 @@ import jp.kouiki.window.transfer.FileManifest;
  */
 final class DirectUploader {
 
-    /** The answers to the announce and to the single chunk. */
+    /** The responses to the announce and to the single chunk. */
     record Result(HttpResponse<String> announce, HttpResponse<String> chunk) {
     }
 

@@ -17,7 +17,7 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.security.KeyMaterialLayout;
 import jp.kouiki.window.transfer.FileManifest;
 
-/** A central server short of disk answers "busy, retry later", and agents keep their files queued. */
+/** A central server short of disk responds "busy, retry later", and agents keep their files queued. */
 class DiskReserveIT {
 
     private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");

@@ -23,9 +23,9 @@ import jp.kouiki.window.security.KeyMaterialLayout;
 import jp.kouiki.window.transfer.FileManifest;
 
 /**
- * The central server checks at delivery what an agent already checked, so a file that bypasses the agent's checks, or
- * ciphertext altered or replayed on the way, never reaches the union's folder; each is logged, counted and explained
- * in a reason file.
+ * The central server checks at delivery what an agent already checked. A file that bypasses the agent's checks, or
+ * ciphertext altered or replayed on the way, therefore never reaches the union's folder. Each is logged, counted and
+ * explained in a reason file.
  */
 class TamperedUploadIT {
 

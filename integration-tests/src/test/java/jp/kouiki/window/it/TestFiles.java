@@ -20,7 +20,7 @@ final class TestFiles {
     private TestFiles() {
     }
 
-    /** The records of one municipality from the bundled Tokyo file, original bytes with CRLF. */
+    /** Returns the records of one municipality from the bundled Tokyo file, original bytes with CRLF. */
     static byte[] postalRecords(String fiveDigitCode) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] record : tokyoRecords()) {
@@ -31,7 +31,7 @@ final class TestFiles {
         return out.toByteArray();
     }
 
-    /** Every record of the bundled Tokyo file, each with its CRLF. */
+    /** Returns every record of the bundled Tokyo file, each with its CRLF. */
     static List<byte[]> tokyoRecords() throws IOException {
         byte[] all;
         try (InputStream in = TestFiles.class.getResourceAsStream(PostalCsvSplitter.BUNDLED_TOKYO_CSV)) {

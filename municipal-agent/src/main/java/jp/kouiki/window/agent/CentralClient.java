@@ -128,7 +128,7 @@ final class CentralClient implements AutoCloseable {
         component.setResponseTimeout(settings.responseTimeoutMillis());
         component.setFollowRedirects(false);
         // The forwarder retries itself, with backoff and per municipality; the client's own retries would hold a worker
-        // for as long as a Retry-After says.
+        // for as long as a Retry-After header requests.
         component.setAutomaticRetriesDisabled(true);
         component.setMaxTotalConnections(4);
         component.setConnectionsPerRoute(4);

@@ -48,7 +48,7 @@ final class OutboxPickup {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxPickup.class);
     private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
-    /** Longest name in sent/ and error/, in UTF-8 bytes, leaving room for ".reason" within 255 bytes. */
+    /** Maximum name length in sent/ and error/, in UTF-8 bytes, leaving room for ".reason" within 255 bytes. */
     private static final int MAX_NAME_BYTES = 240;
 
     private final AgentSettings settings;

@@ -22,7 +22,7 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * Learns when each uploaded file reached the union's folder and leaves a receipt beside the file in
- * {@code sent/<code>/}, so municipal staff can answer "did it arrive?" themselves. Files awaiting a receipt are kept
+ * {@code sent/<code>/}, so municipal staff can check themselves whether it arrived. Files awaiting a receipt are kept
  * under {@code receipts/<code>/} in the agent's data folder and survive restarts. A file the central server refused
  * at delivery moves to {@code error/<code>/} with the reason.
  */

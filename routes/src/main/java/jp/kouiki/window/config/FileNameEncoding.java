@@ -28,7 +28,7 @@ public final class FileNameEncoding {
 
     /**
      * Runs the main class again under a UTF-8 locale when this JVM cannot read non-ASCII file names, and returns the
-     * child's exit code; returns -1 when this JVM can go on itself.
+     * child's exit code. Returns -1 when this JVM can go on itself.
      */
     public static int relaunchUnderUtf8IfNeeded(Class<?> mainClass, String[] args) throws Exception {
         if (Boolean.getBoolean(RELAUNCHED)) {

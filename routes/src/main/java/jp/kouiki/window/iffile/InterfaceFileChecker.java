@@ -16,9 +16,9 @@ import java.nio.file.Path;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
- * Checks an interface file's contents against its sender before it travels (at the agent) and before the union sees
- * it (at the central server). The POSTAL kind is Japan Post's postal code CSV: Windows-31J, CRLF, and column 1 of every
- * record is the first five digits of the sender's code. Kinds without a known layout pass through unchanged.
+ * Checks an interface file's contents against its sender before it travels (at the agent) and before the union
+ * receives it (at the central server). The POSTAL kind is Japan Post's postal code CSV: Windows-31J, CRLF, and column 1
+ * of every record is the first five digits of the sender's code. Kinds without a known layout pass through unchanged.
  */
 public final class InterfaceFileChecker {
 

@@ -15,7 +15,7 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
     private static final Pattern SHAPE = Pattern.compile("([0-9]{6})_([A-Za-z0-9]+)(?:[_.].*)?");
     private static final int MAX_LENGTH = 200;
     /**
-     * Longest name in UTF-8 bytes. Common file systems allow 255 bytes, and the agent adds a 20-byte time stamp in
+     * Maximum name length in UTF-8 bytes. Common file systems allow 255 bytes, and the agent adds a 20-byte time stamp in
      * {@code sent/} and {@code error/} and a 7-byte {@code .reason} suffix.
      */
     static final int MAX_BYTES = 200;
