@@ -39,6 +39,15 @@ final class DeliveryLedger {
         this.rejectedRoot = root.resolve("rejected");
     }
 
+    /** Deletes the temporaries of records a killed process was writing; call before the ledger is used. */
+    int deleteLeftoverTemporaries() throws IOException {
+        int deleted = 0;
+        for (Path root : List.of(pendingRoot, deliveredRoot, rejectedRoot)) {
+            deleted += AtomicFiles.deleteLeftoverTemporaries(root, 2);
+        }
+        return deleted;
+    }
+
     /** Records that a file was refused at delivery, so the agent that sent it can learn why. */
     void recordRejected(MunicipalityCode code, String fileId, String reason) throws IOException {
         AtomicFiles.createDirectories(rejectedRoot.resolve(code.value()));

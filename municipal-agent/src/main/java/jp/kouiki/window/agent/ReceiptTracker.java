@@ -42,6 +42,11 @@ final class ReceiptTracker {
         this.root = settings.dataDirectory().resolve("receipts");
     }
 
+    /** Deletes the temporaries of entries a killed agent was writing; call before the tracker is used. */
+    int deleteLeftoverTemporaries() throws IOException {
+        return AtomicFiles.deleteLeftoverTemporaries(root, 2);
+    }
+
     /** Remembers an uploaded file until its receipt is written. */
     void expect(MunicipalityCode code, String fileId, String sentPath) throws IOException {
         Path folder = AtomicFiles.createDirectories(root.resolve(code.value()));

@@ -8,12 +8,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.stream.Stream;
 
 /**
  * File operations that keep a half-written file out of sight and survive a crash: write under a temporary name,
  * fsync, rename, fsync the directory.
  */
 public final class AtomicFiles {
+
+    /** Name prefix of the temporaries written by {@link #writeAtomically}; readers skip dot-files. */
+    public static final String TEMPORARY_PREFIX = ".tmp-";
 
     private AtomicFiles() {
     }
@@ -64,8 +68,7 @@ public final class AtomicFiles {
     /** Writes small content (a reason, a marker) atomically. */
     public static void writeAtomically(Path target, byte[] content) throws IOException {
         // A short temporary name, because the target's own name may already be close to the 255-byte limit.
-        Path temporary = target.resolveSibling(".tmp-" + Long.toHexString(System.nanoTime()) + "-"
-                + Thread.currentThread().getId());
+        Path temporary = temporaryFor(target);
         Files.write(temporary, content);
         fsync(temporary);
         Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -77,8 +80,7 @@ public final class AtomicFiles {
      * POSIX permissions.
      */
     public static void writeOwnerOnlyAtomically(Path target, byte[] content) throws IOException {
-        Path temporary = target.resolveSibling(".tmp-" + Long.toHexString(System.nanoTime()) + "-"
-                + Thread.currentThread().getId());
+        Path temporary = temporaryFor(target);
         if (target.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
@@ -86,6 +88,33 @@ public final class AtomicFiles {
         fsync(temporary);
         Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         fsyncDirectory(target.getParent());
+    }
+
+    /**
+     * Deletes temporaries that a killed process left behind under a folder it alone writes to. Call it at start-up
+     * only, before any writer runs, because a temporary being written looks the same.
+     *
+     * @return how many were deleted
+     */
+    public static int deleteLeftoverTemporaries(Path root, int maxDepth) throws IOException {
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            return 0;
+        }
+        int deleted = 0;
+        try (Stream<Path> entries = Files.find(root, maxDepth, (path, attributes) -> attributes.isRegularFile()
+                && path.getFileName().toString().startsWith(TEMPORARY_PREFIX))) {
+            for (Path entry : entries.toList()) {
+                if (Files.deleteIfExists(entry)) {
+                    deleted++;
+                }
+            }
+        }
+        return deleted;
+    }
+
+    private static Path temporaryFor(Path target) {
+        return target.resolveSibling(TEMPORARY_PREFIX + Long.toHexString(System.nanoTime()) + "-"
+                + Thread.currentThread().getId());
     }
 
     /**

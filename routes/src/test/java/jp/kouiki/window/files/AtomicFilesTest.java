@@ -33,6 +33,22 @@ class AtomicFilesTest {
     }
 
     @Test
+    void leftoverTemporariesAreDeletedAndRecordsKept() throws Exception {
+        Files.createDirectories(directory.resolve("131016"));
+        AtomicFiles.writeAtomically(directory.resolve("131016/4ee75461843b628270c52ae6eaf92673"), new byte[] {1});
+        Files.write(directory.resolve("131016/" + AtomicFiles.TEMPORARY_PREFIX + "7ba29ea373f-64"), new byte[] {2});
+        Files.write(directory.resolve(AtomicFiles.TEMPORARY_PREFIX + "1-1"), new byte[] {3});
+
+        int deleted = AtomicFiles.deleteLeftoverTemporaries(directory, 2);
+
+        assertThat(deleted).isEqualTo(2);
+        try (Stream<Path> files = Files.walk(directory)) {
+            assertThat(files.filter(Files::isRegularFile).map(path -> directory.relativize(path).toString()))
+                    .containsExactly("131016/4ee75461843b628270c52ae6eaf92673");
+        }
+    }
+
+    @Test
     void publishKeepsExistingTarget() throws Exception {
         Path staged = write(".staged.tmp", "new content");
         Path target = write("131016_POSTAL.csv", "old content");
