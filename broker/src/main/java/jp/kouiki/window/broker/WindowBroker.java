@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
 import org.apache.activemq.artemis.api.core.RoutingType;
@@ -22,6 +23,8 @@ import org.apache.activemq.artemis.api.core.client.ClientSession;
 import org.apache.activemq.artemis.api.core.client.ClientSessionFactory;
 import org.apache.activemq.artemis.api.core.client.ServerLocator;
 import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.ha.SharedStoreBackupPolicyConfiguration;
+import org.apache.activemq.artemis.core.config.ha.SharedStorePrimaryPolicyConfiguration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.config.impl.SecurityConfiguration;
 import org.apache.activemq.artemis.core.remoting.impl.invm.InVMConnectorFactory;
@@ -46,6 +49,10 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * <p>Security is on. Each municipality has a broker user whose role may send, consume and browse only on
  * {@code municipality.<code>.#}; the application's own routes use the {@value #ROUTES_ROLE} role. Passwords are random
  * per start because no client outside this JVM ever logs in.
+ *
+ * <p>Two brokers can form a primary/backup pair on a shared data directory ({@link HaRole}). Such a broker may start
+ * without being active; {@link #awaitActivation()} waits until it holds the shared store's lock, and only then are its
+ * queues and sessions usable.
  */
 public final class WindowBroker implements AutoCloseable {
 
@@ -58,20 +65,33 @@ public final class WindowBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WindowBroker.class);
 
     private final BrokerSettings settings;
+    private final HaRole haRole;
     private final SecurityConfiguration users = new SecurityConfiguration();
     private final Map<String, String> passwords = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private EmbeddedActiveMQ embedded;
     private ServerLocator locator;
-    private ClientSessionFactory routesSessionFactory;
+    private volatile ClientSessionFactory routesSessionFactory;
+    private volatile boolean closed;
 
     public WindowBroker(BrokerSettings settings) {
-        this.settings = settings;
+        this(settings, HaRole.NONE);
     }
 
-    /** Starts the broker and creates every municipality's queues; returns once the journal is loaded. */
+    public WindowBroker(BrokerSettings settings, HaRole haRole) {
+        this.settings = settings;
+        this.haRole = haRole;
+    }
+
+    /**
+     * Starts the broker. A single broker ({@link HaRole#NONE}) is active when this returns: its journal is loaded and
+     * every municipality's queues exist. A broker of a pair may still be waiting for the shared store; call
+     * {@link #awaitActivation()} before using it.
+     */
     public WindowBroker start() throws Exception {
-        requireDataDirectoryFree();
+        if (haRole == HaRole.NONE) {
+            requireDataDirectoryFree();
+        }
         Configuration configuration = buildConfiguration();
         addUser(ROUTES_USER, ROUTES_ROLE);
         addUser(OPERATOR_USER, OPERATORS_ROLE);
@@ -82,21 +102,71 @@ public final class WindowBroker implements AutoCloseable {
                 .setConfiguration(configuration)
                 .setSecurityManager(new ActiveMQJAASSecurityManager(InVMLoginModule.class.getName(), users));
         embedded.start();
+        if (haRole == HaRole.NONE) {
+            completeActivation();
+        } else {
+            LOG.info("Broker started on a shared store: dataDirectory={} role={}", settings.dataDirectory(),
+                    haRole.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return this;
+    }
+
+    /**
+     * Waits until this broker is the active node of its pair, then creates the queues it needs; returns at once for a
+     * single broker.
+     *
+     * @return false when the broker was closed before it became active
+     */
+    public boolean awaitActivation() throws Exception {
+        long waitedSeconds = 0;
+        while (routesSessionFactory == null) {
+            if (closed) {
+                return false;
+            }
+            if (server().waitForActivation(10, TimeUnit.SECONDS)) {
+                if (closed) {
+                    return false;
+                }
+                synchronized (this) {
+                    if (routesSessionFactory == null) {
+                        LOG.info("Broker active on the shared store: dataDirectory={} role={} waitedSeconds={}",
+                                settings.dataDirectory(), haRole.name().toLowerCase(java.util.Locale.ROOT),
+                                waitedSeconds);
+                        completeActivation();
+                    }
+                }
+                return true;
+            }
+            waitedSeconds += 10;
+            if (waitedSeconds % 300 == 10) {
+                LOG.info("Broker waiting for the shared store: another node is active; dataDirectory={}"
+                        + " waitedSeconds={}", settings.dataDirectory(), waitedSeconds);
+            }
+        }
+        return true;
+    }
+
+    /** Returns whether this broker is active, so that its queues exist and sessions can be opened. */
+    public boolean isActive() {
+        return routesSessionFactory != null && !closed;
+    }
+
+    private void completeActivation() throws Exception {
         for (MunicipalityCode code : settings.municipalities()) {
             createQueues(code);
         }
-        locator = ActiveMQClient.createServerLocatorWithoutHA(
+        ServerLocator newLocator = ActiveMQClient.createServerLocatorWithoutHA(
                         new TransportConfiguration(InVMConnectorFactory.class.getName(),
                                 Map.of("serverId", settings.inVmServerId())))
                 .setBlockOnDurableSend(true)
                 .setBlockOnAcknowledge(true)
                 .setMinLargeMessageSize(100 * 1024)
                 .setConsumerWindowSize(1024 * 1024);
-        routesSessionFactory = locator.createSessionFactory();
+        locator = newLocator;
+        routesSessionFactory = newLocator.createSessionFactory();
         LOG.info("Broker started: dataDirectory={} municipalities={} journalType={} persistence={}",
                 settings.dataDirectory(), settings.municipalities().size(),
                 server().getConfiguration().getJournalType(), server().getConfiguration().isPersistenceEnabled());
-        return this;
     }
 
     /**
@@ -139,6 +209,19 @@ public final class WindowBroker implements AutoCloseable {
                 .setJMXManagementEnabled(false)
                 .setPopulateValidatedUser(true)
                 .setMaxDiskUsage(90);
+        switch (haRole) {
+            case PRIMARY -> configuration.setHAPolicyConfiguration(new SharedStorePrimaryPolicyConfiguration()
+                    .setFailoverOnServerShutdown(true)
+                    .setWaitForActivation(false));
+            // No automatic failback: a primary that comes back waits until this node stops, so files are not
+            // interrupted a second time and the operator chooses when to switch back.
+            case BACKUP -> configuration.setHAPolicyConfiguration(new SharedStoreBackupPolicyConfiguration()
+                    .setFailoverOnServerShutdown(true)
+                    .setAllowFailBack(false)
+                    .setRestartBackup(false));
+            case NONE -> {
+            }
+        }
         configuration.addAcceptorConfiguration("in-vm", "vm://" + settings.inVmServerId());
         configuration.addAddressSetting("#", new AddressSettings()
                 .setAutoCreateAddresses(false)
@@ -250,6 +333,7 @@ public final class WindowBroker implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        closed = true;
         if (routesSessionFactory != null) {
             routesSessionFactory.close();
         }

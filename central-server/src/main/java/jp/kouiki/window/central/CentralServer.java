@@ -2,6 +2,7 @@ package jp.kouiki.window.central;
 
 import java.security.PublicKey;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -17,9 +18,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import jp.kouiki.window.broker.BrokerSettings;
-import jp.kouiki.window.config.ServiceMain;
+import jp.kouiki.window.broker.HaRole;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.config.ServiceMain;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.municipality.MunicipalityCode;
@@ -41,6 +43,11 @@ public final class CentralServer implements ServiceMain.Service {
     private CamelContext camel;
     private QueueDrainer delivery;
     private ScheduledExecutorService sweeper;
+    private DeliveryLedger ledger;
+    private UnionDelivery unionDelivery;
+    private volatile boolean active;
+    private boolean closed;
+    private Runnable onActivationFailure;
     private final MeterRegistry metrics = new SimpleMeterRegistry();
 
     public CentralServer(CentralSettings settings) {
@@ -57,14 +64,14 @@ public final class CentralServer implements ServiceMain.Service {
         }
         broker = new WindowBroker(new BrokerSettings(settings.dataDirectory().resolve("broker"),
                 settings.brokerInVmId(), settings.codes(), true, settings.journalType(),
-                10L * 1024 * 1024, 10, 0, 50_000)).start();
+                10L * 1024 * 1024, 10, 0, 50_000), settings.haRole()).start();
 
         PayloadCipher cipher = new PayloadCipher(keys::encryptionKeyset);
         for (MunicipalityCode code : settings.codes()) {
             cipher.requireKeyset(code);
         }
-        DeliveryLedger ledger = new DeliveryLedger(settings.dataDirectory().resolve("ledger"));
-        UnionDelivery unionDelivery = new UnionDelivery(settings, cipher, ledger, metrics);
+        ledger = new DeliveryLedger(settings.dataDirectory().resolve("ledger"));
+        unionDelivery = new UnionDelivery(settings, cipher, ledger, metrics);
         Map<MunicipalityCode, String> queues = new LinkedHashMap<>();
         settings.codes().forEach(code -> queues.put(code, QueueNames.upload(code)));
         delivery = new QueueDrainer("delivery", broker, queues, unionDelivery, settings.deliveryWorkers(),
@@ -82,10 +89,49 @@ public final class CentralServer implements ServiceMain.Service {
         camel.addComponent(WindowRoute.JETTY_COMPONENT, jetty);
         CallerIdentity identity = new CallerIdentity(settings.acceleratorFingerprints(),
                 settings.clientCertificateHeader(), TlsMaterial.loadPkcs12(keys.truststore()));
-        camel.addRoutes(new WindowRoute(settings, new WindowRequests(settings, signingKeys, store, ledger, identity,
-                new ClientCertificatePolicy(settings.revokedCertificates(), settings.certificateWarningDays()))));
+        camel.addRoutes(new WindowRoute(settings, this::isActive, new WindowRequests(settings, signingKeys, store,
+                ledger, identity, new ClientCertificatePolicy(settings.revokedCertificates(),
+                        settings.certificateWarningDays()))));
         camel.start();
 
+        if (settings.haRole() == HaRole.NONE) {
+            activate(started);
+        } else {
+            LOG.info("Central window server on standby until its broker holds the shared store: role={}"
+                    + " window=https://{}:{}/window/v1 answers 503 until then", role(), settings.windowHost(),
+                    settings.windowPort());
+            Thread activation = new Thread(() -> awaitActivation(started), "central-activation");
+            activation.setDaemon(true);
+            activation.start();
+        }
+        return this;
+    }
+
+    private void awaitActivation(long started) {
+        try {
+            if (broker.awaitActivation()) {
+                activate(started);
+            }
+        } catch (Exception | Error e) {
+            LOG.error("Central window server could not become active: role={} error={}", role(), e.toString(), e);
+            if (onActivationFailure != null) {
+                onActivationFailure.run();
+            }
+        }
+    }
+
+    /**
+     * Starts the work that only the active node may do, because it writes to the shared data directory: delivery into
+     * the union's folders and the sweeper. Window requests are served from here on.
+     */
+    private synchronized void activate(long started) throws Exception {
+        if (closed) {
+            return;
+        }
+        int leftovers = ledger.deleteLeftoverTemporaries();
+        if (leftovers > 0) {
+            LOG.info("Deleted {} temporary ledger entries left by an earlier stop", leftovers);
+        }
         if (settings.deliveryEnabled()) {
             delivery.start();
         } else {
@@ -98,10 +144,19 @@ public final class CentralServer implements ServiceMain.Service {
         });
         sweeper.scheduleWithFixedDelay(unionDelivery::sweep, 0, settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
         sweeper.scheduleWithFixedDelay(unionDelivery::expireLedger, 1, 60, TimeUnit.MINUTES);
-        LOG.info("Central window server started: municipalities={} window=https://{}:{}/window/v1 union={} startupMs={}",
-                settings.codes().size(), settings.windowHost(), settings.windowPort(), settings.unionRoot(),
-                (System.nanoTime() - started) / 1_000_000);
-        return this;
+        active = true;
+        LOG.info("Central window server started: municipalities={} window=https://{}:{}/window/v1 union={} role={}"
+                + " startupMs={}", settings.codes().size(), settings.windowHost(), settings.windowPort(),
+                settings.unionRoot(), role(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Returns whether this server accepts window requests: always for a single server, once active for a pair node. */
+    public boolean isActive() {
+        return active;
+    }
+
+    private String role() {
+        return settings.haRole().name().toLowerCase(Locale.ROOT);
     }
 
     /** Counters of delivered and rejected files, tagged by municipality. */
@@ -124,6 +179,10 @@ public final class CentralServer implements ServiceMain.Service {
 
     @Override
     public void close() throws Exception {
+        synchronized (this) {
+            closed = true;
+            active = false;
+        }
         if (camel != null) {
             camel.stop();
         }
@@ -141,6 +200,11 @@ public final class CentralServer implements ServiceMain.Service {
 
     /** Runs the server until the JVM is stopped; the optional argument pair names an application.properties file. */
     public static void main(String[] args) throws Exception {
-        ServiceMain.run("central-server", CentralServer.class, args, config -> new CentralServer(CentralSettings.load(config)));
+        ServiceMain.run("central-server", CentralServer.class, args, config -> {
+            CentralServer server = new CentralServer(CentralSettings.load(config));
+            // A node that cannot take over must end, so that its supervisor restarts it and it waits again.
+            server.onActivationFailure = () -> System.exit(1);
+            return server;
+        });
     }
 }

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import jp.kouiki.window.broker.HaRole;
 import jp.kouiki.window.config.Settings;
 import jp.kouiki.window.municipality.Municipality;
 import jp.kouiki.window.municipality.MunicipalityCode;
@@ -38,7 +39,8 @@ public record CentralSettings(
         int brokerInVmId,
         String journalType,
         Set<String> acceleratorFingerprints,
-        String clientCertificateHeader) {
+        String clientCertificateHeader,
+        HaRole haRole) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
 
@@ -73,7 +75,19 @@ public record CentralSettings(
                 settings.integer("central.broker.in-vm-id", 0, 1_000_000),
                 settings.text("central.broker.journal-type"),
                 acceleratorFingerprints(settings),
-                headerName(settings, "central.accelerator.client-certificate-header"));
+                headerName(settings, "central.accelerator.client-certificate-header"),
+                haRole(settings));
+    }
+
+    private static HaRole haRole(Settings settings) {
+        String key = "central.ha.role";
+        String value = settings.text(key);
+        try {
+            return HaRole.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw settings.invalid(key, value, "none for a single server, or primary or backup for the two nodes of a"
+                    + " pair that share central.data-dir on shared storage");
+        }
     }
 
     /** Reads SHA-256 fingerprints as lowercase hex without colons, so they compare with a computed fingerprint. */

@@ -1,6 +1,7 @@
 package jp.kouiki.window.central;
 
 import java.security.SignatureException;
+import java.util.function.BooleanSupplier;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
@@ -15,10 +16,12 @@ final class WindowRoute extends RouteBuilder {
     static final String JETTY_COMPONENT = "window-jetty";
 
     private final CentralSettings settings;
+    private final BooleanSupplier active;
     private final WindowRequests requests;
 
-    WindowRoute(CentralSettings settings, WindowRequests requests) {
+    WindowRoute(CentralSettings settings, BooleanSupplier active, WindowRequests requests) {
         this.settings = settings;
+        this.active = active;
         this.requests = requests;
     }
 
@@ -44,6 +47,7 @@ final class WindowRoute extends RouteBuilder {
                 + "&httpMethodRestrict=GET,HEAD,POST,PUT")
                 .routeId("window-http")
                 .removeHeaders("*")
+                .process(this::requireActive)
                 .process(requests::authenticate)
                 .choice()
                     .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.ANNOUNCE))
@@ -61,5 +65,13 @@ final class WindowRoute extends RouteBuilder {
                         .process(requests::notFound)
                 .end()
                 .removeHeaders("*", Exchange.HTTP_RESPONSE_CODE, Exchange.CONTENT_TYPE, "Upload-Offset", "Retry-After");
+    }
+
+    /** Rejects every request with 503 on the standby node of a pair, which must not touch the shared data directory. */
+    private void requireActive(Exchange exchange) throws WindowHttpException {
+        if (!active.getAsBoolean()) {
+            throw new WindowHttpException(503, "this window server is on standby; the other node of its pair is"
+                    + " active", "send to the other window server, or retry later", "5");
+        }
     }
 }

@@ -34,10 +34,14 @@ import jp.kouiki.window.security.DevCredentialGenerator;
  */
 final class ProcessSystem implements AutoCloseable {
 
-    /** The two product processes, their main class and the log line that each prints once it is ready. */
+    /**
+     * The product processes, their main class and the log line that each prints once it is ready. BACKUP is the second
+     * node of a central server pair, started only after {@link #enableBackup}; CENTRAL is then the primary.
+     */
     enum Role {
         AGENT("agent", "jp.kouiki.window.agent.MunicipalAgent", "Municipal agent started:"),
-        CENTRAL("central", "jp.kouiki.window.central.CentralServer", "Central window server started:");
+        CENTRAL("central", "jp.kouiki.window.central.CentralServer", "Central window server started:"),
+        BACKUP("central-backup", "jp.kouiki.window.central.CentralServer", "Central window server started:");
 
         final String label;
         final String mainClass;
@@ -61,6 +65,8 @@ final class ProcessSystem implements AutoCloseable {
     final Path root;
     final List<MunicipalityCode> codes;
     final int port;
+    /** Port of the backup node of a central server pair. */
+    final int backupPort;
 
     private final Map<Role, Properties> properties = new EnumMap<>(Role.class);
     private final Map<Role, String> maxHeap = new EnumMap<>(Role.class);
@@ -77,11 +83,13 @@ final class ProcessSystem implements AutoCloseable {
         this.root = root;
         this.codes = List.copyOf(codes);
         this.port = freePort();
+        this.backupPort = freePort();
         new DevCredentialGenerator(keys()).generate(codes, List.of());
         Files.createDirectories(logs());
         this.classPath = snapshotClassPath();
         properties.put(Role.AGENT, agentDefaults());
         properties.put(Role.CENTRAL, centralDefaults());
+        properties.put(Role.BACKUP, new Properties());
         for (Role role : Role.values()) {
             maxHeap.put(role, "256m");
             jvmOptions.put(role, new ArrayList<>());
@@ -115,6 +123,27 @@ final class ProcessSystem implements AutoCloseable {
         central.setProperty("central.delivery.poll-interval-ms", "100");
         central.setProperty("central.broker.journal-type", "NIO");
         return central;
+    }
+
+    /**
+     * Makes CENTRAL the primary of a pair with BACKUP on the same data directory, the backup on {@link #backupPort},
+     * and gives the agent both URLs. Call before the first start.
+     */
+    void enableBackup() {
+        Properties central = properties.get(Role.CENTRAL);
+        central.setProperty("central.ha.role", "primary");
+        Properties backup = properties.get(Role.BACKUP);
+        backup.clear();
+        backup.putAll(central);
+        backup.setProperty("central.ha.role", "backup");
+        backup.setProperty("central.window.port", Integer.toString(backupPort));
+        properties.get(Role.AGENT).setProperty("agent.central-url",
+                "https://localhost:" + port + ",https://localhost:" + backupPort);
+    }
+
+    /** Returns the HTTPS port of a central server node. */
+    int port(Role role) {
+        return role == Role.BACKUP ? backupPort : port;
     }
 
     Path keys() {
@@ -219,8 +248,8 @@ final class ProcessSystem implements AutoCloseable {
     }
 
     /**
-     * Waits until the role's latest start has logged its ready line, and for the central server until its HTTPS port
-     * accepts connections. Fails at once when the process exits meanwhile.
+     * Waits until the role's latest start has logged its ready line, and for a central server node until its HTTPS
+     * port accepts connections. Fails at once when the process exits meanwhile.
      */
     void awaitReady(Role role) {
         Process process = requireStarted(role);
@@ -233,7 +262,7 @@ final class ProcessSystem implements AutoCloseable {
     }
 
     /**
-     * Returns whether the role's latest start is alive and has logged its ready line, and for the central server
+     * Returns whether the role's latest start is alive and has logged its ready line, and for a central server node
      * whether its port accepts connections.
      */
     boolean isReady(Role role) throws IOException {
@@ -244,7 +273,7 @@ final class ProcessSystem implements AutoCloseable {
         if (countInLog(role, role.readyLine) <= readyLinesBeforeStart.getOrDefault(role, 0L)) {
             return false;
         }
-        return role != Role.CENTRAL || accepts(port);
+        return role == Role.AGENT || accepts(port(role));
     }
 
     /**
@@ -341,6 +370,13 @@ final class ProcessSystem implements AutoCloseable {
     String logText(Role role) throws IOException {
         Path log = log(role);
         return Files.exists(log) ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8) : "";
+    }
+
+    /** Counts the lines that the role's latest start wrote to its log and that contain {@code text}. */
+    long countSinceStart(Role role, String text) throws IOException {
+        String log = logText(role);
+        int start = log.lastIndexOf("---- test starts " + role.label + " ");
+        return log.substring(Math.max(0, start)).lines().filter(line -> line.contains(text)).count();
     }
 
     /** Counts the lines of the role's log that contain {@code text}. */

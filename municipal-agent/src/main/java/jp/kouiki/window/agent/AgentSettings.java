@@ -16,7 +16,7 @@ public record AgentSettings(
         Path folderRoot,
         Path dataDirectory,
         Path keysDirectory,
-        URI centralUrl,
+        List<URI> centralUrls,
         boolean doneMarkerPickup,
         long quietPeriodMillis,
         long pollIntervalMillis,
@@ -56,17 +56,32 @@ public record AgentSettings(
         if (!mode.equals("quiet-period") && !mode.equals("done-marker")) {
             throw settings.invalid("agent.pickup.mode", mode, "quiet-period or done-marker");
         }
-        URI central = URI.create(settings.text("agent.central-url"));
-        if (!"https".equals(central.getScheme()) || central.getHost() == null || central.getPort() > 65535) {
-            throw settings.invalid("agent.central-url", central.toString(),
-                    "an https:// URL with a host and, if given, a port from 1 to 65535");
+        List<URI> central = new ArrayList<>();
+        for (String value : settings.list("agent.central-url")) {
+            URI url;
+            try {
+                url = URI.create(value);
+            } catch (IllegalArgumentException e) {
+                url = null;
+            }
+            if (url == null || !"https".equals(url.getScheme()) || url.getHost() == null || url.getPort() > 65535
+                    || central.contains(url)) {
+                throw settings.invalid("agent.central-url", value, "one https:// URL with a host and, if given, a port"
+                        + " from 1 to 65535; or two different ones, comma-separated, for the two nodes of a central"
+                        + " server pair");
+            }
+            central.add(url);
+        }
+        if (central.isEmpty() || central.size() > 2) {
+            throw settings.invalid("agent.central-url", String.join(",", settings.list("agent.central-url")),
+                    "one https:// URL, or two comma-separated ones for the two nodes of a central server pair");
         }
         return new AgentSettings(
                 List.copyOf(codes),
                 settings.path("agent.folder-root").toAbsolutePath(),
                 settings.path("agent.data-dir").toAbsolutePath(),
                 settings.path("agent.keys-dir").toAbsolutePath(),
-                central,
+                List.copyOf(central),
                 mode.equals("done-marker"),
                 settings.number("agent.pickup.quiet-period-ms", 0, 3_600_000),
                 settings.number("agent.pickup.poll-interval-ms", 10, 600_000),
@@ -87,6 +102,11 @@ public record AgentSettings(
 
     public static AgentSettings load(Path file) throws IOException {
         return from(Settings.load(DEFAULTS, file));
+    }
+
+    /** Returns the first central server URL: the only one, or the primary's of a pair. */
+    public URI centralUrl() {
+        return centralUrls.get(0);
     }
 
     public Path outbox() {

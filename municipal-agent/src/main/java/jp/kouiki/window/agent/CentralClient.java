@@ -1,6 +1,7 @@
 package jp.kouiki.window.agent;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -8,6 +9,7 @@ import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,6 +30,10 @@ import jp.kouiki.window.security.TlsMaterial;
  * Sends requests to the central window server over HTTPS with camel-http, presenting each municipality's own client
  * certificate. camel-http supports one SSL context per component, so every municipality gets its own component
  * (and connection pool) named {@code https-<code>-<generation>}; a changed keystore file gets a new generation.
+ *
+ * <p>With two central URLs (the nodes of a primary/backup pair), requests go to one node until a connection fails or
+ * the node responds with 503, as a node on standby does. The client then switches to the other node and sends the
+ * request there once more. Every window request is idempotent, so sending it again is safe.
  */
 final class CentralClient implements AutoCloseable {
 
@@ -46,9 +52,10 @@ final class CentralClient implements AutoCloseable {
     private final ProducerTemplate template;
     private final Map<MunicipalityCode, Registered> endpoints = new ConcurrentHashMap<>();
     private final AtomicInteger generation = new AtomicInteger();
+    private final AtomicInteger node = new AtomicInteger();
 
-    /** The endpoint of one municipality and the keystore state its component was built from. */
-    private record Registered(String uri, String scheme, FileTime keystoreModified) {
+    /** The component of one municipality and the keystore state it was built from. */
+    private record Registered(String scheme, FileTime keystoreModified) {
     }
 
     CentralClient(CamelContext camelContext, AgentSettings settings, KeyMaterialLayout keys) {
@@ -65,13 +72,50 @@ final class CentralClient implements AutoCloseable {
      */
     Response send(MunicipalityCode code, String method, String path, Map<String, String> headers, byte[] body)
             throws IOException {
-        String uri;
+        String scheme;
         try {
-            uri = endpoint(code);
+            scheme = scheme(code);
         } catch (IOException e) {
             throw new IOException("client certificate of municipality " + code + " cannot be loaded: "
                     + e.getMessage(), e);
         }
+        int tried = node.get();
+        try {
+            Response response = sendTo(tried, scheme, code, method, path, headers, body);
+            if (response.status() != 503 || !switchNode(tried, "HTTP 503")) {
+                return response;
+            }
+        } catch (IOException e) {
+            if (!switchNode(tried, e.getMessage())) {
+                throw e;
+            }
+        }
+        return sendTo(node.get(), scheme, code, method, path, headers, body);
+    }
+
+    /**
+     * Moves on from the node that failed to the other one, unless another request has already done so.
+     *
+     * @return false when there is no other node
+     */
+    private boolean switchNode(int failed, String reason) {
+        List<URI> urls = settings.centralUrls();
+        if (urls.size() < 2) {
+            return false;
+        }
+        int next = (failed + 1) % urls.size();
+        if (node.compareAndSet(failed, next)) {
+            LOG.warn("Switching central window server: from={} to={} reason={}", urls.get(failed % urls.size()),
+                    urls.get(next), reason);
+        }
+        return true;
+    }
+
+    private Response sendTo(int nodeIndex, String scheme, MunicipalityCode code, String method, String path,
+            Map<String, String> headers, byte[] body) throws IOException {
+        List<URI> urls = settings.centralUrls();
+        String uri = scheme + "://" + urls.get(nodeIndex % urls.size()).getRawAuthority()
+                + "?bridgeEndpoint=true&throwExceptionOnFailure=false&disableStreamCache=false";
         Exchange reply = template.request(uri, exchange -> {
             exchange.getMessage().removeHeaders("*");
             exchange.getMessage().setHeader(Exchange.HTTP_METHOD, method);
@@ -92,19 +136,19 @@ final class CentralClient implements AutoCloseable {
     }
 
     /**
-     * Returns the municipality's endpoint, building a new component when its client keystore file has changed, so a
-     * renewed certificate is used without a restart.
+     * Returns the scheme of the municipality's component, building a new component when its client keystore file has
+     * changed, so a renewed certificate is used without a restart.
      */
-    private String endpoint(MunicipalityCode code) throws IOException {
+    private String scheme(MunicipalityCode code) throws IOException {
         FileTime modified = Files.getLastModifiedTime(keys.clientKeystore(code));
         Registered current = endpoints.get(code);
         if (current != null && current.keystoreModified().equals(modified)) {
-            return current.uri();
+            return current.scheme();
         }
         synchronized (this) {
             current = endpoints.get(code);
             if (current != null && current.keystoreModified().equals(modified)) {
-                return current.uri();
+                return current.scheme();
             }
             Registered registered = register(code, modified);
             endpoints.put(code, registered);
@@ -112,7 +156,7 @@ final class CentralClient implements AutoCloseable {
                 camelContext.removeComponent(current.scheme());
                 LOG.info("Client certificate reloaded: municipality={} keystore={}", code, keys.clientKeystore(code));
             }
-            return registered.uri();
+            return registered.scheme();
         }
     }
 
@@ -134,9 +178,7 @@ final class CentralClient implements AutoCloseable {
         component.setConnectionsPerRoute(4);
         String scheme = "https-" + code + "-" + generation.incrementAndGet();
         camelContext.addComponent(scheme, component);
-        String authority = settings.centralUrl().getRawAuthority();
-        return new Registered(scheme + "://" + authority
-                + "?bridgeEndpoint=true&throwExceptionOnFailure=false&disableStreamCache=false", scheme, modified);
+        return new Registered(scheme, modified);
     }
 
     /** Logs a warning when the municipality's client certificate expires within the configured number of days. */

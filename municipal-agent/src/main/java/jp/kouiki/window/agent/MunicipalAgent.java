@@ -80,6 +80,10 @@ public final class MunicipalAgent implements ServiceMain.Service {
         Map<MunicipalityCode, String> queues = new LinkedHashMap<>();
         settings.municipalities().forEach(code -> queues.put(code, QueueNames.upload(code)));
         ReceiptTracker receipts = new ReceiptTracker(settings, client);
+        int leftovers = receipts.deleteLeftoverTemporaries();
+        if (leftovers > 0) {
+            LOG.info("Deleted {} temporary receipt entries left by an earlier stop", leftovers);
+        }
         forwarder = new QueueDrainer("forwarder", broker, queues, new UploadForwarder(settings, client, receipts),
                 settings.uploadWorkers(), settings.pollIntervalMillis()).withMaxHandlerFailures(5);
         writer.wakeUpAfterCommit(forwarder);
@@ -96,7 +100,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
         }
         housekeeping.scheduleWithFixedDelay(this::warnAboutDiskAndBacklog, 0, 1, TimeUnit.MINUTES);
         LOG.info("Municipal agent started: municipalities={} folders={} central={} pickup={}",
-                settings.municipalities().size(), settings.folderRoot(), settings.centralUrl(),
+                settings.municipalities().size(), settings.folderRoot(), settings.centralUrls(),
                 settings.doneMarkerPickup() ? "done-marker" : "quiet-period " + settings.quietPeriodMillis() + " ms");
         return this;
     }

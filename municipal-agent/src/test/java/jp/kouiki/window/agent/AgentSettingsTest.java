@@ -1,0 +1,58 @@
+package jp.kouiki.window.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.util.Properties;
+
+import org.junit.jupiter.api.Test;
+
+import jp.kouiki.window.config.Settings;
+
+class AgentSettingsTest {
+
+    @Test
+    void centralUrlAlone() throws Exception {
+        AgentSettings settings = settings("https://window.kouiki.example:8443");
+
+        assertThat(settings.centralUrls()).containsExactly(URI.create("https://window.kouiki.example:8443"));
+        assertThat(settings.centralUrl()).isEqualTo(URI.create("https://window.kouiki.example:8443"));
+    }
+
+    @Test
+    void centralUrlsOfPairInOrder() throws Exception {
+        AgentSettings settings = settings("https://window-a.kouiki.example:8443, https://window-b.kouiki.example:8443");
+
+        assertThat(settings.centralUrls()).containsExactly(URI.create("https://window-a.kouiki.example:8443"),
+                URI.create("https://window-b.kouiki.example:8443"));
+    }
+
+    @Test
+    void centralUrlWithHttpIsRefused() {
+        assertThatThrownBy(() -> settings("http://window.kouiki.example:8080"))
+                .hasMessageContaining("agent.central-url")
+                .hasMessageContaining("https://");
+    }
+
+    @Test
+    void centralUrlTwiceIsRefused() {
+        assertThatThrownBy(() -> settings("https://window.kouiki.example:8443,https://window.kouiki.example:8443"))
+                .hasMessageContaining("agent.central-url")
+                .hasMessageContaining("two different ones");
+    }
+
+    @Test
+    void centralUrlsBeyondTwoAreRefused() {
+        assertThatThrownBy(() -> settings("https://a.example,https://b.example,https://c.example"))
+                .hasMessageContaining("agent.central-url")
+                .hasMessageContaining("two comma-separated");
+    }
+
+    private static AgentSettings settings(String centralUrl) throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("agent.municipalities", "131016");
+        properties.setProperty("agent.central-url", centralUrl);
+        return AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties));
+    }
+}
