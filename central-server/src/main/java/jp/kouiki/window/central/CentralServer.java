@@ -1,6 +1,8 @@
 package jp.kouiki.window.central;
 
+import java.io.IOException;
 import java.security.PublicKey;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -45,6 +47,7 @@ public final class CentralServer implements ServiceMain.Service {
     private ScheduledExecutorService sweeper;
     private DeliveryLedger ledger;
     private UnionDelivery unionDelivery;
+    private SubmissionIndex submissions;
     private volatile boolean active;
     private boolean closed;
     private Runnable onActivationFailure;
@@ -76,7 +79,9 @@ public final class CentralServer implements ServiceMain.Service {
         settings.codes().forEach(code -> queues.put(code, QueueNames.upload(code)));
         delivery = new QueueDrainer("delivery", broker, queues, unionDelivery, settings.deliveryWorkers(),
                 settings.pollIntervalMillis()).withMaxHandlerFailures(5);
-        UploadStore store = new UploadStore(settings.dataDirectory(), broker, delivery::wakeUp);
+        submissions = new SubmissionIndex(settings.dataDirectory().resolve("ledger"),
+                Duration.ofDays(settings.resubmissionHoldDays()));
+        UploadStore store = new UploadStore(settings.dataDirectory(), broker, delivery::wakeUp, submissions, ledger);
 
         camel = new DefaultCamelContext();
         camel.setStreamCaching(false);
@@ -128,7 +133,7 @@ public final class CentralServer implements ServiceMain.Service {
         if (closed) {
             return;
         }
-        int leftovers = ledger.deleteLeftoverTemporaries();
+        int leftovers = ledger.deleteLeftoverTemporaries() + submissions.deleteLeftoverTemporaries();
         if (leftovers > 0) {
             LOG.info("Deleted {} temporary ledger entries left by an earlier stop", leftovers);
         }
@@ -144,10 +149,23 @@ public final class CentralServer implements ServiceMain.Service {
         });
         sweeper.scheduleWithFixedDelay(unionDelivery::sweep, 0, settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
         sweeper.scheduleWithFixedDelay(unionDelivery::expireLedger, 1, 60, TimeUnit.MINUTES);
+        sweeper.scheduleWithFixedDelay(this::expireSubmissions, 1, 60, TimeUnit.MINUTES);
         active = true;
         LOG.info("Central window server started: municipalities={} window=https://{}:{}/window/v1 union={} role={}"
                 + " startupMs={}", settings.codes().size(), settings.windowHost(), settings.windowPort(),
                 settings.unionRoot(), role(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private void expireSubmissions() {
+        try {
+            int removed = submissions.expire();
+            if (removed > 0) {
+                LOG.info("Resubmission records expired: count={} holdDays={}", removed,
+                        settings.resubmissionHoldDays());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Resubmission records could not be expired, trying again in an hour: error={}", e.toString());
+        }
     }
 
     /** Returns whether this server accepts window requests: always for a single server, once active for a pair node. */

@@ -40,7 +40,8 @@ public record CentralSettings(
         String journalType,
         Set<String> acceleratorFingerprints,
         String clientCertificateHeader,
-        HaRole haRole) {
+        HaRole haRole,
+        int resubmissionHoldDays) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
 
@@ -76,7 +77,8 @@ public record CentralSettings(
                 settings.text("central.broker.journal-type"),
                 acceleratorFingerprints(settings),
                 headerName(settings, "central.accelerator.client-certificate-header"),
-                haRole(settings));
+                haRole(settings),
+                settings.integer("central.resubmission.hold-days", 0, 366));
     }
 
     private static HaRole haRole(Settings settings) {

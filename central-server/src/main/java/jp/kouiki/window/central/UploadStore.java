@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.activemq.artemis.api.core.ActiveMQException;
@@ -45,22 +47,34 @@ final class UploadStore {
     record Progress(long offset, boolean stored) {
     }
 
+    private static final String CONFIRMED = "resubmission-confirmed";
+    private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
+
     private final Path root;
     private final WindowBroker broker;
     private final Runnable onStored;
+    private final SubmissionIndex submissions;
+    private final DeliveryLedger ledger;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
 
-    UploadStore(Path dataDirectory, WindowBroker broker, Runnable onStored) {
+    UploadStore(Path dataDirectory, WindowBroker broker, Runnable onStored, SubmissionIndex submissions,
+            DeliveryLedger ledger) {
         this.root = dataDirectory;
         this.broker = broker;
         this.onStored = onStored;
+        this.submissions = submissions;
+        this.ledger = ledger;
         for (int i = 0; i < LOCK_STRIPES; i++) {
             locks[i] = new ReentrantLock();
         }
     }
 
-    /** Records an announced file, or finds it again; returns the offset already received. */
-    Progress announce(FileManifest manifest, byte[] manifestJson, String signature) throws IOException {
+    /**
+     * Records an announced file, or finds it again; returns the offset already received. A new file that repeats the
+     * name and bytes of a recent one is held unless the announce confirms the resubmission.
+     */
+    Progress announce(FileManifest manifest, byte[] manifestJson, String signature, boolean confirmed)
+            throws IOException, WindowHttpException {
         MunicipalityCode code = manifest.municipalityCode();
         ReentrantLock lock = lockFor(code, manifest.fileId());
         lock.lock();
@@ -70,9 +84,15 @@ final class UploadStore {
             }
             Path directory = uploadDirectory(code, manifest.fileId());
             if (!Files.isDirectory(directory)) {
+                if (!confirmed) {
+                    holdIfRepeated(manifest);
+                }
                 Path staging = AtomicFiles.createDirectories(directory.resolveSibling("." + manifest.fileId() + ".new"));
                 AtomicFiles.writeAtomically(staging.resolve("manifest.json"), manifestJson);
                 AtomicFiles.writeAtomically(staging.resolve("signature"), signature.getBytes(StandardCharsets.US_ASCII));
+                if (confirmed) {
+                    Files.write(staging.resolve(CONFIRMED), new byte[0]);
+                }
                 Files.write(staging.resolve("ciphertext"), new byte[0]);
                 Files.move(staging, directory, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 AtomicFiles.fsyncDirectory(directory.getParent());
@@ -176,6 +196,18 @@ final class UploadStore {
         byte[] manifestJson = Files.readAllBytes(directory.resolve("manifest.json"));
         String signature = Files.readString(directory.resolve("signature"), StandardCharsets.US_ASCII);
         FileManifest manifest = FileManifest.fromJson(manifestJson);
+        // Checked again here, because two drops of the same bytes may both pass the check at their announce.
+        synchronized (submissions) {
+            if (!Files.exists(directory.resolve(CONFIRMED))) {
+                try {
+                    holdIfRepeated(manifest);
+                } catch (WindowHttpException e) {
+                    deleteRecursively(directory);
+                    throw e;
+                }
+            }
+            submissions.record(manifest, Instant.now());
+        }
         try (ClientSession session = broker.openMunicipalitySession(code, true);
                 ClientProducer producer = session.createProducer(QueueNames.upload(code));
                 InputStream ciphertext = Files.newInputStream(directory.resolve("ciphertext"))) {
@@ -201,6 +233,27 @@ final class UploadStore {
         LOG.info("Upload stored: municipality={} file={} fileId={} size={}", code, manifest.fileName(), fileId,
                 manifest.size());
         onStored.run();
+    }
+
+    /**
+     * Throws the 409 "held" response when the manifest repeats the municipality, name and SHA-256 of another file
+     * stored within the hold window.
+     */
+    private void holdIfRepeated(FileManifest manifest) throws IOException, WindowHttpException {
+        SubmissionIndex.Earlier earlier = submissions.earlier(manifest);
+        if (earlier == null) {
+            return;
+        }
+        MunicipalityCode code = manifest.municipalityCode();
+        DeliveryLedger.Status status = ledger.status(code, earlier.fileId());
+        String when = status != null && "delivered".equals(status.state()) && status.at() != null
+                ? "delivered at " + status.at().atZone(TOKYO).toOffsetDateTime()
+                : "received at " + earlier.storedAt().atZone(TOKYO).toOffsetDateTime() + " and not yet delivered";
+        LOG.warn("Upload held as a possible duplicate: municipality={} file={} fileId={} earlierFileId={} {}", code,
+                manifest.fileName(), manifest.fileId(), earlier.fileId(), when);
+        throw WindowHttpException.held("possible duplicate of the file " + when + " (file id " + earlier.fileId()
+                        + "): same name and SHA-256", "if the file is meant to be applied again, confirm the"
+                        + " resubmission; otherwise discard it");
     }
 
     /**

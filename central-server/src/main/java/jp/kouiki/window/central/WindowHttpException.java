@@ -11,6 +11,7 @@ final class WindowHttpException extends Exception {
     private final int status;
     private final String action;
     private final String retryAfterSeconds;
+    private final String state;
 
     WindowHttpException(int status, String error, String action) {
         this(status, error, action, null);
@@ -18,10 +19,28 @@ final class WindowHttpException extends Exception {
 
     /** Creates an error response that tells the caller how many seconds to wait before retrying. */
     WindowHttpException(int status, String error, String action, String retryAfterSeconds) {
+        this(status, error, action, retryAfterSeconds, null);
+    }
+
+    private WindowHttpException(int status, String error, String action, String retryAfterSeconds, String state) {
         super(error);
         this.status = status;
         this.action = action;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.state = state;
+    }
+
+    /**
+     * Creates the 409 response for a file held as a possible duplicate. Its body carries the state {@code held}, which
+     * agents tell apart from other conflicts.
+     */
+    static WindowHttpException held(String error, String action) {
+        return new WindowHttpException(409, error, action, null, "held");
+    }
+
+    /** Returns the upload state for the response body, or null when the error has none. */
+    String state() {
+        return state;
     }
 
     String retryAfterSeconds() {

@@ -53,6 +53,8 @@ final class WindowRequests {
     private static final String FILE_ID = "WindowFileId";
     private static final String MANIFEST_BYTES = "WindowManifestBytes";
     private static final String SIGNATURE = "WindowSignature";
+    /** Whether the announce confirms a resubmission that the server held before as a possible duplicate. */
+    private static final String RESUBMISSION_CONFIRMED = "WindowResubmissionConfirmed";
     private static final Logger LOG = LoggerFactory.getLogger(WindowRequests.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern UPLOADS = Pattern.compile("/window/v1/municipalities/([0-9]{6})/uploads(?:/([^/]+))?/?");
@@ -187,6 +189,7 @@ final class WindowRequests {
             JsonNode announce = JSON.readTree(body);
             manifest = Base64.getDecoder().decode(announce.path("manifest").asText());
             signature = announce.path("signature").asText();
+            exchange.setProperty(RESUBMISSION_CONFIRMED, "confirmed".equals(announce.path("resubmission").asText()));
             if (manifest.length == 0 || Base64.getDecoder().decode(signature).length == 0) {
                 throw new IllegalArgumentException("manifest or signature is empty");
             }
@@ -227,7 +230,8 @@ final class WindowRequests {
             throw new WindowHttpException(422, e.getMessage(), "correct the file name and send the file again");
         }
         UploadStore.Progress progress = store.announce(manifest, manifestBytes,
-                exchange.getProperty(SIGNATURE, String.class));
+                exchange.getProperty(SIGNATURE, String.class),
+                Boolean.TRUE.equals(exchange.getProperty(RESUBMISSION_CONFIRMED, Boolean.class)));
         reply(exchange, 200, progress, manifest.fileId());
     }
 
@@ -347,6 +351,9 @@ final class WindowRequests {
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", error.status());
+        if (error.state() != null) {
+            body.put("state", error.state());
+        }
         body.put("error", error.getMessage());
         body.put("action", error.action());
         json(exchange, error.status(), body);

@@ -43,6 +43,11 @@ final class WindowSystem implements AutoCloseable {
         return root.resolve("agent-folders/outbox").resolve(code.value());
     }
 
+    /** Returns the root of the agent's folders: outbox, sent, error, held and inbox. */
+    Path agentFolders() {
+        return root.resolve("agent-folders");
+    }
+
     Path sent(MunicipalityCode code) {
         return root.resolve("agent-folders/sent").resolve(code.value());
     }

@@ -121,6 +121,11 @@ public record AgentSettings(
         return folderRoot.resolve("error").resolve(code.value());
     }
 
+    /** The folder of files that the central server held as possible duplicates. */
+    public Path held(MunicipalityCode code) {
+        return folderRoot.resolve("held").resolve(code.value());
+    }
+
     public Path errorRoot() {
         return folderRoot.resolve("error");
     }

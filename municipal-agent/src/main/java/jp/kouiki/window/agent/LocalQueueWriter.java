@@ -69,6 +69,10 @@ final class LocalQueueWriter implements Processor {
                     java.nio.charset.StandardCharsets.UTF_8));
             message.putStringProperty(QueuedFile.SIGNATURE, signature);
             message.putStringProperty(QueuedFile.SENT_PATH, sentPath);
+            Path confirmation = exchange.getProperty(OutboxPickup.CONFIRMATION, Path.class);
+            if (confirmation != null) {
+                message.putBooleanProperty(QueuedFile.RESUBMISSION_CONFIRMED, true);
+            }
             message.setBodyInputStream(ciphertext);
             producer.send(message);
 
@@ -80,6 +84,10 @@ final class LocalQueueWriter implements Processor {
                         + " it is quiet");
             }
             commit(session, code, manifest);
+        }
+        Path confirmation = exchange.getProperty(OutboxPickup.CONFIRMATION, Path.class);
+        if (confirmation != null) {
+            Files.deleteIfExists(confirmation);
         }
         if (forwarder != null) {
             forwarder.wakeUp();

@@ -67,7 +67,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
         for (MunicipalityCode code : settings.municipalities()) {
             cipher.requireKeyset(code);
         }
-        OutboxPickup pickup = new OutboxPickup(settings, signingKeys);
+        HeldFiles heldFiles = new HeldFiles(settings);
+        OutboxPickup pickup = new OutboxPickup(settings, signingKeys, heldFiles);
         LocalQueueWriter writer = new LocalQueueWriter(broker, cipher);
         camel.getRegistry().bind(OutboxPickup.FILTER_BEAN, pickup.outboxFilter());
         camel.addRoutes(new OutboxRoute(settings, pickup, writer));
@@ -84,7 +85,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
         if (leftovers > 0) {
             LOG.info("Deleted {} temporary receipt entries left by an earlier stop", leftovers);
         }
-        forwarder = new QueueDrainer("forwarder", broker, queues, new UploadForwarder(settings, client, receipts),
+        forwarder = new QueueDrainer("forwarder", broker, queues,
+                new UploadForwarder(settings, client, receipts, heldFiles),
                 settings.uploadWorkers(), settings.pollIntervalMillis()).withMaxHandlerFailures(5);
         writer.wakeUpAfterCommit(forwarder);
         forwarder.start();
@@ -93,6 +95,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
             thread.setDaemon(true);
             return thread;
         });
+        housekeeping.scheduleWithFixedDelay(heldFiles::releaseConfirmed, settings.pollIntervalMillis(),
+                settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(receipts::poll, settings.receiptPollIntervalMillis(),
                 settings.receiptPollIntervalMillis(), TimeUnit.MILLISECONDS);
         if (settings.sentRetentionDays() > 0) {

@@ -44,6 +44,8 @@ final class OutboxPickup {
     static final String FILE = "WindowFile";
     static final String MANIFEST = "WindowManifest";
     static final String ERROR_TARGET = "WindowErrorTarget";
+    /** Path of the confirmation record of a file whose resubmission a person confirmed. */
+    static final String CONFIRMATION = "WindowConfirmation";
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxPickup.class);
     private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
@@ -57,8 +59,11 @@ final class OutboxPickup {
     private final InterfaceFileChecker checker = new InterfaceFileChecker();
     private final Set<String> undecodableReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    OutboxPickup(AgentSettings settings, Map<MunicipalityCode, PrivateKey> signingKeys) {
+    private final HeldFiles heldFiles;
+
+    OutboxPickup(AgentSettings settings, Map<MunicipalityCode, PrivateKey> signingKeys, HeldFiles heldFiles) {
         this.settings = settings;
+        this.heldFiles = heldFiles;
         this.served = Set.copyOf(settings.municipalities());
         this.signingKeys = Map.copyOf(signingKeys);
     }
@@ -122,6 +127,10 @@ final class OutboxPickup {
         FileManifest manifest = new FileManifest(fileId, code.value(), name.name(), attributes.size(), sha256,
                 name.kind(), ZonedDateTime.now(TOKYO).toOffsetDateTime().toString());
         exchange.setProperty(MANIFEST, manifest);
+        Path confirmation = heldFiles.confirmation(code, name.name(), sha256);
+        if (confirmation != null) {
+            exchange.setProperty(CONFIRMATION, confirmation);
+        }
         exchange.getMessage().setBody(manifest.toJson());
         exchange.getMessage().setHeader(DigitalSignatureConstants.SIGNATURE_PRIVATE_KEY, signingKeys.get(code));
     }
@@ -144,7 +153,7 @@ final class OutboxPickup {
                 cause.getMessage());
     }
 
-    private static String sha256(Path file) throws IOException {
+    static String sha256(Path file) throws IOException {
         MessageDigest digest = FileIds.sha256();
         try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
             in.transferTo(java.io.OutputStream.nullOutputStream());

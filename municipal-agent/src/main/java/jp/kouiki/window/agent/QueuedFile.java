@@ -11,6 +11,8 @@ final class QueuedFile {
     static final String SIGNATURE = "WindowSignature";
     /** Path of the plaintext in the sent folder, so that a later rejection can move it to the error folder. */
     static final String SENT_PATH = "WindowSentPath";
+    /** Present and true when a person confirmed that the file is meant to be applied again. */
+    static final String RESUBMISSION_CONFIRMED = "WindowResubmissionConfirmed";
 
     private QueuedFile() {
     }

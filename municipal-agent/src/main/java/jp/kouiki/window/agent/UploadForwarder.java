@@ -42,11 +42,23 @@ final class UploadForwarder implements QueueDrainer.Handler {
     private final CentralClient client;
     private final Map<MunicipalityCode, Integer> failures = new ConcurrentHashMap<>();
     private final ReceiptTracker receipts;
+    private final HeldFiles heldFiles;
 
-    UploadForwarder(AgentSettings settings, CentralClient client, ReceiptTracker receipts) {
+    /** The central server held the file as a possible duplicate of one it received recently. */
+    private static final class HeldException extends Exception {
+
+        private static final long serialVersionUID = 1L;
+
+        HeldException(String reason) {
+            super(reason);
+        }
+    }
+
+    UploadForwarder(AgentSettings settings, CentralClient client, ReceiptTracker receipts, HeldFiles heldFiles) {
         this.settings = settings;
         this.client = client;
         this.receipts = receipts;
+        this.heldFiles = heldFiles;
     }
 
     @Override
@@ -63,6 +75,11 @@ final class UploadForwarder implements QueueDrainer.Handler {
                 receipts.expect(code, fileId, message.getStringProperty(QueuedFile.SENT_PATH));
             }
             return outcome;
+        } catch (HeldException e) {
+            failures.remove(code);
+            String sent = message.getStringProperty(QueuedFile.SENT_PATH);
+            heldFiles.hold(code, sent == null ? null : Path.of(sent), fileId, e.getMessage());
+            return new DrainOutcome.Completed("held as a possible duplicate");
         } catch (IOException e) {
             int attempt = failures.merge(code, 1, Integer::sum);
             Duration delay = backoff(attempt);
@@ -78,11 +95,15 @@ final class UploadForwarder implements QueueDrainer.Handler {
     }
 
     private DrainOutcome upload(MunicipalityCode code, String fileId, String fileName, String manifest,
-            ClientMessage message) throws IOException {
+            ClientMessage message) throws IOException, HeldException {
         String base = "/window/v1/municipalities/" + code + "/uploads";
         Map<String, String> announce = new LinkedHashMap<>();
         announce.put("manifest", Base64.getEncoder().encodeToString(manifest.getBytes(StandardCharsets.UTF_8)));
         announce.put("signature", message.getStringProperty(QueuedFile.SIGNATURE));
+        if (message.containsProperty(QueuedFile.RESUBMISSION_CONFIRMED)
+                && message.getBooleanProperty(QueuedFile.RESUBMISSION_CONFIRMED)) {
+            announce.put("resubmission", "confirmed");
+        }
         CentralClient.Response response = client.send(code, "POST", base,
                 Map.of("Content-Type", "application/json", "Idempotency-Key", fileId),
                 JSON.writeValueAsBytes(announce));
@@ -101,7 +122,7 @@ final class UploadForwarder implements QueueDrainer.Handler {
     }
 
     private DrainOutcome sendChunks(MunicipalityCode code, String fileId, String fileName, String path,
-            ClientMessage message, long offset) throws IOException {
+            ClientMessage message, long offset) throws IOException, HeldException {
         byte[] chunk = new byte[settings.chunkSizeBytes()];
         try (PushbackInputStream body = new PushbackInputStream(MessageBodies.open(message), 1)) {
             skipFully(body, offset);
@@ -146,11 +167,17 @@ final class UploadForwarder implements QueueDrainer.Handler {
 
     /** Maps an error response to an outcome; returns null for a success. */
     private DrainOutcome failure(MunicipalityCode code, String fileId, CentralClient.Response response)
-            throws IOException {
+            throws IOException, HeldException {
         if (response.isSuccess()) {
             return null;
         }
         String reason = "HTTP " + response.status() + ": " + response.body();
+        if (response.status() == 409) {
+            JsonNode error = parseQuietly(response.body());
+            if ("held".equals(error.path("state").asText())) {
+                throw new HeldException(error.path("error").asText(reason));
+            }
+        }
         if (response.status() == 401) {
             throw new IOException("central server did not accept the client certificate, retrying until a renewed"
                     + " one is installed: " + reason);
@@ -177,6 +204,14 @@ final class UploadForwarder implements QueueDrainer.Handler {
         AtomicFiles.writeAtomically(target.resolveSibling(target.getFileName() + ".reason"),
                 ("file: " + source.getFileName() + "\nreason: 中央の窓口サーバが受け付けませんでした / the central window"
                         + " server refused the file: " + reason + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static JsonNode parseQuietly(String body) {
+        try {
+            return JSON.readTree(body == null ? "{}" : body);
+        } catch (IOException e) {
+            return JSON.createObjectNode();
+        }
     }
 
     private Duration backoff(int attempt) {
