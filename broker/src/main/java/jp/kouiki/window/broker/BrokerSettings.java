@@ -36,9 +36,9 @@ public record BrokerSettings(
         if (!journalType.equals("NIO") && !journalType.equals("ASYNCIO")) {
             throw new IllegalArgumentException("broker journal type '" + journalType + "' is not supported; use NIO or ASYNCIO");
         }
-        if (maxSizeBytes < 1024 * 1024) {
+        if (maxSizeBytes < 64 * 1024) {
             throw new IllegalArgumentException("broker max size per address is " + maxSizeBytes
-                    + " bytes; use at least 1048576 (1 MiB)");
+                    + " bytes; use at least 65536 (64 KiB)");
         }
         if (idCacheSize < 1000) {
             throw new IllegalArgumentException("broker duplicate-id cache size is " + idCacheSize + "; use at least 1000");

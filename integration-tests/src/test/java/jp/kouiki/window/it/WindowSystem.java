@@ -106,6 +106,10 @@ final class WindowSystem implements AutoCloseable {
         return central.broker().messageCount(queue);
     }
 
+    jp.kouiki.window.broker.WindowBroker agentBroker() {
+        return agent.broker();
+    }
+
     long agentMessages(String queue) {
         return agent.broker().messageCount(queue);
     }

@@ -31,8 +31,10 @@ public record AgentSettings(
         long receiptPollIntervalMillis,
         long warnMinFreeDiskMib,
         long warnBacklogFiles,
+        long warnCheckIntervalMillis,
         int brokerInVmId,
-        String journalType) {
+        String journalType,
+        long brokerMaxSizeBytes) {
 
     public static final String DEFAULTS = "/agent-defaults.properties";
 
@@ -96,8 +98,10 @@ public record AgentSettings(
                 settings.number("agent.receipt.poll-interval-ms", 100, 3_600_000),
                 settings.number("agent.warn.min-free-disk-mib", 0, Long.MAX_VALUE / (1024 * 1024)),
                 settings.number("agent.warn.backlog-files", 1, Long.MAX_VALUE),
+                settings.number("agent.warn.check-interval-ms", 100, 86_400_000),
                 settings.integer("agent.broker.in-vm-id", 0, 1_000_000),
-                settings.text("agent.broker.journal-type"));
+                settings.text("agent.broker.journal-type"),
+                settings.number("agent.broker.max-size-bytes", 64 * 1024, 1L << 40));
     }
 
     public static AgentSettings load(Path file) throws IOException {

@@ -59,7 +59,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
         }
         broker = new WindowBroker(new BrokerSettings(settings.dataDirectory().resolve("broker"),
                 settings.brokerInVmId(), settings.municipalities(), false, settings.journalType(),
-                10L * 1024 * 1024, -1, 0, 50_000)).start();
+                settings.brokerMaxSizeBytes(), -1, 0, 50_000)).start();
 
         camel = new DefaultCamelContext();
         camel.setStreamCaching(false);
@@ -102,7 +102,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
         if (settings.sentRetentionDays() > 0) {
             housekeeping.scheduleWithFixedDelay(this::expireSentFiles, 1, 60, TimeUnit.MINUTES);
         }
-        housekeeping.scheduleWithFixedDelay(this::warnAboutDiskAndBacklog, 0, 1, TimeUnit.MINUTES);
+        housekeeping.scheduleWithFixedDelay(this::warnAboutDiskAndBacklog, 0, settings.warnCheckIntervalMillis(),
+                TimeUnit.MILLISECONDS);
         LOG.info("Municipal agent started: municipalities={} folders={} central={} pickup={}",
                 settings.municipalities().size(), settings.folderRoot(), settings.centralUrls(),
                 settings.doneMarkerPickup() ? "done-marker" : "quiet-period " + settings.quietPeriodMillis() + " ms");
