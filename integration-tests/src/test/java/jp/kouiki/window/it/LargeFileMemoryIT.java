@@ -29,15 +29,20 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * Moves one 256 MiB file through an agent and a central server that each run with a 64 MiB heap, which they can only
  * survive when every step streams the file instead of holding it in memory. Prints the time, the throughput, the
  * peak resident set size of each JVM and the heap use that their GC logs show.
+ *
+ * <p>System properties {@code window.large.mib} and {@code window.large.heap} size a soak run, for example a 2048 MiB
+ * file with 256m heaps. The test skips unless the temporary folder has eight times the file size free.
  */
 class LargeFileMemoryIT {
 
     private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
-    private static final long FILE_BYTES = 256L * 1024 * 1024;
+    private static final long FILE_MIB = Long.getLong("window.large.mib", 256);
+    private static final long FILE_BYTES = FILE_MIB * 1024 * 1024;
     /** Outbox copy, sent copy, queued ciphertext at both ends, staging and the delivered copy, with room to spare. */
-    private static final long REQUIRED_FREE_BYTES = 2L * 1024 * 1024 * 1024;
-    private static final String MAX_HEAP = "64m";
-    private static final Duration DELIVERY_TIMEOUT = Duration.ofMinutes(5);
+    private static final long REQUIRED_FREE_BYTES = 8 * FILE_BYTES;
+    private static final String MAX_HEAP = System.getProperty("window.large.heap", "64m");
+    /** Five minutes, or longer for a larger file at 2 MiB/s. */
+    private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(Math.max(300, FILE_MIB / 2));
     /** Heap sizes in a unified GC log line, such as "30M->12M(64M)". */
     private static final Pattern GC_HEAP = Pattern.compile("(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
 
@@ -62,12 +67,12 @@ class LargeFileMemoryIT {
     }
 
     @Test
-    void largeFileMovesWith64MibHeaps() throws Exception {
+    void largeFileMovesWithSmallHeaps() throws Exception {
         Path temporaryFolder = Path.of(System.getProperty("java.io.tmpdir"));
         long freeBytes = Files.getFileStore(temporaryFolder).getUsableSpace();
         Assumptions.assumeTrue(freeBytes >= REQUIRED_FREE_BYTES, String.format(Locale.ROOT,
-                "skipped: needs %d MiB free in %s for the copies of a 256 MiB file, has %d MiB",
-                REQUIRED_FREE_BYTES >> 20, temporaryFolder, freeBytes >> 20));
+                "skipped: needs %d MiB free in %s for the copies of a %d MiB file, has %d MiB",
+                REQUIRED_FREE_BYTES >> 20, temporaryFolder, FILE_MIB, freeBytes >> 20));
 
         system = new ProcessSystem(root, List.of(CHIYODA));
         for (Role role : Role.values()) {
@@ -78,11 +83,11 @@ class LargeFileMemoryIT {
         system.startAndAwait(Role.AGENT);
 
         long generationStarted = System.nanoTime();
-        Expected file = GeneratedPostalFiles.drop(system.outbox(CHIYODA), CHIYODA, "131016_POSTAL_20261204_256MIB.csv",
+        Expected file = GeneratedPostalFiles.drop(system.outbox(CHIYODA), CHIYODA, "131016_POSTAL_20261204_" + FILE_MIB + "MIB.csv",
                 GeneratedPostalFiles.records(CHIYODA), FILE_BYTES, 0, expected -> { });
         long dropped = System.nanoTime();
         Path delivered = system.inbound(CHIYODA).resolve(file.name());
-        await("256 MiB file delivered into the union's inbound folder")
+        await(FILE_MIB + " MiB file delivered into the union's inbound folder")
                 .atMost(DELIVERY_TIMEOUT)
                 .pollInterval(Duration.ofMillis(250))
                 .failFast("a process failed", () -> {
