@@ -18,6 +18,8 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * @param maxDeliveryAttempts  deliveries before a message moves to its dead-letter queue; -1 for no limit
  * @param redeliveryDelayMillis delay before a rolled-back message is delivered again, in ms
  * @param idCacheSize          duplicate-detection ids remembered per address
+ * @param maxDiskUsagePercent  disk use, in percent of the data directory's disk, above which the broker stops taking
+ *                             messages
  */
 public record BrokerSettings(
         Path dataDirectory,
@@ -28,7 +30,8 @@ public record BrokerSettings(
         long maxSizeBytes,
         int maxDeliveryAttempts,
         long redeliveryDelayMillis,
-        int idCacheSize) {
+        int idCacheSize,
+        int maxDiskUsagePercent) {
 
     public BrokerSettings {
         Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -40,6 +43,10 @@ public record BrokerSettings(
             throw new IllegalArgumentException("broker max size per address is " + maxSizeBytes
                     + " bytes; use at least 65536 (64 KiB)");
         }
+        if (maxDiskUsagePercent < 1 || maxDiskUsagePercent > 100) {
+            throw new IllegalArgumentException("broker max disk usage is " + maxDiskUsagePercent
+                    + " percent; use 1 to 100");
+        }
         if (idCacheSize < 1000) {
             throw new IllegalArgumentException("broker duplicate-id cache size is " + idCacheSize + "; use at least 1000");
         }
@@ -48,16 +55,16 @@ public record BrokerSettings(
     /** Settings with the defaults used by both the agent and the central server. */
     public static BrokerSettings defaults(Path dataDirectory, int inVmServerId, List<MunicipalityCode> municipalities) {
         return new BrokerSettings(dataDirectory, inVmServerId, municipalities, true, "ASYNCIO",
-                10L * 1024 * 1024, 10, 0, 50_000);
+                10L * 1024 * 1024, 10, 0, 50_000, 90);
     }
 
     public BrokerSettings withMaxDeliveryAttempts(int attempts) {
         return new BrokerSettings(dataDirectory, inVmServerId, municipalities, createDownloadQueues, journalType,
-                maxSizeBytes, attempts, redeliveryDelayMillis, idCacheSize);
+                maxSizeBytes, attempts, redeliveryDelayMillis, idCacheSize, maxDiskUsagePercent);
     }
 
     public BrokerSettings withJournalType(String type) {
         return new BrokerSettings(dataDirectory, inVmServerId, municipalities, createDownloadQueues, type,
-                maxSizeBytes, maxDeliveryAttempts, redeliveryDelayMillis, idCacheSize);
+                maxSizeBytes, maxDeliveryAttempts, redeliveryDelayMillis, idCacheSize, maxDiskUsagePercent);
     }
 }

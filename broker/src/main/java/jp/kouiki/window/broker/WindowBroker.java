@@ -208,7 +208,7 @@ public final class WindowBroker implements AutoCloseable {
                 .setPersistIDCache(true)
                 .setJMXManagementEnabled(false)
                 .setPopulateValidatedUser(true)
-                .setMaxDiskUsage(90);
+                .setMaxDiskUsage(settings.maxDiskUsagePercent());
         switch (haRole) {
             case PRIMARY -> configuration.setHAPolicyConfiguration(new SharedStorePrimaryPolicyConfiguration()
                     .setFailoverOnServerShutdown(true)
@@ -315,6 +315,14 @@ public final class WindowBroker implements AutoCloseable {
             throw new IllegalArgumentException("municipality " + code + " is not served by this broker");
         }
         return routesSessionFactory.createSession(user, password, false, !transacted, !transacted, false, 0);
+    }
+
+    /**
+     * Returns whether the broker takes no more messages because its disk is fuller than the configured limit or its
+     * global memory limit is reached; a send would then block.
+     */
+    public boolean isStorageFull() {
+        return isActive() && (server().getPagingManager().isDiskFull() || server().getPagingManager().isGlobalFull());
     }
 
     /** Number of messages waiting in a queue, or 0 when the queue does not exist. */

@@ -67,7 +67,7 @@ public final class CentralServer implements ServiceMain.Service {
         }
         broker = new WindowBroker(new BrokerSettings(settings.dataDirectory().resolve("broker"),
                 settings.brokerInVmId(), settings.codes(), true, settings.journalType(),
-                10L * 1024 * 1024, 10, 0, 50_000), settings.haRole()).start();
+                10L * 1024 * 1024, 10, 0, 50_000, settings.brokerMaxDiskUsagePercent()), settings.haRole()).start();
 
         PayloadCipher cipher = new PayloadCipher(keys::encryptionKeyset);
         for (MunicipalityCode code : settings.codes()) {

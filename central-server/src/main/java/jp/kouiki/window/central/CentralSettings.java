@@ -41,7 +41,8 @@ public record CentralSettings(
         Set<String> acceleratorFingerprints,
         String clientCertificateHeader,
         HaRole haRole,
-        int resubmissionHoldDays) {
+        int resubmissionHoldDays,
+        int brokerMaxDiskUsagePercent) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
 
@@ -78,7 +79,8 @@ public record CentralSettings(
                 acceleratorFingerprints(settings),
                 headerName(settings, "central.accelerator.client-certificate-header"),
                 haRole(settings),
-                settings.integer("central.resubmission.hold-days", 0, 366));
+                settings.integer("central.resubmission.hold-days", 0, 366),
+                settings.integer("central.broker.max-disk-usage-percent", 1, 100));
     }
 
     private static HaRole haRole(Settings settings) {

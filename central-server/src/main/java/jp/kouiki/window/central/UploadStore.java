@@ -105,6 +105,11 @@ final class UploadStore {
         }
     }
 
+    /** Returns whether the broker takes no more messages, so that a completed upload could not be queued. */
+    boolean isBrokerStorageFull() {
+        return broker.isStorageFull();
+    }
+
     /** Returns the progress of a file, or null when it was never announced. */
     Progress progress(MunicipalityCode code, String fileId) throws IOException {
         if (isStored(code, fileId)) {

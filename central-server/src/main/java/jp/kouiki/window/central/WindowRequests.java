@@ -273,7 +273,10 @@ final class WindowRequests {
         reply(exchange, 200, progress, fileId);
     }
 
-    /** Rejects chunks with 503 while the data folder's disk is below its reserve, so that agents keep files queued and retry. */
+    /**
+     * Rejects chunks with 503 while the data folder's disk is below its reserve or the broker takes no more messages,
+     * so that agents keep files queued and retry.
+     */
     private void requireFreeDisk(MunicipalityCode code) throws IOException, WindowHttpException {
         long freeMib = Files.getFileStore(settings.dataDirectory()).getUsableSpace() / (1024 * 1024);
         if (freeMib < settings.minFreeDiskMib()) {
@@ -281,6 +284,13 @@ final class WindowRequests {
                     + " reserveMiB={} municipality={}", settings.dataDirectory(), freeMib, settings.minFreeDiskMib(),
                     code);
             throw new WindowHttpException(503, "the window server is short of disk space",
+                    "retry later; the confirmed offset is unchanged", "60");
+        }
+        if (store.isBrokerStorageFull()) {
+            LOG.error("Broker storage full, chunks refused until space is freed or queues drain: dataDirectory={}"
+                    + " maxDiskUsagePercent={} municipality={}", settings.dataDirectory(),
+                    settings.brokerMaxDiskUsagePercent(), code);
+            throw new WindowHttpException(503, "the window server's queue storage is full",
                     "retry later; the confirmed offset is unchanged", "60");
         }
     }

@@ -50,4 +50,43 @@ class DiskReserveIT {
             assertThat(TestFiles.countFiles(system.inbound(CHIYODA))).isZero();
         }
     }
+
+    /**
+     * A broker whose disk limit is below the disk's actual use takes no more messages: chunks get 503 instead of a
+     * send that would block, an ERROR line tells operators, and the agent keeps the file until the limit is raised.
+     */
+    @Test
+    void fullBrokerStorageRefusesChunksUntilRaised() throws Exception {
+        Properties full = new Properties();
+        full.setProperty("central.broker.max-disk-usage-percent", "1");
+        byte[] records = TestFiles.postalRecords("13101");
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA));
+                LogCapture errors = LogCapture.warnings()) {
+            system.startCentral(full);
+            await("broker notices its disk limit").atMost(Duration.ofSeconds(30))
+                    .until(() -> system.centralBroker().isStorageFull());
+            system.startAgent();
+            DirectUploader uploader = new DirectUploader(new KeyMaterialLayout(system.keys()), system.port);
+            FileManifest manifest = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261203.csv", records);
+
+            DirectUploader.Result direct = uploader.upload(uploader.client(CHIYODA), CHIYODA, manifest,
+                    uploader.encrypt(CHIYODA, manifest.fileId(), records));
+            system.drop(CHIYODA, "131016_POSTAL_20261204.csv", records);
+
+            assertEquals(503, direct.chunk().statusCode());
+            assertThat(direct.chunk().headers().firstValue("Retry-After")).hasValue("60");
+            assertThat(direct.chunk().body()).contains("queue storage is full");
+            assertThat(errors.linesContaining("Broker storage full")).isNotEmpty();
+            await("agent keeps the file queued while the broker is full")
+                    .during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                    .until(() -> system.agentMessages(QueueNames.upload(CHIYODA)) == 1);
+            assertThat(TestFiles.countFiles(system.inbound(CHIYODA))).isZero();
+
+            system.stopCentral();
+            system.startCentral();
+            await("file delivered once the limit is raised").atMost(Duration.ofSeconds(60))
+                    .until(() -> TestFiles.countFiles(system.inbound(CHIYODA)) == 1);
+            assertThat(TestFiles.countFiles(system.error(CHIYODA))).isZero();
+        }
+    }
 }
