@@ -96,7 +96,7 @@ public final class CentralServer implements ServiceMain.Service {
                 settings.clientCertificateHeader(), TlsMaterial.loadPkcs12(keys.truststore()));
         camel.addRoutes(new WindowRoute(settings, this::isActive, new WindowRequests(settings, signingKeys, store,
                 ledger, identity, new ClientCertificatePolicy(settings.revokedCertificates(),
-                        settings.certificateWarningDays()))));
+                        settings.certificateWarningDays()), new IngressAdmission(settings.admission(), metrics))));
         camel.start();
 
         if (settings.haRole() == HaRole.NONE) {

@@ -42,7 +42,8 @@ public record CentralSettings(
         String clientCertificateHeader,
         HaRole haRole,
         int resubmissionHoldDays,
-        int brokerMaxDiskUsagePercent) {
+        int brokerMaxDiskUsagePercent,
+        AdmissionSettings admission) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
 
@@ -80,7 +81,8 @@ public record CentralSettings(
                 headerName(settings, "central.accelerator.client-certificate-header"),
                 haRole(settings),
                 settings.integer("central.resubmission.hold-days", 0, 366),
-                settings.integer("central.broker.max-disk-usage-percent", 1, 100));
+                settings.integer("central.broker.max-disk-usage-percent", 1, 100),
+                AdmissionSettings.from(settings));
     }
 
     private static HaRole haRole(Settings settings) {

@@ -70,11 +70,12 @@ final class WindowRequests {
     private final ClientCertificatePolicy certificatePolicy;
     private final Map<MunicipalityCode, Semaphore> inProgress = new ConcurrentHashMap<>();
     private final CallerIdentity identity;
+    private final IngressAdmission admission;
 
     WindowRequests(CentralSettings settings, Map<MunicipalityCode, PublicKey> signingKeys, UploadStore store,
                    DeliveryLedger ledger,
                    CallerIdentity identity,
-            ClientCertificatePolicy certificatePolicy) {
+            ClientCertificatePolicy certificatePolicy, IngressAdmission admission) {
         this.settings = settings;
         this.served = Set.copyOf(settings.codes());
         this.signingKeys = Map.copyOf(signingKeys);
@@ -82,6 +83,7 @@ final class WindowRequests {
         this.ledger = ledger;
         this.certificatePolicy = certificatePolicy;
         this.identity = identity;
+        this.admission = admission;
     }
 
     /** Maps the client certificate to a municipality and checks it against the code in the path. */
@@ -265,6 +267,7 @@ final class WindowRequests {
                     + settings.maxChunkBytes() + " bytes", "send chunks of at most " + settings.maxChunkBytes()
                     + " bytes");
         }
+        admission.admit(code, length);
         requireFreeDisk(code);
         UploadStore.Progress progress;
         try (InputStream body = request.getInputStream()) {

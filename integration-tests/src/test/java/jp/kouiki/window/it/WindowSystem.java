@@ -119,6 +119,11 @@ final class WindowSystem implements AutoCloseable {
         central = null;
     }
 
+    void stopAgent() throws Exception {
+        agent.close();
+        agent = null;
+    }
+
     MunicipalAgent startAgent() throws Exception {
         return startAgent(new Properties());
     }

@@ -34,7 +34,8 @@ public record AgentSettings(
         long warnCheckIntervalMillis,
         int brokerInVmId,
         String journalType,
-        long brokerMaxSizeBytes) {
+        long brokerMaxSizeBytes,
+        PacingSettings pacing) {
 
     public static final String DEFAULTS = "/agent-defaults.properties";
 
@@ -101,7 +102,8 @@ public record AgentSettings(
                 settings.number("agent.warn.check-interval-ms", 100, 86_400_000),
                 settings.integer("agent.broker.in-vm-id", 0, 1_000_000),
                 settings.text("agent.broker.journal-type"),
-                settings.number("agent.broker.max-size-bytes", 64 * 1024, 1L << 40));
+                settings.number("agent.broker.max-size-bytes", 64 * 1024, 1L << 40),
+                PacingSettings.from(settings));
     }
 
     public static AgentSettings load(Path file) throws IOException {

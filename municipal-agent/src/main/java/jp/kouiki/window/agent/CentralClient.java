@@ -66,11 +66,11 @@ final class CentralClient implements AutoCloseable {
     }
 
     /**
-     * Sends one request.
+     * Sends one request. The body is a byte array or a repeatable HTTP entity, such as a paced chunk.
      *
      * @throws IOException when no response arrived: the connection failed, timed out or broke
      */
-    Response send(MunicipalityCode code, String method, String path, Map<String, String> headers, byte[] body)
+    Response send(MunicipalityCode code, String method, String path, Map<String, String> headers, Object body)
             throws IOException {
         String scheme;
         try {
@@ -112,7 +112,7 @@ final class CentralClient implements AutoCloseable {
     }
 
     private Response sendTo(int nodeIndex, String scheme, MunicipalityCode code, String method, String path,
-            Map<String, String> headers, byte[] body) throws IOException {
+            Map<String, String> headers, Object body) throws IOException {
         List<URI> urls = settings.centralUrls();
         String uri = scheme + "://" + urls.get(nodeIndex % urls.size()).getRawAuthority()
                 + "?bridgeEndpoint=true&throwExceptionOnFailure=false&disableStreamCache=false";

@@ -38,11 +38,13 @@ final class LocalQueueWriter implements Processor {
 
     private final WindowBroker broker;
     private final PayloadCipher cipher;
+    private final PacingSettings pacing;
     private QueueDrainer forwarder;
 
-    LocalQueueWriter(WindowBroker broker, PayloadCipher cipher) {
+    LocalQueueWriter(WindowBroker broker, PayloadCipher cipher, PacingSettings pacing) {
         this.broker = broker;
         this.cipher = cipher;
+        this.pacing = pacing;
     }
 
     void wakeUpAfterCommit(QueueDrainer drainer) {
@@ -57,6 +59,8 @@ final class LocalQueueWriter implements Processor {
         String signature = exchange.getMessage().getHeader(DigitalSignatureConstants.SIGNATURE, String.class);
         String sentPath = exchange.getMessage().getHeader(OutboxPickup.TARGET_HEADER, String.class);
 
+        PriorityClass fileClass = pacing.priority().classify(manifest);
+        ScheduleRule schedule = pacing.scheduleFor(code, manifest, fileClass);
         MessageDigest digest = FileIds.sha256();
         try (ClientSession session = broker.openRoutesSession(true);
                 ClientProducer producer = session.createProducer(QueueNames.upload(code));
@@ -73,6 +77,12 @@ final class LocalQueueWriter implements Processor {
             if (confirmation != null) {
                 message.putBooleanProperty(QueuedFile.RESUBMISSION_CONFIRMED, true);
             }
+            message.setPriority(fileClass.messagePriority());
+            message.putStringProperty(QueuedFile.PRIORITY_CLASS, fileClass.label());
+            message.putLongProperty(QueuedFile.SIZE, manifest.size());
+            if (schedule != null) {
+                message.putStringProperty(QueuedFile.SCHEDULE, schedule.schedule().name());
+            }
             message.setBodyInputStream(ciphertext);
             producer.send(message);
 
@@ -83,7 +93,7 @@ final class LocalQueueWriter implements Processor {
                         + " instead of " + manifest.sha256() + "); it stays in the outbox and is taken again once"
                         + " it is quiet");
             }
-            commit(session, code, manifest);
+            commit(session, code, manifest, fileClass, schedule);
         }
         Path confirmation = exchange.getProperty(OutboxPickup.CONFIRMATION, Path.class);
         if (confirmation != null) {
@@ -94,12 +104,13 @@ final class LocalQueueWriter implements Processor {
         }
     }
 
-    private static void commit(ClientSession session, MunicipalityCode code, FileManifest manifest)
-            throws ActiveMQException {
+    private static void commit(ClientSession session, MunicipalityCode code, FileManifest manifest,
+            PriorityClass fileClass, ScheduleRule schedule) throws ActiveMQException {
         try {
             session.commit();
-            LOG.info("File queued: municipality={} file={} fileId={} size={}", code, manifest.fileName(),
-                    manifest.fileId(), manifest.size());
+            LOG.info("File queued: municipality={} file={} fileId={} size={} class={} schedule={}", code,
+                    manifest.fileName(), manifest.fileId(), manifest.size(), fileClass.label(),
+                    schedule == null ? "none" : schedule.schedule().name());
         } catch (ActiveMQException e) {
             if (e.getType() != ActiveMQExceptionType.DUPLICATE_ID_REJECTED) {
                 throw e;

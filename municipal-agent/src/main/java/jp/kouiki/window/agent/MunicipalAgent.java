@@ -5,8 +5,10 @@ import java.nio.file.Files;
 import java.security.PrivateKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import jp.kouiki.window.broker.BrokerSettings;
+import jp.kouiki.window.calendar.JapaneseCalendar;
 import jp.kouiki.window.config.ServiceMain;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
@@ -24,6 +27,8 @@ import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.files.FolderRetention;
 import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.pacing.BandwidthLimiter;
+import jp.kouiki.window.pacing.PacingWindows;
 import jp.kouiki.window.queue.QueueDrainer;
 import jp.kouiki.window.security.KeyMaterialLayout;
 import jp.kouiki.window.security.SigningKeys;
@@ -69,7 +74,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
         }
         HeldFiles heldFiles = new HeldFiles(settings);
         OutboxPickup pickup = new OutboxPickup(settings, signingKeys, heldFiles);
-        LocalQueueWriter writer = new LocalQueueWriter(broker, cipher);
+        LocalQueueWriter writer = new LocalQueueWriter(broker, cipher, settings.pacing());
         camel.getRegistry().bind(OutboxPickup.FILTER_BEAN, pickup.outboxFilter());
         camel.addRoutes(new OutboxRoute(settings, pickup, writer));
         camel.start();
@@ -85,9 +90,16 @@ public final class MunicipalAgent implements ServiceMain.Service {
         if (leftovers > 0) {
             LOG.info("Deleted {} temporary receipt entries left by an earlier stop", leftovers);
         }
-        forwarder = new QueueDrainer("forwarder", broker, queues,
-                new UploadForwarder(settings, client, receipts, heldFiles),
-                settings.uploadWorkers(), settings.pollIntervalMillis()).withMaxHandlerFailures(5);
+        PacingWindows windows = settings.pacing().windows();
+        BandwidthLimiter limiter = new BandwidthLimiter(() -> windows.rateAt(ZonedDateTime.now(JapaneseCalendar.TOKYO)));
+        ScheduleGate schedules = new ScheduleGate(settings.pacing().schedules(), Clock.systemUTC());
+        UploadForwarder uploads = new UploadForwarder(settings, client, receipts, heldFiles, limiter,
+                new QueueInspector(broker), schedules);
+        forwarder = new QueueDrainer("forwarder", broker, queues, uploads, settings.uploadWorkers(),
+                settings.pollIntervalMillis()).withMaxHandlerFailures(5).withConsumerFilter(schedules::consumerFilter);
+        uploads.yieldWhen(forwarder::othersWaiting);
+        StatusReport status = new StatusReport(settings, new QueueInspector(broker), uploads, schedules, limiter,
+                Clock.systemUTC());
         writer.wakeUpAfterCommit(forwarder);
         forwarder.start();
         housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -104,9 +116,12 @@ public final class MunicipalAgent implements ServiceMain.Service {
         }
         housekeeping.scheduleWithFixedDelay(this::warnAboutDiskAndBacklog, 0, settings.warnCheckIntervalMillis(),
                 TimeUnit.MILLISECONDS);
-        LOG.info("Municipal agent started: municipalities={} folders={} central={} pickup={}",
+        housekeeping.scheduleWithFixedDelay(status::update, 0, settings.pacing().statusIntervalMillis(),
+                TimeUnit.MILLISECONDS);
+        LOG.info("Municipal agent started: municipalities={} folders={} central={} pickup={} rateNow={} schedules={}",
                 settings.municipalities().size(), settings.folderRoot(), settings.centralUrls(),
-                settings.doneMarkerPickup() ? "done-marker" : "quiet-period " + settings.quietPeriodMillis() + " ms");
+                settings.doneMarkerPickup() ? "done-marker" : "quiet-period " + settings.quietPeriodMillis() + " ms",
+                limiter.currentRate(), settings.pacing().schedules().size());
         return this;
     }
 

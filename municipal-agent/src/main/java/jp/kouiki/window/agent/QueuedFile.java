@@ -13,6 +13,12 @@ final class QueuedFile {
     static final String SENT_PATH = "WindowSentPath";
     /** Present and true when a person confirmed that the file is meant to be applied again. */
     static final String RESUBMISSION_CONFIRMED = "WindowResubmissionConfirmed";
+    /** The priority class label, daily or bulk; the message's Artemis priority follows it. */
+    static final String PRIORITY_CLASS = "WindowPriorityClass";
+    /** The file's plaintext size in bytes, for backlog estimates. */
+    static final String SIZE = "WindowSize";
+    /** The name of the schedule whose window the file waits for; absent for files sent at any time. */
+    static final String SCHEDULE = "WindowSchedule";
 
     private QueuedFile() {
     }

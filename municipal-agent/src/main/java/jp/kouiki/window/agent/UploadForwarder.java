@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 import org.slf4j.Logger;
@@ -23,6 +24,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import jp.kouiki.window.broker.MessageBodies;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.pacing.BandwidthLimiter;
 import jp.kouiki.window.queue.DrainOutcome;
 import jp.kouiki.window.queue.QueueDrainer;
 import jp.kouiki.window.transfer.FileManifest;
@@ -32,6 +34,12 @@ import jp.kouiki.window.transfer.FileManifest;
  * the server already holds, and sends the rest of the ciphertext in chunks, each with a {@code Content-Range}. Every
  * request is idempotent, so a retry after a broken line or an agent restart resumes at the server's confirmed
  * offset and never creates a second copy.
+ *
+ * <p>Chunk bodies are paced by the agent's {@link BandwidthLimiter} while the HTTP client writes them. A bulk upload
+ * gives its worker up after a chunk and resumes later at the confirmed offset when a daily file of the same
+ * municipality waits, or when its time slice is used while other municipalities wait for a worker. Any upload does
+ * the same when its schedule has closed. A {@code Retry-After} from the central server sets the delay before the
+ * next attempt.
  */
 final class UploadForwarder implements QueueDrainer.Handler {
 
@@ -54,11 +62,35 @@ final class UploadForwarder implements QueueDrainer.Handler {
         }
     }
 
-    UploadForwarder(AgentSettings settings, CentralClient client, ReceiptTracker receipts, HeldFiles heldFiles) {
+    private final BandwidthLimiter limiter;
+    private final QueueInspector queues;
+    private final ScheduleGate schedules;
+    private final Map<MunicipalityCode, InFlight> inFlight = new ConcurrentHashMap<>();
+    private BooleanSupplier othersWaiting = () -> false;
+
+    /** The upload a worker is sending now: file, class and the bytes sent so far, for the status report. */
+    record InFlight(String fileName, long size, PriorityClass priorityClass, String schedule, long sent) {
+    }
+
+    UploadForwarder(AgentSettings settings, CentralClient client, ReceiptTracker receipts, HeldFiles heldFiles,
+            BandwidthLimiter limiter, QueueInspector queues, ScheduleGate schedules) {
         this.settings = settings;
         this.client = client;
         this.receipts = receipts;
         this.heldFiles = heldFiles;
+        this.limiter = limiter;
+        this.queues = queues;
+        this.schedules = schedules;
+    }
+
+    /** Sets the check for municipalities waiting for an upload worker. */
+    void yieldWhen(BooleanSupplier othersWaiting) {
+        this.othersWaiting = othersWaiting;
+    }
+
+    /** Returns the uploads in progress by municipality. */
+    Map<MunicipalityCode, InFlight> inFlight() {
+        return Map.copyOf(inFlight);
     }
 
     @Override
@@ -69,6 +101,7 @@ final class UploadForwarder implements QueueDrainer.Handler {
         try {
             DrainOutcome outcome = upload(code, fileId, fileName, manifest, message);
             failures.remove(code);
+            inFlight.remove(code);
             if (outcome instanceof DrainOutcome.Rejected rejected) {
                 moveSentFileToError(code, message, rejected.reason());
             } else if (outcome instanceof DrainOutcome.Completed) {
@@ -77,10 +110,17 @@ final class UploadForwarder implements QueueDrainer.Handler {
             return outcome;
         } catch (HeldException e) {
             failures.remove(code);
+            inFlight.remove(code);
             String sent = message.getStringProperty(QueuedFile.SENT_PATH);
             heldFiles.hold(code, sent == null ? null : Path.of(sent), fileId, e.getMessage());
             return new DrainOutcome.Completed("held as a possible duplicate");
+        } catch (CentralBusyException e) {
+            inFlight.remove(code);
+            LOG.info("Central server asked to wait: municipality={} file={} fileId={} status={} retryInMs={}", code,
+                    fileName, fileId, e.status(), e.retryAfter().toMillis());
+            return new DrainOutcome.RetryLater(e.retryAfter(), e.getMessage());
         } catch (IOException e) {
+            inFlight.remove(code);
             int attempt = failures.merge(code, 1, Integer::sum);
             Duration delay = backoff(attempt);
             LOG.warn("Upload failed, retrying: municipality={} file={} fileId={} attempt={} retryInMs={} error={}",
@@ -124,6 +164,10 @@ final class UploadForwarder implements QueueDrainer.Handler {
     private DrainOutcome sendChunks(MunicipalityCode code, String fileId, String fileName, String path,
             ClientMessage message, long offset) throws IOException, HeldException {
         byte[] chunk = new byte[settings.chunkSizeBytes()];
+        PriorityClass fileClass = classOf(message);
+        String schedule = message.getStringProperty(QueuedFile.SCHEDULE);
+        long size = sizeOf(message);
+        long started = System.nanoTime();
         try (PushbackInputStream body = new PushbackInputStream(MessageBodies.open(message), 1)) {
             skipFully(body, offset);
             long position = offset;
@@ -137,7 +181,8 @@ final class UploadForwarder implements QueueDrainer.Handler {
                 long end = position + length - 1;
                 String total = last ? Long.toString(position + length) : "*";
                 String range = length == 0 ? "bytes */" + total : "bytes " + position + "-" + end + "/" + total;
-                byte[] payload = length == chunk.length ? chunk : java.util.Arrays.copyOf(chunk, length);
+                inFlight.put(code, new InFlight(fileName, size, fileClass, schedule, position));
+                PacedChunkEntity payload = new PacedChunkEntity(chunk, length, limiter);
                 CentralClient.Response response = client.send(code, "PUT", path,
                         Map.of("Content-Type", "application/octet-stream", "Content-Range", range,
                                 "Idempotency-Key", fileId),
@@ -161,8 +206,45 @@ final class UploadForwarder implements QueueDrainer.Handler {
                     throw new IOException("central server confirmed offset " + position + " where " + (end + 1)
                             + " was expected; resuming from the server's offset");
                 }
+                String pause = pauseReason(code, message, fileClass, schedule, started);
+                if (pause != null) {
+                    inFlight.remove(code);
+                    LOG.info("Upload paused after a chunk: municipality={} file={} fileId={} offset={} reason={}",
+                            code, fileName, fileId, position, pause);
+                    return new DrainOutcome.RetryLater(Duration.ZERO, pause);
+                }
             }
         }
+    }
+
+    /** Returns why the upload should give its worker up after this chunk, or null to go on. */
+    private String pauseReason(MunicipalityCode code, ClientMessage message, PriorityClass fileClass, String schedule,
+            long startedNanos) {
+        if (schedule != null && !schedules.isOpen(schedule)) {
+            return "schedule " + schedule + " has closed";
+        }
+        if (fileClass != PriorityClass.BULK) {
+            return null;
+        }
+        if (queues.hasWaitingAbove(code, message.getPriority(), schedules::isOpen)) {
+            return "a daily file of the same municipality is waiting";
+        }
+        long elapsedMillis = (System.nanoTime() - startedNanos) / 1_000_000;
+        PacingSettings pacing = settings.pacing();
+        if (elapsedMillis >= pacing.timeSliceMillis() && othersWaiting.getAsBoolean()) {
+            return "time slice of " + pacing.timeSliceMillis() + " ms used while other municipalities wait";
+        }
+        return null;
+    }
+
+    private static PriorityClass classOf(ClientMessage message) {
+        String label = message.getStringProperty(QueuedFile.PRIORITY_CLASS);
+        return label == null ? PriorityClass.DAILY : PriorityClass.ofLabel(label);
+    }
+
+    private static long sizeOf(ClientMessage message) {
+        Long size = message.getLongProperty(QueuedFile.SIZE);
+        return size == null ? 0 : size;
     }
 
     /** Maps an error response to an outcome; returns null for a success. */
@@ -181,6 +263,10 @@ final class UploadForwarder implements QueueDrainer.Handler {
         if (response.status() == 401) {
             throw new IOException("central server did not accept the client certificate, retrying until a renewed"
                     + " one is installed: " + reason);
+        }
+        Duration retryAfter = CentralBusyException.retryAfter(response.retryAfter());
+        if ((response.status() == 429 || response.status() == 503) && retryAfter != null) {
+            throw new CentralBusyException(response.status(), retryAfter, "central server is busy: " + reason);
         }
         if (response.status() == 408 || response.status() == 429 || response.status() >= 500) {
             throw new IOException("central server is not ready: " + reason);

@@ -5,16 +5,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+import org.apache.activemq.artemis.api.core.SimpleString;
 
 import org.apache.activemq.artemis.api.core.client.ClientConsumer;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.core.filter.Filter;
+import org.apache.activemq.artemis.core.filter.impl.FilterImpl;
+import org.apache.activemq.artemis.core.server.MessageReference;
 import org.apache.activemq.artemis.core.server.Queue;
+import org.apache.activemq.artemis.utils.collections.LinkedListIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +34,8 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * go on.
  *
  * <p>Every message is taken in a transacted session. The acknowledgement is committed only after the handler returns
- * {@link DrainOutcome.Completed}; a crash before that leaves the message in its queue.
+ * {@link DrainOutcome.Completed}; a crash before that leaves the message in its queue. Consumers take one message at a
+ * time without a prefetch buffer, so every message not being handled stays visible in its queue, in priority order.
  */
 public final class QueueDrainer implements AutoCloseable {
 
@@ -53,7 +60,7 @@ public final class QueueDrainer implements AutoCloseable {
     private final WindowBroker broker;
     private final Map<MunicipalityCode, String> queues;
     private final Handler handler;
-    private final ExecutorService workers;
+    private final ThreadPoolExecutor workers;
     private final Map<MunicipalityCode, Long> notBefore = new ConcurrentHashMap<>();
     private final Map<MunicipalityCode, Boolean> busy = new ConcurrentHashMap<>();
     private final Object signal = new Object();
@@ -68,6 +75,7 @@ public final class QueueDrainer implements AutoCloseable {
     private final long pollIntervalMillis;
     private int maxHandlerFailures;
     private Duration failureRetryDelay = Duration.ofSeconds(5);
+    private Supplier<String> consumerFilter = () -> null;
     private Thread dispatcher;
 
     /**
@@ -109,6 +117,24 @@ public final class QueueDrainer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Sets the source of an Artemis filter expression that a message must match to be taken. The source is read at
+     * every look at the queues, and null from it takes every message. Messages that do not match stay in their queue,
+     * in order, until a later filter lets them through.
+     */
+    public QueueDrainer withConsumerFilter(Supplier<String> filter) {
+        this.consumerFilter = filter;
+        return this;
+    }
+
+    /**
+     * Returns whether a queue with messages waits for a free worker, so that a long handler can give its worker up
+     * after a step and let the other municipalities go first.
+     */
+    public boolean othersWaiting() {
+        return !workers.getQueue().isEmpty();
+    }
+
     public void start() {
         running.set(true);
         dispatcher = new Thread(this::dispatchLoop, name + "-dispatcher");
@@ -128,6 +154,7 @@ public final class QueueDrainer implements AutoCloseable {
         List<MunicipalityCode> order = queues.keySet().stream().sorted().toList();
         while (running.get()) {
             long now = System.currentTimeMillis();
+            Filter filter = currentFilter();
             for (MunicipalityCode code : order) {
                 if (!running.get()) {
                     return;
@@ -135,7 +162,7 @@ public final class QueueDrainer implements AutoCloseable {
                 if (busy.containsKey(code) || notBefore.getOrDefault(code, 0L) > now) {
                     continue;
                 }
-                if (broker.messageCount(queues.get(code)) > 0 && busy.putIfAbsent(code, Boolean.TRUE) == null) {
+                if (hasMessages(code, filter) && busy.putIfAbsent(code, Boolean.TRUE) == null) {
                     workers.execute(() -> drainOne(code));
                 }
             }
@@ -153,10 +180,43 @@ public final class QueueDrainer implements AutoCloseable {
         }
     }
 
+    private Filter currentFilter() {
+        String expression = consumerFilter.get();
+        if (expression == null) {
+            return null;
+        }
+        try {
+            return FilterImpl.createFilter(expression);
+        } catch (Exception e) {
+            throw new IllegalStateException("consumer filter '" + expression + "' is invalid", e);
+        }
+    }
+
+    /** Returns whether the queue has a message the filter lets through; any message when the filter is null. */
+    private boolean hasMessages(MunicipalityCode code, Filter filter) {
+        if (filter == null) {
+            return broker.messageCount(queues.get(code)) > 0;
+        }
+        Queue queue = broker.server().locateQueue(queues.get(code));
+        if (queue == null || queue.getMessageCount() == 0) {
+            return false;
+        }
+        try (LinkedListIterator<MessageReference> references = queue.browserIterator()) {
+            while (references.hasNext()) {
+                if (filter.match(references.next().getMessage())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private void drainOne(MunicipalityCode code) {
+        String filter = consumerFilter.get();
         try (ClientSession session = broker.openRoutesSession(true)) {
             session.start();
-            try (ClientConsumer consumer = session.createConsumer(queues.get(code))) {
+            try (ClientConsumer consumer = session.createConsumer(SimpleString.of(queues.get(code)),
+                    filter == null ? null : SimpleString.of(filter), 0, -1, false)) {
                 ClientMessage message = consumer.receive(RECEIVE_TIMEOUT_MS);
                 if (message != null) {
                     settle(code, session, consumer, message, handleSafely(code, message));

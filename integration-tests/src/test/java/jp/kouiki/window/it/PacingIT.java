@@ -1,0 +1,81 @@
+package jp.kouiki.window.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import jp.kouiki.window.broker.QueueNames;
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/**
+ * An agent's bandwidth cap holds over real HTTPS. The rate is measured where the bytes arrive: the growth of the
+ * central server's partial upload between 1 MiB and 7 MiB, which leaves out connection set-up and the final store.
+ */
+class PacingIT {
+
+    private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
+    private static final long MIB = 1024 * 1024;
+
+    @TempDir
+    Path root;
+
+    @Test
+    void agentCapOfOneMibPerSecondHoldsWithinTenPercent() throws Exception {
+        Properties agent = new Properties();
+        agent.setProperty("agent.pacing.windows", "default 1MiB/s");
+        agent.setProperty("agent.upload.chunk-size-bytes", Long.toString(2 * MIB));
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            system.startCentral(false);
+            system.startAgent(agent);
+
+            GeneratedPostalFiles.drop(system.outbox(CHIYODA), CHIYODA, "131016_POSTAL_20261204.csv",
+                    GeneratedPostalFiles.records(CHIYODA), 8 * MIB, 0, expected -> { });
+            long firstMibAt = awaitReceived(system, MIB);
+            long sevenMibAt = awaitReceived(system, 7 * MIB);
+            double seconds = (sevenMibAt - firstMibAt) / 1e9;
+            await("file stored at the central server").atMost(Duration.ofSeconds(30))
+                    .until(() -> system.centralMessages(QueueNames.upload(CHIYODA)) == 1);
+
+            double rate = 6 * MIB / seconds;
+            System.out.printf(Locale.ROOT, "pacing: 6 MiB received in %.2f s, %.3f MiB/s at a cap of 1 MiB/s%n",
+                    seconds, rate / MIB);
+            assertThat(rate).as("upload rate in bytes per second").isBetween(0.9 * MIB, 1.1 * MIB);
+        }
+    }
+
+    /** Waits until the central server's partial upload holds at least {@code bytes}; returns System.nanoTime(). */
+    private static long awaitReceived(WindowSystem system, long bytes) {
+        await("central server received " + bytes + " bytes").atMost(Duration.ofSeconds(60))
+                .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+                .until(() -> partialUploadBytes(system) >= bytes);
+        return System.nanoTime();
+    }
+
+    private static long partialUploadBytes(WindowSystem system) throws IOException {
+        Path uploads = system.centralData().resolve("uploads").resolve(CHIYODA.value());
+        if (!Files.isDirectory(uploads)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(uploads)) {
+            long largest = 0;
+            for (Path upload : files.toList()) {
+                Path ciphertext = upload.resolve("ciphertext");
+                if (Files.exists(ciphertext)) {
+                    largest = Math.max(largest, Files.size(ciphertext));
+                }
+            }
+            return largest;
+        }
+    }
+}

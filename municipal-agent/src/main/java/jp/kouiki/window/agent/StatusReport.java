@@ -1,0 +1,175 @@
+package jp.kouiki.window.agent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalTime;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jp.kouiki.window.calendar.JapaneseCalendar;
+import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.pacing.BandwidthLimiter;
+
+/**
+ * Writes the agent's status file, {@code status.txt} in its data folder, in Japanese with English beside it: the
+ * rate in force, and for each municipality with queued files their number and bytes, the files held by a schedule
+ * with its next opening, and the expected completion. When the bulk files cannot be sent by the configured
+ * deadline, it logs a warning at once and every 15 minutes while that stays so.
+ */
+final class StatusReport {
+
+    static final String FILE_NAME = "status.txt";
+
+    private static final Logger LOG = LoggerFactory.getLogger(StatusReport.class);
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm", Locale.ROOT);
+    private static final long WARN_REPEAT_MINUTES = 15;
+
+    private final AgentSettings settings;
+    private final QueueInspector queues;
+    private final UploadForwarder uploads;
+    private final ScheduleGate schedules;
+    private final BandwidthLimiter limiter;
+    private final Clock clock;
+    private final BacklogEstimator estimator;
+    private ZonedDateTime lastDeadlineWarning;
+
+    StatusReport(AgentSettings settings, QueueInspector queues, UploadForwarder uploads, ScheduleGate schedules,
+            BandwidthLimiter limiter, Clock clock) {
+        this.settings = settings;
+        this.queues = queues;
+        this.uploads = uploads;
+        this.schedules = schedules;
+        this.limiter = limiter;
+        this.clock = clock;
+        this.estimator = new BacklogEstimator(settings.pacing().windows(), settings.pacing().estimateRate(),
+                schedules::isOpenAt);
+    }
+
+    Path file() {
+        return settings.dataDirectory().resolve(FILE_NAME);
+    }
+
+    /** Writes the status file and checks the bulk deadline; logs and goes on when that fails. */
+    void update() {
+        try {
+            AtomicFiles.writeAtomically(file(), render().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Status file could not be written, trying again at the next interval: file={} error={}", file(),
+                    e.toString());
+        }
+    }
+
+    String render() {
+        ZonedDateTime now = ZonedDateTime.now(clock.withZone(JapaneseCalendar.TOKYO));
+        Map<MunicipalityCode, List<BacklogEstimator.Item>> queued = queuedItems();
+        Map<MunicipalityCode, BacklogEstimator.Completion> completions = estimator.estimate(queued, now);
+        StringBuilder text = new StringBuilder();
+        text.append("状態 / status at ").append(TIME.format(now)).append(" (Asia/Tokyo)\n");
+        text.append("現在の帯域上限 / rate cap now: ").append(limiter.currentRate()).append('\n');
+        if (queued.isEmpty()) {
+            text.append("送信待ちのファイルはありません / no files queued\n");
+        }
+        queued.forEach((code, items) -> appendMunicipality(text, code, items, completions.get(code), now));
+        checkDeadline(text, completions, now);
+        return text.toString();
+    }
+
+    private Map<MunicipalityCode, List<BacklogEstimator.Item>> queuedItems() {
+        Map<MunicipalityCode, List<BacklogEstimator.Item>> queued = new TreeMap<>(
+                java.util.Comparator.comparing(MunicipalityCode::value));
+        Map<MunicipalityCode, UploadForwarder.InFlight> sending = uploads.inFlight();
+        for (MunicipalityCode code : settings.municipalities()) {
+            List<BacklogEstimator.Item> items = new ArrayList<>();
+            UploadForwarder.InFlight current = sending.get(code);
+            if (current != null) {
+                items.add(new BacklogEstimator.Item(Math.max(0, current.size() - current.sent()),
+                        current.priorityClass(), current.schedule()));
+            }
+            for (QueueInspector.Waiting waiting : queues.waiting(code)) {
+                items.add(new BacklogEstimator.Item(waiting.size(), waiting.priorityClass(), waiting.schedule()));
+            }
+            if (!items.isEmpty()) {
+                queued.put(code, items);
+            }
+        }
+        return queued;
+    }
+
+    private void appendMunicipality(StringBuilder text, MunicipalityCode code, List<BacklogEstimator.Item> items,
+            BacklogEstimator.Completion completion, ZonedDateTime now) {
+        long bytes = items.stream().mapToLong(BacklogEstimator.Item::bytes).sum();
+        long bulk = items.stream().filter(item -> item.priorityClass() == PriorityClass.BULK).count();
+        String expected = completion == null || completion.all() == null
+                ? "8 日以内に完了しない見込み / not expected within 8 days"
+                : "完了見込み " + TIME.format(completion.all()) + " / expected complete " + TIME.format(completion.all());
+        text.append(code).append(": 送信待ち ").append(items.size()).append(" 件 ").append(size(bytes))
+                .append("（一括 ").append(bulk).append(" 件）、").append(expected)
+                .append(" / queued ").append(items.size()).append(" files ").append(size(bytes)).append(" for ")
+                .append(code).append(" (bulk ").append(bulk).append(")\n");
+        Map<String, Integer> held = new LinkedHashMap<>();
+        for (BacklogEstimator.Item item : items) {
+            if (item.schedule() != null && !schedules.isOpenAt(item.schedule(), now)) {
+                held.merge(item.schedule(), 1, Integer::sum);
+            }
+        }
+        held.forEach((schedule, count) -> {
+            ZonedDateTime opens = schedules.nextOpening(schedule, now);
+            String at = opens == null ? "未定 / unknown" : TIME.format(opens);
+            text.append("    スケジュール ").append(schedule).append(" 待ち ").append(count).append(" 件、開始 ")
+                    .append(at).append(" / waiting for schedule ").append(schedule).append(": ").append(count)
+                    .append(" files, opens ").append(at).append('\n');
+        });
+    }
+
+    private void checkDeadline(StringBuilder text, Map<MunicipalityCode, BacklogEstimator.Completion> completions,
+            ZonedDateTime now) {
+        LocalTime deadlineTime = settings.pacing().priority().bulkDeadline();
+        if (deadlineTime == null) {
+            return;
+        }
+        ZonedDateTime deadline = now.with(deadlineTime).withSecond(0).withNano(0);
+        if (!deadline.isAfter(now)) {
+            deadline = deadline.plusDays(1);
+        }
+        List<String> late = new ArrayList<>();
+        for (Map.Entry<MunicipalityCode, BacklogEstimator.Completion> entry : completions.entrySet()) {
+            ZonedDateTime bulkDone = entry.getValue().bulk();
+            if (bulkDone == null || bulkDone.isAfter(deadline)) {
+                late.add(entry.getKey() + "=" + (bulkDone == null ? "beyond 8 days" : TIME.format(bulkDone)));
+            }
+        }
+        if (late.isEmpty()) {
+            return;
+        }
+        text.append("一括ファイルは期限 ").append(TIME.format(deadline)).append(" までに送り終わらない見込みです / bulk files"
+                + " will miss the deadline ").append(TIME.format(deadline)).append(": ").append(late).append('\n');
+        if (lastDeadlineWarning == null || !now.isBefore(lastDeadlineWarning.plusMinutes(WARN_REPEAT_MINUTES))) {
+            lastDeadlineWarning = now;
+            LOG.warn("Bulk deadline will be missed at the allowed rates: deadline={} expectedCompletion={}; raise"
+                    + " agent.pacing.windows for the hours before the deadline, or move the deadline"
+                    + " (agent.priority.bulk-deadline)", TIME.format(deadline), late);
+        }
+    }
+
+    private static String size(long bytes) {
+        if (bytes >= 1_000_000_000L) {
+            return String.format(Locale.ROOT, "%.1f GB", bytes / 1e9);
+        }
+        if (bytes >= 1_000_000L) {
+            return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+        }
+        return String.format(Locale.ROOT, "%.1f KB", bytes / 1e3);
+    }
+}
