@@ -9,9 +9,11 @@ import java.util.function.Supplier;
 /**
  * A token bucket in bytes per second that every upload of one agent draws from, whatever municipality it is for.
  *
- * <p>Tokens are granted in steps of at most {@link #MAX_GRANT_BYTES}, and the bucket holds at most one step, so a
- * paced writer never hands the network a burst larger than 16 KiB and a shaped link's queue never fills at once. A
- * caller reserves its step under a fair lock and then sleeps until the step is due, outside the lock. Each writer has
+ * <p>Tokens are granted in steps of at most {@link #MAX_GRANT_BYTES}, and the bucket contains at most
+ * {@link #CAPACITY_BYTES}, so a paced writer never hands the network more than 64 KiB at once and a shaped link's
+ * queue never fills with a burst. The capacity above one step lets a writer that a busy machine woke up late catch
+ * up, instead of losing that time from the rate. A caller reserves its step under a fair lock and then sleeps until
+ * the step is due, outside the lock. Each writer has
  * at most one reservation at a time, so writers that wait together are served in turn and share the rate equally. The
  * agent runs at most one upload per municipality, which makes that an equal share per municipality; a writer that
  * sends less than its share leaves the rest to the others.
@@ -21,8 +23,10 @@ import java.util.function.Supplier;
  */
 public final class BandwidthLimiter {
 
-    /** Largest number of bytes one grant covers, and the capacity of the bucket. */
+    /** Largest number of bytes one grant covers. */
     public static final int MAX_GRANT_BYTES = 16 * 1024;
+    /** Largest number of tokens the bucket collects while no one sends, in bytes. */
+    public static final int CAPACITY_BYTES = 4 * MAX_GRANT_BYTES;
     /** Interval between reads of the rate supplier, in ns (one second). */
     static final long RATE_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -82,7 +86,7 @@ public final class BandwidthLimiter {
                 return now;
             }
             long stepNanos = TimeUnit.SECONDS.toNanos(bytes) / current.bytesPerSecond();
-            long capacityNanos = TimeUnit.SECONDS.toNanos(MAX_GRANT_BYTES) / current.bytesPerSecond();
+            long capacityNanos = TimeUnit.SECONDS.toNanos(CAPACITY_BYTES) / current.bytesPerSecond();
             long start = Math.max(emptyAtNanos, now - capacityNanos);
             emptyAtNanos = start + stepNanos;
             return Math.max(now, emptyAtNanos - capacityNanos);
