@@ -44,7 +44,9 @@ class ResubmissionIT {
 
             system.drop(CHIYODA, NAME, records);
             Path held = system.agentFolders().resolve("held").resolve(CHIYODA.value());
-            await("second file held at the agent").atMost(TIMEOUT).until(() -> named(held, NAME).size() == 1);
+            // The reason is written just after the move, so wait for both.
+            await("second file held at the agent").atMost(TIMEOUT)
+                    .until(() -> named(held, NAME).size() == 1 && named(held, NAME + ".reason").size() == 1);
             Path reason = named(held, NAME + ".reason").get(0);
             String text = Files.readString(reason, StandardCharsets.UTF_8);
             assertThat(text).contains("possible duplicate of the file delivered at 20");
