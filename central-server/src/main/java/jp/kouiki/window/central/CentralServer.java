@@ -1,7 +1,6 @@
 package jp.kouiki.window.central;
 
 import java.io.IOException;
-import java.security.PublicKey;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -29,7 +28,7 @@ import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.queue.QueueDrainer;
 import jp.kouiki.window.security.KeyMaterialLayout;
-import jp.kouiki.window.security.SigningKeys;
+import jp.kouiki.window.security.SigningKeyRing;
 import jp.kouiki.window.security.TlsMaterial;
 
 /**
@@ -60,9 +59,9 @@ public final class CentralServer implements ServiceMain.Service {
     public CentralServer start() throws Exception {
         long started = System.nanoTime();
         KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
-        Map<MunicipalityCode, PublicKey> signingKeys = new LinkedHashMap<>();
+        SigningKeyRing signingKeys = new SigningKeyRing(keys);
         for (MunicipalityCode code : settings.codes()) {
-            signingKeys.put(code, SigningKeys.readPublicKey(keys.signingPublicKey(code)));
+            signingKeys.require(code);
             AtomicFiles.createDirectories(settings.inbound(code));
         }
         broker = new WindowBroker(new BrokerSettings(settings.dataDirectory().resolve("broker"),

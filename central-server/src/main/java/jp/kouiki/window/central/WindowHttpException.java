@@ -35,7 +35,12 @@ final class WindowHttpException extends Exception {
      * agents tell apart from other conflicts.
      */
     static WindowHttpException held(String error, String action) {
-        return new WindowHttpException(409, error, action, null, "held");
+        return withState(409, "held", error, action);
+    }
+
+    /** Creates an error response whose body carries a state that agents act on, such as {@code held}. */
+    static WindowHttpException withState(int status, String state, String error, String action) {
+        return new WindowHttpException(status, error, action, null, state);
     }
 
     /** Returns the upload state for the response body, or null when the error has none. */

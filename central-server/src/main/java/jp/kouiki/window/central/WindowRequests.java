@@ -34,6 +34,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import jp.kouiki.window.iffile.InterfaceFileName;
 import jp.kouiki.window.iffile.InterfaceFileRejectedException;
 import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.security.SigningKeyRing;
 import jp.kouiki.window.transfer.FileManifest;
 
 /**
@@ -64,7 +65,7 @@ final class WindowRequests {
 
     private final CentralSettings settings;
     private final Set<MunicipalityCode> served;
-    private final Map<MunicipalityCode, PublicKey> signingKeys;
+    private final SigningKeyRing signingKeys;
     private final UploadStore store;
     private final DeliveryLedger ledger;
     private final ClientCertificatePolicy certificatePolicy;
@@ -72,13 +73,13 @@ final class WindowRequests {
     private final CallerIdentity identity;
     private final IngressAdmission admission;
 
-    WindowRequests(CentralSettings settings, Map<MunicipalityCode, PublicKey> signingKeys, UploadStore store,
+    WindowRequests(CentralSettings settings, SigningKeyRing signingKeys, UploadStore store,
                    DeliveryLedger ledger,
                    CallerIdentity identity,
             ClientCertificatePolicy certificatePolicy, IngressAdmission admission) {
         this.settings = settings;
         this.served = Set.copyOf(settings.codes());
-        this.signingKeys = Map.copyOf(signingKeys);
+        this.signingKeys = signingKeys;
         this.store = store;
         this.ledger = ledger;
         this.certificatePolicy = certificatePolicy;
@@ -204,7 +205,26 @@ final class WindowRequests {
         exchange.getMessage().setBody(manifest);
         exchange.getMessage().setHeader(DigitalSignatureConstants.SIGNATURE, signature);
         exchange.getMessage().setHeader(DigitalSignatureConstants.SIGNATURE_PUBLIC_KEY_OR_CERT,
-                signingKeys.get(code));
+                signingKey(code, manifest));
+    }
+
+    /** Finds the public key that the manifest names, or the municipality's current key for a manifest without one. */
+    private PublicKey signingKey(MunicipalityCode code, byte[] manifest) throws WindowHttpException, IOException {
+        String keyId;
+        try {
+            keyId = FileManifest.fromJson(manifest).signingKeyId();
+        } catch (IllegalArgumentException e) {
+            throw new WindowHttpException(400, e.getMessage(), "correct the manifest");
+        }
+        PublicKey key = signingKeys.find(code, keyId);
+        if (key == null) {
+            LOG.warn("Manifest signed with a key that is not installed: municipality={} signingKeyId={}", code, keyId);
+            throw WindowHttpException.withState(403, "unknown-signing-key", "signing key " + keyId
+                    + " of municipality " + code + " is not installed at the window server", "install the"
+                    + " municipality's new signing-public.pem at the window server as signing-public-" + keyId
+                    + ".pem; the agent keeps the file and retries until then");
+        }
+        return key;
     }
 
     /** Accepts a manifest whose signature has been verified. */

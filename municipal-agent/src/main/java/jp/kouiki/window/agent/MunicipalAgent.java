@@ -54,9 +54,9 @@ public final class MunicipalAgent implements ServiceMain.Service {
 
     public MunicipalAgent start() throws Exception {
         KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
-        Map<MunicipalityCode, PrivateKey> signingKeys = new LinkedHashMap<>();
+        ManifestSigner signingKeys = new ManifestSigner(keys);
         for (MunicipalityCode code : settings.municipalities()) {
-            signingKeys.put(code, SigningKeys.readPrivateKey(keys.signingPrivateKey(code)));
+            LOG.info("Signing key ready: municipality={} keyId={}", code, signingKeys.current(code).keyId());
             AtomicFiles.createDirectories(settings.outbox().resolve(code.value()));
             AtomicFiles.createDirectories(settings.sent(code));
             AtomicFiles.createDirectories(settings.error(code));

@@ -55,17 +55,17 @@ final class OutboxPickup {
 
     private final AgentSettings settings;
     private final Set<MunicipalityCode> served;
-    private final Map<MunicipalityCode, PrivateKey> signingKeys;
+    private final ManifestSigner signingKeys;
     private final InterfaceFileChecker checker = new InterfaceFileChecker();
     private final Set<String> undecodableReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final HeldFiles heldFiles;
 
-    OutboxPickup(AgentSettings settings, Map<MunicipalityCode, PrivateKey> signingKeys, HeldFiles heldFiles) {
+    OutboxPickup(AgentSettings settings, ManifestSigner signingKeys, HeldFiles heldFiles) {
         this.settings = settings;
         this.heldFiles = heldFiles;
         this.served = Set.copyOf(settings.municipalities());
-        this.signingKeys = Map.copyOf(signingKeys);
+        this.signingKeys = signingKeys;
     }
 
     /**
@@ -124,15 +124,16 @@ final class OutboxPickup {
         String sha256 = sha256(file);
         String fileId = FileIds.derive(code, name.name(), attributes.size(), attributes.lastModifiedTime().toMillis(),
                 FileIds.dropIdentity(file), sha256);
+        ManifestSigner.SigningKey signingKey = signingKeys.current(code);
         FileManifest manifest = new FileManifest(fileId, code.value(), name.name(), attributes.size(), sha256,
-                name.kind(), ZonedDateTime.now(TOKYO).toOffsetDateTime().toString());
+                name.kind(), ZonedDateTime.now(TOKYO).toOffsetDateTime().toString(), signingKey.keyId());
         exchange.setProperty(MANIFEST, manifest);
         Path confirmation = heldFiles.confirmation(code, name.name(), sha256);
         if (confirmation != null) {
             exchange.setProperty(CONFIRMATION, confirmation);
         }
         exchange.getMessage().setBody(manifest.toJson());
-        exchange.getMessage().setHeader(DigitalSignatureConstants.SIGNATURE_PRIVATE_KEY, signingKeys.get(code));
+        exchange.getMessage().setHeader(DigitalSignatureConstants.SIGNATURE_PRIVATE_KEY, signingKey.privateKey());
     }
 
     /** Writes the reason beside the refused file's new place in the error folder. */

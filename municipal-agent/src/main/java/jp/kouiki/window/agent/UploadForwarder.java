@@ -260,6 +260,11 @@ final class UploadForwarder implements QueueDrainer.Handler {
                 throw new HeldException(error.path("error").asText(reason));
             }
         }
+        if (response.status() == 403
+                && "unknown-signing-key".equals(parseQuietly(response.body()).path("state").asText())) {
+            throw new IOException("central server does not have this municipality's new signing key yet, retrying"
+                    + " until it is installed there: " + reason);
+        }
         if (response.status() == 401) {
             throw new IOException("central server did not accept the client certificate, retrying until a renewed"
                     + " one is installed: " + reason);

@@ -454,6 +454,31 @@ public final class DevCredentialGenerator {
     }
 
 
+    /** The ids of a municipality's signing key before and after a rotation. */
+    public record SigningKeyRotation(String previousKeyId, String newKeyId, Path previousPublicKey) {
+    }
+
+    /**
+     * Replaces a municipality's signing key pair with a new one. The previous public key stays beside the new one as
+     * {@code signing-public-<keyId>.pem}, so that a receiver given this folder still verifies files signed before the
+     * rotation. The private key is written before the public key; a crash between the two leaves a private key
+     * whose public key is derived again by the next run of {@link #generate}.
+     */
+    public SigningKeyRotation rotateSigningKey(MunicipalityCode code) throws IOException, GeneralSecurityException {
+        Path privateFile = layout.signingPrivateKey(code);
+        Path publicFile = layout.signingPublicKey(code);
+        PublicKey previous = derivePublicKey(SigningKeys.readPrivateKey(privateFile));
+        String previousId = SigningKeys.keyId(previous);
+        Path kept = publicFile.resolveSibling("signing-public-" + previousId + ".pem");
+        writeAtomically(kept, pem("PUBLIC KEY", previous.getEncoded()), false);
+        KeyPair pair = newKeyPair();
+        writePrivateKey(privateFile, pair.getPrivate());
+        writeAtomically(publicFile, pem("PUBLIC KEY", pair.getPublic().getEncoded()), false);
+        String newId = SigningKeys.keyId(pair.getPublic());
+        LOG.info("Signing key rotated: municipality={} previousKeyId={} newKeyId={}", code, previousId, newId);
+        return new SigningKeyRotation(previousId, newId, kept);
+    }
+
     private void ensureSigningKeys(MunicipalityCode code, Tally tally) throws IOException, GeneralSecurityException {
         Path privateFile = layout.signingPrivateKey(code);
         Path publicFile = layout.signingPublicKey(code);

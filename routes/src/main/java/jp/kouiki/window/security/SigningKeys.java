@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
@@ -55,6 +56,11 @@ public final class SigningKeys {
         }
         throw new IOException("PEM file " + pem + " contains " + describe(object)
                 + " where a public key (BEGIN PUBLIC KEY) is expected");
+    }
+
+    /** Computes the public half of an EC P-256 private key, so that a signer knows its key id from its private key. */
+    public static PublicKey publicKeyOf(PrivateKey privateKey) throws GeneralSecurityException {
+        return DevCredentialGenerator.derivePublicKey(privateKey);
     }
 
     /**

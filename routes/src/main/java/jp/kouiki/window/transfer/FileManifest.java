@@ -3,6 +3,7 @@ package jp.kouiki.window.transfer;
 import java.io.IOException;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,8 +21,12 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * @param sha256       SHA-256 of the plaintext, 64 lowercase hexadecimal digits
  * @param ifKind       interface file kind taken from the name, such as POSTAL
  * @param pickedUpAt   when the agent took the file, ISO-8601 with offset
+ * @param signingKeyId id of the municipality's signing key that signed the manifest (16 hexadecimal digits, see
+ *                     {@code SigningKeys.keyId}), so that the receiver verifies with that key while keys rotate; null
+ *                     from senders that predate key ids, whose manifests are verified with the current key
  */
-@JsonPropertyOrder({"fileId", "municipality", "fileName", "size", "sha256", "ifKind", "pickedUpAt"})
+@JsonPropertyOrder({"fileId", "municipality", "fileName", "size", "sha256", "ifKind", "pickedUpAt", "signingKeyId"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record FileManifest(
         String fileId,
         String municipality,
@@ -29,12 +34,20 @@ public record FileManifest(
         long size,
         String sha256,
         String ifKind,
-        String pickedUpAt) {
+        String pickedUpAt,
+        String signingKeyId) {
+
+    /** Creates a manifest without a signing key id. */
+    public FileManifest(String fileId, String municipality, String fileName, long size, String sha256, String ifKind,
+            String pickedUpAt) {
+        this(fileId, municipality, fileName, size, sha256, ifKind, pickedUpAt, null);
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
     private static final Pattern FILE_ID = Pattern.compile("[0-9a-f]{32}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern KEY_ID = Pattern.compile("[0-9a-f]{16}");
 
     /** Checks every field's form; the municipality code's check digit included. */
     public FileManifest validate() {
@@ -51,7 +64,16 @@ public record FileManifest(
         if (sha256 == null || !SHA256.matcher(sha256).matches()) {
             throw new IllegalArgumentException("manifest sha256 '" + sha256 + "' is not 64 lowercase hexadecimal digits");
         }
+        if (signingKeyId != null && !KEY_ID.matcher(signingKeyId).matches()) {
+            throw new IllegalArgumentException("manifest signingKeyId '" + signingKeyId
+                    + "' is not 16 lowercase hexadecimal digits");
+        }
         return this;
+    }
+
+    /** Returns a copy of this manifest that names the signing key. */
+    public FileManifest withSigningKeyId(String keyId) {
+        return new FileManifest(fileId, municipality, fileName, size, sha256, ifKind, pickedUpAt, keyId);
     }
 
     public MunicipalityCode municipalityCode() {

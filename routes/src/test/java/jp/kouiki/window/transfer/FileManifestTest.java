@@ -38,6 +38,23 @@ class FileManifestTest {
     }
 
     @Test
+    void signingKeyIdRoundTripsAfterTheOtherFields() {
+        FileManifest signed = manifest().withSigningKeyId("0123456789abcdef");
+
+        String json = new String(signed.toJson(), StandardCharsets.UTF_8);
+
+        assertThat(json).isEqualTo(EXPECTED_JSON.replace("}", ",\"signingKeyId\":\"0123456789abcdef\"}"));
+        assertThat(FileManifest.fromJson(signed.toJson())).isEqualTo(signed);
+    }
+
+    @Test
+    void signingKeyIdOfWrongFormIsRejected() {
+        byte[] json = manifest().withSigningKeyId("XYZ").toJson();
+
+        assertThatThrownBy(() -> FileManifest.fromJson(json)).hasMessageContaining("signingKeyId 'XYZ'");
+    }
+
+    @Test
     void jsonRoundTripKeepsBytes() {
         byte[] json = manifest().toJson();
 
