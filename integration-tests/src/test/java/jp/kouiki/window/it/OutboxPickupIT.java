@@ -78,7 +78,10 @@ class OutboxPickupIT {
     void fileDroppedAgainWithPreservedTimeIsANewFile() throws Exception {
         byte[] records = TestFiles.postalRecords("13101");
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
-            system.startCentral();
+            // Holding off: this checks that the second drop gets its own file id. ResubmissionIT covers holding.
+            java.util.Properties central = new java.util.Properties();
+            central.setProperty("central.resubmission.hold-days", "0");
+            system.startCentral(central);
             system.startAgent();
             Path first = system.drop(CHIYODA, NAME, records);
             java.nio.file.attribute.FileTime time = Files.getLastModifiedTime(first);
