@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 
 import jp.kouiki.window.broker.HaRole;
 import jp.kouiki.window.config.Settings;
+import jp.kouiki.window.iffile.InterfaceKindCatalogue;
 import jp.kouiki.window.municipality.Municipality;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.municipality.MunicipalityDirectory;
@@ -43,7 +44,8 @@ public record CentralSettings(
         HaRole haRole,
         int resubmissionHoldDays,
         int brokerMaxDiskUsagePercent,
-        AdmissionSettings admission) {
+        AdmissionSettings admission,
+        InterfaceKindCatalogue interfaceKinds) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
 
@@ -82,7 +84,8 @@ public record CentralSettings(
                 haRole(settings),
                 settings.integer("central.resubmission.hold-days", 0, 366),
                 settings.integer("central.broker.max-disk-usage-percent", 1, 100),
-                AdmissionSettings.from(settings));
+                AdmissionSettings.from(settings),
+                InterfaceKindCatalogue.fromSetting(settings, "central.interface-kinds"));
     }
 
     private static HaRole haRole(Settings settings) {
@@ -163,6 +166,11 @@ public record CentralSettings(
 
     public Path inbound(MunicipalityCode code) {
         return unionRoot.resolve("inbound").resolve(code.value());
+    }
+
+    /** The folder of conversion reports and notes on delivered files of one municipality. */
+    public Path reports(MunicipalityCode code) {
+        return unionRoot.resolve("reports").resolve(code.value());
     }
 
     public Path rejected(MunicipalityCode code) {

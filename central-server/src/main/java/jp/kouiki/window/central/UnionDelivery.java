@@ -29,6 +29,7 @@ import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.files.FolderRetention;
 import jp.kouiki.window.iffile.InterfaceFileChecker;
+import jp.kouiki.window.iffile.InterfaceFileDelivery;
 import jp.kouiki.window.iffile.InterfaceFileName;
 import jp.kouiki.window.iffile.InterfaceFileRejectedException;
 import jp.kouiki.window.municipality.MunicipalityCode;
@@ -39,8 +40,8 @@ import jp.kouiki.window.transfer.FileManifest;
 
 /**
  * Delivers one stored file into {@code union/inbound/<code>/}: decrypts it into the folder's {@code .part/} staging
- * folder, checks its SHA-256 and contents, fsyncs it, records it in the ledger and renames it into place without
- * replacing anything. Only then is the queue message acknowledged. The union's system therefore never reads a
+ * folder, checks its SHA-256 and contents, converts it when its IF kind says so, fsyncs it, records it in the ledger
+ * and renames it into place without replacing anything. Only then is the queue message acknowledged. The union's system therefore never reads a
  * partial file, and a crash at any step neither loses the file nor delivers it twice.
  */
 final class UnionDelivery implements QueueDrainer.Handler {
@@ -52,7 +53,7 @@ final class UnionDelivery implements QueueDrainer.Handler {
     private final CentralSettings settings;
     private final PayloadCipher cipher;
     private final DeliveryLedger ledger;
-    private final InterfaceFileChecker checker = new InterfaceFileChecker();
+    private final InterfaceFileDelivery contents;
     private final Set<String> waitingReported = ConcurrentHashMap.newKeySet();
 
     private final MeterRegistry metrics;
@@ -62,6 +63,8 @@ final class UnionDelivery implements QueueDrainer.Handler {
         this.cipher = cipher;
         this.ledger = ledger;
         this.metrics = metrics;
+        this.contents = new InterfaceFileDelivery(new InterfaceFileChecker(settings.interfaceKinds()));
+        LOG.info("Interface kind catalogue loaded: {}", settings.interfaceKinds());
     }
 
     @Override
@@ -77,7 +80,7 @@ final class UnionDelivery implements QueueDrainer.Handler {
         try {
             decrypt(code, manifest, message, part);
             InterfaceFileName name = InterfaceFileName.parse(manifest.fileName(), code);
-            checker.check(part, name);
+            contents.prepare(part, name, manifest.fileId(), manifest.sha256(), settings.reports(code));
         } catch (InterfaceFileRejectedException e) {
             Files.deleteIfExists(part);
             return reject(code, manifest, "content", e.getMessage());

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import jp.kouiki.window.config.Settings;
+import jp.kouiki.window.iffile.InterfaceKindCatalogue;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.municipality.MunicipalityDirectory;
 
@@ -35,7 +36,8 @@ public record AgentSettings(
         int brokerInVmId,
         String journalType,
         long brokerMaxSizeBytes,
-        PacingSettings pacing) {
+        PacingSettings pacing,
+        InterfaceKindCatalogue interfaceKinds) {
 
     public static final String DEFAULTS = "/agent-defaults.properties";
 
@@ -103,7 +105,8 @@ public record AgentSettings(
                 settings.integer("agent.broker.in-vm-id", 0, 1_000_000),
                 settings.text("agent.broker.journal-type"),
                 settings.number("agent.broker.max-size-bytes", 64 * 1024, 1L << 40),
-                PacingSettings.from(settings));
+                PacingSettings.from(settings),
+                InterfaceKindCatalogue.fromSetting(settings, "agent.interface-kinds"));
     }
 
     public static AgentSettings load(Path file) throws IOException {

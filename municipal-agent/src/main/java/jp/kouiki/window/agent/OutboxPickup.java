@@ -56,7 +56,7 @@ final class OutboxPickup {
     private final AgentSettings settings;
     private final Set<MunicipalityCode> served;
     private final ManifestSigner signingKeys;
-    private final InterfaceFileChecker checker = new InterfaceFileChecker();
+    private final InterfaceFileChecker checker;
     private final Set<String> undecodableReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final HeldFiles heldFiles;
@@ -66,6 +66,8 @@ final class OutboxPickup {
         this.heldFiles = heldFiles;
         this.served = Set.copyOf(settings.municipalities());
         this.signingKeys = signingKeys;
+        this.checker = new InterfaceFileChecker(settings.interfaceKinds());
+        LOG.info("Interface kind catalogue loaded: {}", settings.interfaceKinds());
     }
 
     /**

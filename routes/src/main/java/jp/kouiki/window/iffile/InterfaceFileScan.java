@@ -213,7 +213,7 @@ final class InterfaceFileScan {
         if (result.isError()) {
             int position = in.position();
             byte[] bad = Arrays.copyOfRange(reader.bytes(), position,
-                    Math.min(reader.length(), position + Math.max(result.length(), 1)));
+                    Math.min(reader.length(), position + Math.max(result.length(), 2)));
             throw messages.undecodable(reader.number(), reader.offset() + position, position + 1, bad);
         }
         return chars.flip();
