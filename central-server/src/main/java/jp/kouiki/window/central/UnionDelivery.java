@@ -41,8 +41,8 @@ import jp.kouiki.window.transfer.FileManifest;
 /**
  * Delivers one stored file into {@code union/inbound/<code>/}: decrypts it into the folder's {@code .part/} staging
  * folder, checks its SHA-256 and contents, converts it when its IF kind says so, fsyncs it, records it in the ledger
- * and renames it into place without replacing anything. Only then is the queue message acknowledged. The union's system therefore never reads a
- * partial file, and a crash at any step neither loses the file nor delivers it twice.
+ * and renames it into place without replacing anything. Only then is the queue message acknowledged. The union's
+ * system therefore never reads a partial file, and a crash at any step neither loses the file nor delivers it twice.
  */
 final class UnionDelivery implements QueueDrainer.Handler {
 

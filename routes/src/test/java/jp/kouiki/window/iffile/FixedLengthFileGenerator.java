@@ -45,13 +45,15 @@ public final class FixedLengthFileGenerator {
      *                target of a UTF-8 file)
      * @param names   the names data records cycle through; each must be writable in {@code charset}
      */
-    public FixedLengthFileGenerator(FileCharset charset, FileCharset layout, LineEnd lineEnd, List<GaijiNames.Name> names) {
+    public FixedLengthFileGenerator(FileCharset charset, FileCharset layout, LineEnd lineEnd,
+            List<GaijiNames.Name> names) {
         if (names.isEmpty()) {
             throw new IllegalArgumentException("at least one name is needed");
         }
         for (GaijiNames.Name name : names) {
             if (!GaijiEncoder.roundTrips(charset, name.name())) {
-                throw new IllegalArgumentException("name " + name.id() + " cannot be written in " + charset.configName());
+                throw new IllegalArgumentException("name " + name.id() + " cannot be written in "
+                        + charset.configName());
             }
         }
         this.charset = charset;
@@ -68,6 +70,9 @@ public final class FixedLengthFileGenerator {
 
     /** Sets the kind id written in file names and headers. */
     public FixedLengthFileGenerator kind(String kindId) {
+        if (kindId.length() > 10) {
+            throw new IllegalArgumentException("kind id " + kindId + " is longer than the header's 10-byte field");
+        }
         this.kind = kindId;
         return this;
     }
@@ -79,7 +84,8 @@ public final class FixedLengthFileGenerator {
 
     /** Returns the file name for a municipality and sequence number, such as 131016_SHOTOKU_20261204_001.dat. */
     public String fileName(MunicipalityCode code, int sequence) {
-        return code + "_" + kind + "_" + date.format(DATE) + "_" + String.format(Locale.ROOT, "%03d", sequence) + ".dat";
+        return code + "_" + kind + "_" + date.format(DATE) + "_" + String.format(Locale.ROOT, "%03d", sequence)
+                + ".dat";
     }
 
     /** Writes one file into the folder and returns it. */

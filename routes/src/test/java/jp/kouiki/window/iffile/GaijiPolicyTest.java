@@ -45,10 +45,11 @@ class GaijiPolicyTest {
                 .hasMessageContaining("15行目 16文字目（行内 16バイト目）U+20BB7")
                 .hasMessageContaining("11 character(s) cannot be written in Windows-31J (gaiji, 外字): line 15 column"
                         + " 16 (byte 16 of the record) U+20BB7; line 16 column 16 (byte 16 of the record) U+4D92;")
-                .hasMessageContaining("line 19 column 16 (byte 16 of the record) U+845B U+E0100; line 20 column 16 (byte 16 of the"
-                        + " record) U+8FBB U+E0100; line 21 column 17 (byte 19 of the record) U+9089 U+E0101")
-                .hasMessageContaining("line 33 column 21 (byte 31 of the record) U+3099; line 34 column 16 (byte 16 of the"
-                        + " record) U+E000")
+                .hasMessageContaining("line 19 column 16 (byte 16 of the record) U+845B U+E0100; line 20 column 16"
+                        + " (byte 16 of the record) U+8FBB U+E0100; line 21 column 17 (byte 19 of the record)"
+                        + " U+9089 U+E0101")
+                .hasMessageContaining("line 33 column 21 (byte 31 of the record) U+3099; line 34 column 16"
+                        + " (byte 16 of the record) U+E000")
                 .hasMessageContaining("(IF kind IDOU refuses them)");
     }
 
@@ -133,7 +134,8 @@ class GaijiPolicyTest {
 
         assertThat(report.gaijiCount()).isZero();
         byte[] original = Files.readAllBytes(file);
-        assertThat(converted.toByteArray()).isEqualTo(new String(original, WINDOWS_31J).getBytes(StandardCharsets.UTF_8));
+        assertThat(converted.toByteArray())
+                .isEqualTo(new String(original, WINDOWS_31J).getBytes(StandardCharsets.UTF_8));
         assertThat(new String(converted.toByteArray(), StandardCharsets.UTF_8)).contains("髙橋", "①", "～", "－", "―");
     }
 
