@@ -51,7 +51,7 @@ public enum FileCharset {
         }
     }
 
-    /** The values a catalogue accepts, for error messages. */
+    /** Returns the values a catalogue accepts, for error messages. */
     static String choices() {
         return "windows-31j, shift_jis, utf-8 or utf-8-bom";
     }
@@ -60,12 +60,12 @@ public enum FileCharset {
         return configName;
     }
 
-    /** The name staff know the charset by, such as Windows-31J. */
+    /** Returns the name staff know the charset by, such as Windows-31J. */
     public String displayName() {
         return displayName;
     }
 
-    /** The charset as a save dialog names it, for the fix in a message. */
+    /** Returns the charset as a save dialog names it, for the fix in a message. */
     String saveAs() {
         return saveAs;
     }

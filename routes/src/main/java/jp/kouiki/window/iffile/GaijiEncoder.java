@@ -9,9 +9,10 @@ import java.nio.charset.CoderResult;
 
 /**
  * Encodes records into a target character set without losing a character. A character counts as 外字 when the
- * encoder reports it, when decoding its bytes does not give it back (Java's encoders map some characters one way, for
- * example ¥ U+00A5 to 0x5C and ゔ U+3094 to ヴ in windows-31j), when it is a private-use (user-defined) character,
- * or when a variation selector follows it. Each 外字 is written as the replacement and passed to the listener.
+ * encoder reports it or when decoding its bytes does not give it back, because Java 17's encoders map some characters
+ * one way (¥ U+00A5 to 0x5C and ゔ U+3094 to ヴ in windows-31j). Private-use (user-defined) characters and characters
+ * followed by a variation selector count as 外字 too. Each 外字 is written as the replacement and passed to the
+ * listener.
  */
 final class GaijiEncoder {
 
@@ -119,6 +120,13 @@ final class GaijiEncoder {
         while (i < end) {
             int codePoint = Character.codePointAt(record, i - start);
             int unitEnd = i + Character.charCount(codePoint);
+            if (codePoint < 0x80 && (unitEnd == end || !isVariationSelector(Character.codePointAt(record, unitEnd - start)))) {
+                // ASCII is one identical byte in every supported charset; this keeps filler-heavy records fast.
+                out.put((byte) codePoint);
+                column++;
+                i = unitEnd;
+                continue;
+            }
             while (unitEnd < end && isVariationSelector(Character.codePointAt(record, unitEnd - start))) {
                 unitEnd += Character.charCount(Character.codePointAt(record, unitEnd - start));
             }

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checks an interface file's contents against its IF kind and its sender before it travels (at the agent) and before
- * the union receives it (at the central server), and converts it where its kind says so. What each kind requires
+ * the union receives it (at the central server), and converts it where its kind declares a conversion. What each kind requires
  * comes from an {@link InterfaceKindCatalogue}; a kind missing from the catalogue passes unread and unchanged.
  */
 public final class InterfaceFileChecker {

@@ -22,7 +22,7 @@ import jp.kouiki.window.transfer.FileIds;
 /**
  * The central server's last step before a decrypted file becomes visible to the union: checks it and, when its IF
  * kind declares a conversion, replaces the staged file by the converted one. The signed manifest's SHA-256 stays
- * that of the file as sent; a report beside the union's folder records the delivered file's size and SHA-256, the
+ * that of the file as sent. A report beside the union's folder records the delivered file's size and SHA-256, the
  * conversion and every replaced character, and notes a kind that was not checked.
  */
 public final class InterfaceFileDelivery {

@@ -3,7 +3,7 @@ package jp.kouiki.window.iffile;
 import java.util.List;
 
 /**
- * What a check or conversion of one interface file found.
+ * The result of checking or converting one interface file.
  *
  * @param kindId        the IF kind from the file name
  * @param known         false when the kind is not in the catalogue; the file was then neither read nor changed

@@ -57,7 +57,7 @@ final class InterfaceFileScan {
         this.encoded = ByteBuffer.allocate(capacity * 4 + 16);
     }
 
-    /** The longest record the reader accepts, in bytes of the file as sent. */
+    /** Returns the maximum record length the reader accepts, in bytes of the file as sent. */
     private static int capacity(InterfaceKind kind) {
         if (!kind.isFixedLength()) {
             return kind.maxRecordBytes();

@@ -13,7 +13,7 @@ import java.util.List;
  * @param lineEnd               the line end after every record
  * @param maxRecordBytes        CSV only: the longest record accepted, in bytes without the line end
  * @param codeColumn            CSV only: the 1-based column holding the municipality code, or 0 for none
- * @param codeDigits            CSV only: 5 when the column holds the code without check digit, 6 with it
+ * @param codeDigits            CSV only: 5 when the column contains the code without check digit, 6 with it
  * @param recordLength          fixed only: bytes per record in the layout charset, line end excluded
  * @param recordTypeField       fixed only: the bytes that tell header, data and trailer records apart
  * @param types                 fixed only: header, data and trailer, in this order

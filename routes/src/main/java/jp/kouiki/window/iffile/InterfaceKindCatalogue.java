@@ -113,7 +113,7 @@ public final class InterfaceKindCatalogue {
         return ids;
     }
 
-    /** A SHA-256 of the catalogue's entries in key order, so that nodes can show they use the same catalogue. */
+    /** Computes a SHA-256 of the catalogue's entries in key order, so that nodes can show they use one catalogue. */
     private static String digest(Properties properties) {
         StringBuilder canonical = new StringBuilder();
         for (String key : new TreeSet<>(properties.stringPropertyNames())) {
@@ -136,7 +136,7 @@ public final class InterfaceKindCatalogue {
         return kinds;
     }
 
-    /** Where the catalogue came from: a file path or the built-in resource. */
+    /** Returns where the catalogue came from: a file path or the built-in resource. */
     public String source() {
         return source;
     }

@@ -186,8 +186,7 @@ final class InterfaceKindReader {
     }
 
     private int codeDigits() {
-        int digits = integer("code-digits", 6, 5, 6);
-        return digits;
+        return integer("code-digits", 6, 5, 6);
     }
 
     private int integer(String name, int fallback, int min, int max) {

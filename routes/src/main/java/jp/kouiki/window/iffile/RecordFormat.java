@@ -1,6 +1,6 @@
 package jp.kouiki.window.iffile;
 
-/** How an interface file's records are laid out. */
+/** The record layout of an interface file. */
 public enum RecordFormat {
 
     /** Comma-separated values, one record per line. */

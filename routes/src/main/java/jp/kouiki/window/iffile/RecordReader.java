@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Reads an interface file one record at a time into a reused buffer, so that memory does not grow with the file:
- * either up to each line end (checking that it is the declared one) or in blocks of a fixed number of bytes.
+ * Reads an interface file one record at a time into a reused buffer, so that memory does not grow with the file.
+ * Records end at each line end, which must be the declared one, or are blocks of a fixed number of bytes.
  */
 final class RecordReader {
 
@@ -137,12 +137,12 @@ final class RecordReader {
         return length;
     }
 
-    /** The current record's number, from 1. */
+    /** Returns the current record's number, from 1. */
     long number() {
         return number;
     }
 
-    /** The file offset of the current record's first byte, from 0. */
+    /** Returns the file offset of the current record's first byte, from 0. */
     long offset() {
         return offset;
     }

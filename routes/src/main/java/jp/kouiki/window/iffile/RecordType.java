@@ -11,7 +11,7 @@ package jp.kouiki.window.iffile;
  */
 public record RecordType(String role, String marker, ByteRange code, ByteRange count) {
 
-    /** The record type in Japanese, for reason files. */
+    /** Returns the record type in Japanese, for reason files. */
     String japaneseRole() {
         switch (role) {
             case "header":

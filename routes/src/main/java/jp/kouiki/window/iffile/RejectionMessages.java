@@ -75,7 +75,7 @@ final class RejectionMessages {
                         + " record, so save the file with LF line ends");
     }
 
-    /** A delimited record longer than allowed; {@code length} is -1 when its end was not found. */
+    /** Rejects a delimited record longer than allowed. {@code length} is -1 when its end was not found. */
     InterfaceFileRejectedException overlong(long record, long length) {
         if (kind.isFixedLength()) {
             return wrongLength(record, length);
@@ -86,7 +86,7 @@ final class RejectionMessages {
                         + " expected CSV with " + kind.lineEnd() + " line ends");
     }
 
-    /** A fixed-length record of the wrong size; {@code length} is -1 when it is unknown but too long. */
+    /** Rejects a fixed-length record of the wrong size. {@code length} is -1 when it is unknown but too long. */
     InterfaceFileRejectedException wrongLength(long record, long length) {
         FileCharset layout = kind.layoutCharset();
         String japanese = length < 0 ? kind.recordLength() + "バイトを大きく超えています"
@@ -111,7 +111,7 @@ final class RejectionMessages {
                         + " converted-record-length");
     }
 
-    /** The last record ends early, without line end: the file was cut off. */
+    /** Rejects a last record that ends early without line end, because the file was cut off. */
     InterfaceFileRejectedException truncated(long record, long length) {
         return new InterfaceFileRejectedException(
                 record + "行目（最終レコード）が " + length + "バイトで途切れています（" + kind.recordLength()
@@ -120,7 +120,7 @@ final class RejectionMessages {
                         + " bytes; the file is truncated, so send the complete file again");
     }
 
-    /** The file ends inside a record that lacks its line end. */
+    /** Rejects a file that ends inside a record that lacks its line end. */
     InterfaceFileRejectedException incompleteLastRecord(long record, long length) {
         if (kind.isFixedLength() && !kind.layoutIsTarget() && length < kind.recordLength()) {
             return truncated(record, length);

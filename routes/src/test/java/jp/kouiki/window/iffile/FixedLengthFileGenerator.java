@@ -18,8 +18,9 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 /**
  * Writes fixed-length interface files in the layout of the built-in SHOTOKU kind: 500-byte records, byte 1 the
  * record type (1 header, 2 data, 9 trailer) and bytes 2-7 the municipality code in every record. The header carries
- * the creation date (8-15) and the kind id (16-25); a data record an insured person's number (8-15), a name (16-55,
- * padded with spaces), a birth date (56-63) and an income (64-75); the trailer the number of data records (8-16).
+ * the creation date (8-15) and the kind id (16-25). A data record carries an insured person's number (8-15), a name
+ * (16-55, padded with spaces), a birth date (56-63) and an income (64-75). The trailer carries the number of data
+ * records (8-16).
  * Lengths count bytes of the layout charset; a character that charset cannot hold counts as its replacement ●.
  * Files are written record by record, so any size can be generated.
  */

@@ -168,6 +168,23 @@ class GaijiPolicyTest {
     }
 
     @Test
+    void variationSelectorAfterAsciiIsOneGaiji() throws Exception {
+        InterfaceFileChecker checker = TestKinds.checker("""
+                kind.MEIBO.format=csv
+                kind.MEIBO.charset=utf-8
+                kind.MEIBO.code-column=1
+                kind.MEIBO.convert-to=windows-31j
+                """);
+        Path file = Files.writeString(directory.resolve("131016_MEIBO.csv"), "131016,A\uDB40\uDD00,1\uFE0F\r\n",
+                StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> checker.inspect(file, name(file)))
+                .hasMessageContaining("2 character(s) cannot be written in Windows-31J (gaiji, 外字): line 1 column 8"
+                        + " (byte 8 of the record) U+0041 U+E0100; line 1 column 11 (byte 14 of the record) U+0031"
+                        + " U+FE0F;");
+    }
+
+    @Test
     void convertedRecordLengthIsCheckedInTargetBytes() throws Exception {
         InterfaceFileChecker checker = TestKinds.checker(TestKinds.fixed("SHOTOKU", "windows-31j", "crlf", """
                 kind.{id}.convert-to=utf-8
