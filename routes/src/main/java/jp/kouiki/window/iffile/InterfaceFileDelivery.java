@@ -59,6 +59,8 @@ public final class InterfaceFileDelivery {
 
     private Path convert(InterfaceKind kind, Path part, InterfaceFileName name, String fileId, String originalSha256,
             Path reportFolder) throws IOException, InterfaceFileRejectedException {
+        // NOTE: a JVM killed during conversion leaves these two files in .part/; a redelivery of the same file id
+        // overwrites and then deletes them, but a file that is never redelivered leaves them behind.
         Path converted = part.resolveSibling(fileId + ".converted");
         Path replacementList = part.resolveSibling(fileId + ".replacements");
         MessageDigest digest = FileIds.sha256();

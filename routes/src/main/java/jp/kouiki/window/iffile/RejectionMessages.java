@@ -77,6 +77,17 @@ final class RejectionMessages {
 
     /** Rejects a delimited record longer than allowed. {@code length} is -1 when its end was not found. */
     InterfaceFileRejectedException overlong(long record, long length) {
+        if (kind.layoutIsTarget()) {
+            int limit = kind.recordLength() * 3;
+            return new InterfaceFileRejectedException(
+                    record + "行目が " + kind.charset().displayName() + " で" + limit + "バイトを超えています。IF 種別 "
+                            + kind.id() + " のレコード長は " + kind.layoutCharset().displayName() + " で "
+                            + kind.recordLength() + "バイトです。改行が抜けていないか確認してください。",
+                    "record " + record + " is longer than " + limit + " bytes of " + kind.charset().displayName()
+                            + ", more than any record of " + kind.recordLength() + " bytes of "
+                            + kind.layoutCharset().displayName() + " can take; check that every record ends with "
+                            + kind.lineEnd());
+        }
         if (kind.isFixedLength()) {
             return wrongLength(record, length);
         }

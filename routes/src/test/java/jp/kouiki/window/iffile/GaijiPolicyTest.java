@@ -210,6 +210,18 @@ class GaijiPolicyTest {
     }
 
     @Test
+    void overlongUtf8RecordNamesBothCharsets() throws Exception {
+        InterfaceFileChecker checker = TestKinds.checker(utf8ToWindows31j("replace"));
+        Path source = utf8Generator().kind("IDOU").writeFile(directory, CHIYODA, 1, 3);
+        String text = Files.readString(source, StandardCharsets.UTF_8).replaceFirst("\r\n", " ".repeat(1100));
+        Path file = Files.writeString(source, text, StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> checker.inspect(file, name(file)))
+                .hasMessageContaining("record 1 is longer than 1500 bytes of UTF-8, more than any record of 500 bytes"
+                        + " of Windows-31J can take; check that every record ends with CRLF");
+    }
+
+    @Test
     void bomIsRequiredWhereDeclared() throws Exception {
         InterfaceFileChecker checker = TestKinds.checker("""
                 kind.MEIBO.format=csv
