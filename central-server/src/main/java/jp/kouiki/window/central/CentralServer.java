@@ -1,6 +1,7 @@
 package jp.kouiki.window.central;
 
 import java.io.IOException;
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -29,11 +30,14 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.queue.QueueDrainer;
 import jp.kouiki.window.security.KeyMaterialLayout;
 import jp.kouiki.window.security.SigningKeyRing;
+import jp.kouiki.window.security.SigningKeys;
 import jp.kouiki.window.security.TlsMaterial;
 
 /**
  * The central window server: authenticates municipalities on the HTTPS window endpoint, keeps their files in
- * per-municipality queues of an embedded broker, and delivers them into the union's inbound folders.
+ * per-municipality queues of an embedded broker, and delivers them into the union's inbound folders. In the other
+ * direction it queues the union's outbound files, encrypted per municipality, until each municipality's agent has
+ * downloaded and acknowledged them.
  */
 public final class CentralServer implements ServiceMain.Service {
 
@@ -50,6 +54,7 @@ public final class CentralServer implements ServiceMain.Service {
     private volatile boolean active;
     private boolean closed;
     private Runnable onActivationFailure;
+    private DownloadLedger downloadLedger;
     private final MeterRegistry metrics = new SimpleMeterRegistry();
 
     public CentralServer(CentralSettings settings) {
@@ -63,7 +68,10 @@ public final class CentralServer implements ServiceMain.Service {
         for (MunicipalityCode code : settings.codes()) {
             signingKeys.require(code);
             AtomicFiles.createDirectories(settings.inbound(code));
+            AtomicFiles.createDirectories(settings.outboundRoot().resolve(code.value()));
         }
+        AtomicFiles.createDirectories(settings.outboundRoot().resolve(CentralSettings.BROADCAST_FOLDER));
+        PrivateKey unionSigningKey = SigningKeys.readPrivateKey(keys.unionSigningPrivateKey());
         broker = new WindowBroker(new BrokerSettings(settings.dataDirectory().resolve("broker"),
                 settings.brokerInVmId(), settings.codes(), true, settings.journalType(),
                 10L * 1024 * 1024, 10, 0, 50_000, settings.brokerMaxDiskUsagePercent()), settings.haRole()).start();
@@ -73,7 +81,7 @@ public final class CentralServer implements ServiceMain.Service {
             cipher.requireKeyset(code);
         }
         ledger = new DeliveryLedger(settings.dataDirectory().resolve("ledger"));
-        unionDelivery = new UnionDelivery(settings, cipher, ledger, metrics);
+        unionDelivery = new UnionDelivery(settings, cipher, ledger, metrics, new InboundReports(settings));
         Map<MunicipalityCode, String> queues = new LinkedHashMap<>();
         settings.codes().forEach(code -> queues.put(code, QueueNames.upload(code)));
         delivery = new QueueDrainer("delivery", broker, queues, unionDelivery, settings.deliveryWorkers(),
@@ -93,9 +101,18 @@ public final class CentralServer implements ServiceMain.Service {
         camel.addComponent(WindowRoute.JETTY_COMPONENT, jetty);
         CallerIdentity identity = new CallerIdentity(settings.acceleratorFingerprints(),
                 settings.clientCertificateHeader(), TlsMaterial.loadPkcs12(keys.truststore()));
+        DownloadSignals signals = new DownloadSignals();
+        downloadLedger = new DownloadLedger(settings.dataDirectory().resolve("downloads"));
+        DownloadRequests downloads = new DownloadRequests(settings,
+                new DownloadQueue(broker, signals, downloadLedger, settings));
         camel.addRoutes(new WindowRoute(settings, this::isActive, new WindowRequests(settings, signingKeys, store,
                 ledger, identity, new ClientCertificatePolicy(settings.revokedCertificates(),
-                        settings.certificateWarningDays()), new IngressAdmission(settings.admission(), metrics))));
+                        settings.certificateWarningDays()), new IngressAdmission(settings.admission(), metrics)),
+                downloads));
+        OutboundPickup outbound = new OutboundPickup(settings, unionSigningKey,
+                new DownloadQueueWriter(broker, cipher, signals));
+        camel.getRegistry().bind(OutboundPickup.FILTER_BEAN, outbound.outboundFilter());
+        camel.addRoutes(new OutboundRoute(settings, outbound));
         camel.start();
 
         if (settings.haRole() == HaRole.NONE) {
@@ -126,7 +143,8 @@ public final class CentralServer implements ServiceMain.Service {
 
     /**
      * Starts the work that only the active node may do, because it writes to the shared data directory: delivery into
-     * the union's folders and the sweeper. Window requests are served from here on.
+     * the union's folders, the sweeper and the pickup from the union's outbound folders. Window requests are served
+     * from here on.
      */
     private synchronized void activate(long started) throws Exception {
         if (closed) {
@@ -149,6 +167,8 @@ public final class CentralServer implements ServiceMain.Service {
         sweeper.scheduleWithFixedDelay(unionDelivery::sweep, 0, settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
         sweeper.scheduleWithFixedDelay(unionDelivery::expireLedger, 1, 60, TimeUnit.MINUTES);
         sweeper.scheduleWithFixedDelay(this::expireSubmissions, 1, 60, TimeUnit.MINUTES);
+        sweeper.scheduleWithFixedDelay(this::expireDownloadLedger, 1, 60, TimeUnit.MINUTES);
+        camel.getRouteController().startRoute(OutboundRoute.ROUTE_ID);
         active = true;
         LOG.info("Central window server started: municipalities={} window=https://{}:{}/window/v1 union={} role={}"
                 + " startupMs={}", settings.codes().size(), settings.windowHost(), settings.windowPort(),
@@ -164,6 +184,19 @@ public final class CentralServer implements ServiceMain.Service {
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("Resubmission records could not be expired, trying again in an hour: error={}", e.toString());
+        }
+    }
+
+    /** Forgets acknowledged and refused downloads older than the ledger retention time. */
+    private void expireDownloadLedger() {
+        try {
+            int removed = downloadLedger.expire(Duration.ofDays(settings.ledgerRetentionDays()));
+            if (removed > 0) {
+                LOG.info("Download records expired: entries={} retentionDays={}", removed,
+                        settings.ledgerRetentionDays());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Download ledger expiry failed, trying again in an hour: error={}", e.toString());
         }
     }
 

@@ -45,9 +45,12 @@ public record CentralSettings(
         int resubmissionHoldDays,
         int brokerMaxDiskUsagePercent,
         AdmissionSettings admission,
-        InterfaceKindCatalogue interfaceKinds) {
+        InterfaceKindCatalogue interfaceKinds,
+        CentralDownloadSettings downloads) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
+    /** Name of the folder below {@code union/outbound/} for files to every municipality the server serves. */
+    public static final String BROADCAST_FOLDER = "all";
 
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     /** An HTTP header name: a token of RFC 9110. */
@@ -85,7 +88,9 @@ public record CentralSettings(
                 settings.integer("central.resubmission.hold-days", 0, 366),
                 settings.integer("central.broker.max-disk-usage-percent", 1, 100),
                 AdmissionSettings.from(settings),
-                InterfaceKindCatalogue.fromSetting(settings, "central.interface-kinds"));
+                InterfaceKindCatalogue.fromSetting(settings, "central.interface-kinds"),
+                CentralDownloadSettings.from(settings, settings.number("central.window.idle-timeout-ms", 1000,
+                        3_600_000)));
     }
 
     private static HaRole haRole(Settings settings) {
@@ -175,5 +180,25 @@ public record CentralSettings(
 
     public Path rejected(MunicipalityCode code) {
         return unionRoot.resolve("rejected").resolve(code.value());
+    }
+
+    /** Returns {@code union/outbound/}, whose subfolders {@code <code>/} and {@code all/} the union fills. */
+    public Path outboundRoot() {
+        return unionRoot.resolve("outbound");
+    }
+
+    /** Returns where a queued outbound file moves: {@code union/outbound-sent/<code or all>/}. */
+    public Path outboundSent(String folder) {
+        return unionRoot.resolve("outbound-sent").resolve(folder);
+    }
+
+    /** Returns where a refused outbound file moves beside its reason: {@code union/outbound-error/<code or all>/}. */
+    public Path outboundError(String folder) {
+        return unionRoot.resolve("outbound-error").resolve(folder);
+    }
+
+    /** Returns {@code union/manifests/}, with one folder of daily delivery lists per date. */
+    public Path manifests() {
+        return unionRoot.resolve("manifests");
     }
 }

@@ -21,8 +21,11 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  */
 final class DeliveryLedger {
 
-    /** A file that is decrypted and checked but not yet renamed into place. */
-    record Pending(MunicipalityCode code, String fileId, String fileName) {
+    /**
+     * A file that is decrypted and checked but not yet renamed into place; size is -1 and sha256 and kind are null in
+     * entries written by a version that did not record them.
+     */
+    record Pending(MunicipalityCode code, String fileId, String fileName, long size, String sha256, String kind) {
     }
 
     /** Ledger record of one file: its state, when it was recorded and, for a rejection, why. */
@@ -78,9 +81,12 @@ final class DeliveryLedger {
         return Files.exists(pendingEntry(code, fileId)) || Files.exists(deliveredEntry(code, fileId));
     }
 
-    void recordPending(MunicipalityCode code, String fileId, String fileName) throws IOException {
+    /** Records a checked file waiting to be renamed into place: its name, size, SHA-256 and IF kind, one per line. */
+    void recordPending(MunicipalityCode code, String fileId, String fileName, long size, String sha256, String kind)
+            throws IOException {
         AtomicFiles.createDirectories(pendingRoot.resolve(code.value()));
-        AtomicFiles.writeAtomically(pendingEntry(code, fileId), fileName.getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.writeAtomically(pendingEntry(code, fileId), (fileName + "\n" + size + "\n" + sha256 + "\n" + kind
+                + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** Records the delivery, then drops the pending entry; a crash between the two leaves both, which is harmless. */
@@ -105,11 +111,19 @@ final class DeliveryLedger {
                 if (Files.exists(deliveredEntry(code, fileId))) {
                     Files.deleteIfExists(entry);
                 } else {
-                    pending.add(new Pending(code, fileId, Files.readString(entry, StandardCharsets.UTF_8)));
+                    pending.add(readPending(code, fileId, entry));
                 }
             }
         }
         return pending;
+    }
+
+    private static Pending readPending(MunicipalityCode code, String fileId, Path entry) throws IOException {
+        List<String> lines = Files.readAllLines(entry, StandardCharsets.UTF_8);
+        if (lines.size() < 4) {
+            return new Pending(code, fileId, lines.isEmpty() ? "" : lines.get(0), -1, null, null);
+        }
+        return new Pending(code, fileId, lines.get(0), Long.parseLong(lines.get(1)), lines.get(2), lines.get(3));
     }
 
     /** Deletes records of files delivered or rejected longer ago than the retention time; returns how many. */

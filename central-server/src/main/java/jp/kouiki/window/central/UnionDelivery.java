@@ -57,30 +57,36 @@ final class UnionDelivery implements QueueDrainer.Handler {
     private final Set<String> waitingReported = ConcurrentHashMap.newKeySet();
 
     private final MeterRegistry metrics;
+    private final InboundReports reports;
 
-    UnionDelivery(CentralSettings settings, PayloadCipher cipher, DeliveryLedger ledger, MeterRegistry metrics) {
+    UnionDelivery(CentralSettings settings, PayloadCipher cipher, DeliveryLedger ledger, MeterRegistry metrics,
+            InboundReports reports) {
         this.settings = settings;
         this.cipher = cipher;
         this.ledger = ledger;
         this.metrics = metrics;
         this.contents = new InterfaceFileDelivery(new InterfaceFileChecker(settings.interfaceKinds()));
         LOG.info("Interface kind catalogue loaded: {}", settings.interfaceKinds());
+        this.reports = reports;
     }
 
     @Override
     public DrainOutcome handle(MunicipalityCode code, ClientMessage message) throws Exception {
         FileManifest manifest = FileManifest.fromJson(message.getStringProperty(UploadStore.MANIFEST)
                 .getBytes(StandardCharsets.UTF_8));
+        InboundReports.DeliveredFile file = new InboundReports.DeliveredFile(code, manifest.fileId(),
+                manifest.fileName(), manifest.size(), manifest.sha256(), manifest.ifKind());
         if (ledger.isKnown(code, manifest.fileId())) {
-            finishPending(code, manifest.fileId(), manifest.fileName());
+            finishPending(file);
             return new DrainOutcome.Completed("already delivered");
         }
         Path staging = AtomicFiles.createDirectories(settings.inbound(code).resolve(".part"));
         Path part = staging.resolve(manifest.fileId() + ".part");
+        Path report;
         try {
             decrypt(code, manifest, message, part);
             InterfaceFileName name = InterfaceFileName.parse(manifest.fileName(), code);
-            contents.prepare(part, name, manifest.fileId(), manifest.sha256(), settings.reports(code));
+            report = contents.prepare(part, name, manifest.fileId(), manifest.sha256(), settings.reports(code));
         } catch (InterfaceFileRejectedException e) {
             Files.deleteIfExists(part);
             return reject(code, manifest, "content", e.getMessage());
@@ -89,8 +95,13 @@ final class UnionDelivery implements QueueDrainer.Handler {
             return reject(code, manifest, "ciphertext", e.getMessage());
         }
         AtomicFiles.fsync(part);
-        ledger.recordPending(code, manifest.fileId(), manifest.fileName());
-        finishPending(code, manifest.fileId(), manifest.fileName());
+        if (report != null) {
+            // A converted file is delivered with other bytes than were sent; the union's lists must name those.
+            file = new InboundReports.DeliveredFile(code, manifest.fileId(), manifest.fileName(), Files.size(part),
+                    sha256(part), manifest.ifKind());
+        }
+        ledger.recordPending(code, manifest.fileId(), manifest.fileName(), file.size(), file.sha256(), file.kind());
+        finishPending(file);
         return new DrainOutcome.Completed("delivered");
     }
 
@@ -101,6 +112,14 @@ final class UnionDelivery implements QueueDrainer.Handler {
         Files.deleteIfExists(settings.inbound(code).resolve(".part").resolve(manifest.fileId() + ".part"));
         writeReason(code, manifest, "配信できませんでした / the file could not be delivered: " + reason);
         count(code, "gave-up");
+    }
+
+    private static String sha256(Path file) throws IOException {
+        MessageDigest digest = FileIds.sha256();
+        try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(file), digest)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return FileIds.hex(digest.digest());
     }
 
     /** Decrypts into the part file, checking size and SHA-256 against the signed manifest. */
@@ -140,19 +159,26 @@ final class UnionDelivery implements QueueDrainer.Handler {
      * Renames a checked file into place. When its name is taken, the file stays pending for the sweeper, because an
      * existing file is never overwritten.
      */
-    synchronized void finishPending(MunicipalityCode code, String fileId, String fileName) throws IOException {
+    synchronized void finishPending(InboundReports.DeliveredFile file) throws IOException {
+        MunicipalityCode code = file.code();
+        String fileId = file.fileId();
+        String fileName = file.fileName();
         Path part = settings.inbound(code).resolve(".part").resolve(fileId + ".part");
         Path target = settings.inbound(code).resolve(fileName);
         if (!Files.exists(part)) {
+            // Renamed into place before a crash: report it unless the crash came after the report.
+            reports.delivered(file, true);
             ledger.recordDelivered(code, fileId, fileName);
             return;
         }
         if (Files.exists(target) && Files.isSameFile(part, target)) {
             Files.delete(part);
+            reports.delivered(file, true);
             ledger.recordDelivered(code, fileId, fileName);
             return;
         }
         if (AtomicFiles.publish(part, target)) {
+            reports.delivered(file, false);
             ledger.recordDelivered(code, fileId, fileName);
             waitingReported.remove(fileId);
             LOG.info("File delivered: municipality={} file={} fileId={} size={}", code, fileName, fileId,
@@ -176,7 +202,8 @@ final class UnionDelivery implements QueueDrainer.Handler {
         }
         for (DeliveryLedger.Pending file : pending) {
             try {
-                finishPending(file.code(), file.fileId(), file.fileName());
+                finishPending(new InboundReports.DeliveredFile(file.code(), file.fileId(), file.fileName(),
+                        file.size(), file.sha256(), file.kind()));
             } catch (IOException | RuntimeException e) {
                 if (waitingReported.add(file.fileId() + "/failed")) {
                     LOG.warn("Waiting file could not be renamed into place, trying again at each sweep:"

@@ -49,9 +49,11 @@ final class WindowRequests {
     static final String CHUNK = "chunk";
     static final String OFFSET = "offset";
     static final String STATUS = "status";
+    static final String DOWNLOAD_NEXT = "download-next";
+    static final String DOWNLOAD_ACK = "download-ack";
+    static final String CODE = "WindowMunicipality";
+    static final String FILE_ID = "WindowFileId";
 
-    private static final String CODE = "WindowMunicipality";
-    private static final String FILE_ID = "WindowFileId";
     private static final String MANIFEST_BYTES = "WindowManifestBytes";
     private static final String SIGNATURE = "WindowSignature";
     /** Whether the announce confirms a resubmission that the server held before as a possible duplicate. */
@@ -59,6 +61,8 @@ final class WindowRequests {
     private static final Logger LOG = LoggerFactory.getLogger(WindowRequests.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern UPLOADS = Pattern.compile("/window/v1/municipalities/([0-9]{6})/uploads(?:/([^/]+))?/?");
+    private static final Pattern DOWNLOADS = Pattern.compile(
+            "/window/v1/municipalities/([0-9]{6})/downloads/([^/]+)(/ack)?/?");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (?:(\\d{1,18})-(\\d{1,18})|\\*)/(\\d{1,18}|\\*)");
     private static final int MAX_ANNOUNCE_BYTES = 64 * 1024;
     private static final long MAX_DRAIN_BYTES = 1024 * 1024;
@@ -92,9 +96,13 @@ final class WindowRequests {
         HttpServletRequest request = request(exchange);
         MunicipalityCode caller = callerOf(request);
         Matcher path = UPLOADS.matcher(request.getRequestURI());
-        if (!path.matches()) {
-            throw new WindowHttpException(404, "no window resource at " + request.getRequestURI(),
-                    "use /window/v1/municipalities/{code}/uploads");
+        boolean upload = path.matches();
+        if (!upload) {
+            path = DOWNLOADS.matcher(request.getRequestURI());
+            if (!path.matches()) {
+                throw new WindowHttpException(404, "no window resource at " + request.getRequestURI(),
+                        "use /window/v1/municipalities/{code}/uploads or /window/v1/municipalities/{code}/downloads/next");
+            }
         }
         String pathCode = path.group(1);
         if (!caller.value().equals(pathCode)) {
@@ -104,7 +112,8 @@ final class WindowRequests {
                     + " may not act for municipality " + pathCode, "use the path of your own municipality code "
                     + caller);
         }
-        String fileId = path.group(2);
+        boolean next = !upload && path.group(2).equals("next") && path.group(3) == null;
+        String fileId = next ? null : path.group(2);
         if (fileId != null && !FileManifest.isFileId(fileId)) {
             throw new WindowHttpException(400, "file id '" + fileId + "' is not 32 lowercase hexadecimal digits",
                     "use the file id of the signed manifest");
@@ -112,7 +121,15 @@ final class WindowRequests {
         admit(exchange, caller);
         exchange.setProperty(CODE, caller);
         exchange.setProperty(FILE_ID, fileId);
-        exchange.setProperty(OPERATION, operation(request.getMethod(), fileId));
+        exchange.setProperty(OPERATION, upload ? operation(request.getMethod(), fileId)
+                : downloadOperation(request.getMethod(), next, path.group(3) != null));
+    }
+
+    private static String downloadOperation(String method, boolean next, boolean ack) {
+        if (next && method.equals("GET")) {
+            return DOWNLOAD_NEXT;
+        }
+        return ack && method.equals("POST") ? DOWNLOAD_ACK : "none";
     }
 
     /**
@@ -362,7 +379,8 @@ final class WindowRequests {
 
     void notFound(Exchange exchange) throws WindowHttpException {
         throw new WindowHttpException(405, "method " + request(exchange).getMethod() + " is not supported here",
-                "use POST to announce, PUT for chunks, HEAD for the confirmed offset and GET for the delivery state");
+                "use POST to announce, PUT for chunks, HEAD for the confirmed offset and GET for the delivery state;"
+                        + " GET for downloads/next and POST for downloads/{fileId}/ack");
     }
 
     private static void reply(Exchange exchange, int status, UploadStore.Progress progress, String fileId)
@@ -432,7 +450,7 @@ final class WindowRequests {
         }
     }
 
-    private static void json(Exchange exchange, int status, Map<String, Object> body) throws IOException {
+    static void json(Exchange exchange, int status, Map<String, Object> body) throws IOException {
         if (status >= 400) {
             drainRequestBody(exchange);
         }

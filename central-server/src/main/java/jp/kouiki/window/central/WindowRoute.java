@@ -18,11 +18,14 @@ final class WindowRoute extends RouteBuilder {
     private final CentralSettings settings;
     private final BooleanSupplier active;
     private final WindowRequests requests;
+    private final DownloadRequests downloads;
 
-    WindowRoute(CentralSettings settings, BooleanSupplier active, WindowRequests requests) {
+    WindowRoute(CentralSettings settings, BooleanSupplier active, WindowRequests requests,
+            DownloadRequests downloads) {
         this.settings = settings;
         this.active = active;
         this.requests = requests;
+        this.downloads = downloads;
     }
 
     @Override
@@ -61,10 +64,16 @@ final class WindowRoute extends RouteBuilder {
                         .process(requests::offset)
                     .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.STATUS))
                         .process(requests::status)
+                    .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.DOWNLOAD_NEXT))
+                        .process(downloads::next)
+                    .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.DOWNLOAD_ACK))
+                        .process(downloads::acknowledge)
                     .otherwise()
                         .process(requests::notFound)
                 .end()
-                .removeHeaders("*", Exchange.HTTP_RESPONSE_CODE, Exchange.CONTENT_TYPE, "Upload-Offset", "Retry-After");
+                .removeHeaders("*", Exchange.HTTP_RESPONSE_CODE, Exchange.CONTENT_TYPE, "Upload-Offset", "Retry-After",
+                        DownloadRequests.FILE_ID_HEADER, DownloadRequests.MANIFEST_HEADER,
+                        DownloadRequests.SIGNATURE_HEADER, DownloadRequests.CIPHERTEXT_LENGTH_HEADER);
     }
 
     /** Rejects every request with 503 on the standby node of a pair, which must not touch the shared data directory. */

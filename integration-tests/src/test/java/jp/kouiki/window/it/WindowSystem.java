@@ -60,6 +60,22 @@ final class WindowSystem implements AutoCloseable {
         return root.resolve("union/inbound").resolve(code.value());
     }
 
+    Path inbox(MunicipalityCode code) {
+        return root.resolve("agent-folders/inbox").resolve(code.value());
+    }
+
+    Path outbound(String folder) {
+        return root.resolve("union/outbound").resolve(folder);
+    }
+
+    /** Writes a file under a dot name into {@code union/outbound/<folder>/} and renames it, as the union's system should. */
+    Path placeOutbound(String folder, String name, byte[] content) throws IOException {
+        Path directory = Files.createDirectories(outbound(folder));
+        Path temporary = directory.resolve("." + name + ".tmp");
+        Files.write(temporary, content);
+        return Files.move(temporary, directory.resolve(name));
+    }
+
     Path centralData() {
         return root.resolve("central-data");
     }
@@ -89,6 +105,8 @@ final class WindowSystem implements AutoCloseable {
         properties.setProperty("central.window.port", Integer.toString(port));
         properties.setProperty("central.delivery.poll-interval-ms", "100");
         properties.setProperty("central.broker.journal-type", "NIO");
+        properties.setProperty("central.outbound.pickup.quiet-period-ms", "300");
+        properties.setProperty("central.outbound.poll-interval-ms", "100");
         properties.putAll(overrides);
         central = new CentralServer(CentralSettings.from(Settings.of(CentralSettings.DEFAULTS, properties))).start();
         return central;
@@ -143,6 +161,7 @@ final class WindowSystem implements AutoCloseable {
         properties.setProperty("agent.upload.chunk-size-bytes", "65536");
         properties.setProperty("agent.receipt.poll-interval-ms", "200");
         properties.setProperty("agent.broker.journal-type", "NIO");
+        properties.setProperty("agent.download.poll-interval-ms", "200");
         properties.putAll(overrides);
         agent = new MunicipalAgent(AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties))).start();
         return agent;

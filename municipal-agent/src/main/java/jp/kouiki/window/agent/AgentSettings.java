@@ -37,7 +37,8 @@ public record AgentSettings(
         String journalType,
         long brokerMaxSizeBytes,
         PacingSettings pacing,
-        InterfaceKindCatalogue interfaceKinds) {
+        InterfaceKindCatalogue interfaceKinds,
+        AgentDownloadSettings downloads) {
 
     public static final String DEFAULTS = "/agent-defaults.properties";
 
@@ -106,7 +107,9 @@ public record AgentSettings(
                 settings.text("agent.broker.journal-type"),
                 settings.number("agent.broker.max-size-bytes", 64 * 1024, 1L << 40),
                 PacingSettings.from(settings),
-                InterfaceKindCatalogue.fromSetting(settings, "agent.interface-kinds"));
+                InterfaceKindCatalogue.fromSetting(settings, "agent.interface-kinds"),
+                AgentDownloadSettings.from(settings, codes.size(),
+                        settings.number("agent.http.response-timeout-ms", 100, 3_600_000)));
     }
 
     public static AgentSettings load(Path file) throws IOException {
@@ -141,5 +144,10 @@ public record AgentSettings(
 
     public Path inbox(MunicipalityCode code) {
         return folderRoot.resolve("inbox").resolve(code.value());
+    }
+
+    /** Returns where the reason for a download that waits for its name in the inbox to become free is shown. */
+    public Path waiting(MunicipalityCode code) {
+        return folderRoot.resolve("waiting").resolve(code.value());
     }
 }

@@ -135,6 +135,30 @@ final class CentralClient implements AutoCloseable {
                 reply.getMessage().getHeader("Retry-After", String.class));
     }
 
+    /** The HTTP client of a municipality's component and the central server it is aimed at. */
+    record StreamingTarget(org.apache.hc.client5.http.classic.HttpClient client, URI centralUrl, int node) {
+    }
+
+    /**
+     * Returns the HTTP client behind the municipality's component, with its client certificate, timeouts and
+     * connection pool, and the central server in use, for a request whose response body must stream instead of being
+     * read whole.
+     */
+    StreamingTarget streamingTarget(MunicipalityCode code) throws IOException {
+        int current = node.get();
+        List<URI> urls = settings.centralUrls();
+        URI url = urls.get(current % urls.size());
+        String uri = scheme(code) + "://" + url.getRawAuthority()
+                + "?bridgeEndpoint=true&throwExceptionOnFailure=false&disableStreamCache=true";
+        return new StreamingTarget(camelContext.getEndpoint(uri, org.apache.camel.component.http.HttpEndpoint.class)
+                .getHttpClient(), url, current);
+    }
+
+    /** Moves on to the other central server, if there is one, after a streaming request to the target failed. */
+    void streamingFailed(StreamingTarget target, String reason) {
+        switchNode(target.node(), reason);
+    }
+
     /**
      * Returns the scheme of the municipality's component, building a new component when its client keystore file has
      * changed, so a renewed certificate is used without a restart.

@@ -2,6 +2,7 @@ package jp.kouiki.window.agent;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,7 +36,8 @@ import jp.kouiki.window.security.SigningKeys;
 
 /**
  * The municipal agent: watches each served municipality's outbox, keeps every file encrypted in a local durable
- * queue, and forwards it to the central window server over HTTPS.
+ * queue, and forwards it to the central window server over HTTPS. In the other direction it pulls each
+ * municipality's downloads and writes them into its inbox.
  */
 public final class MunicipalAgent implements ServiceMain.Service {
 
@@ -47,6 +49,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
     private CentralClient client;
     private QueueDrainer forwarder;
     private ScheduledExecutorService housekeeping;
+    private DownloadPuller downloads;
 
     public MunicipalAgent(AgentSettings settings) {
         this.settings = settings;
@@ -102,6 +105,16 @@ public final class MunicipalAgent implements ServiceMain.Service {
                 Clock.systemUTC());
         writer.wakeUpAfterCommit(forwarder);
         forwarder.start();
+        InboxLedger inboxLedger = new InboxLedger(settings.dataDirectory().resolve("downloads"));
+        InboxWriter inbox = new InboxWriter(settings, cipher, SigningKeys.readPublicKey(keys.unionSigningPublicKey()),
+                inboxLedger);
+        deleteAbandonedParts(inboxLedger);
+        if (settings.downloads().enabled()) {
+            downloads = new DownloadPuller(settings, client, inbox);
+            downloads.start();
+        } else {
+            LOG.warn("Downloads from the union are off (agent.download.enabled=false): nothing reaches the inboxes");
+        }
         housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "agent-housekeeping");
             thread.setDaemon(true);
@@ -118,10 +131,13 @@ public final class MunicipalAgent implements ServiceMain.Service {
                 TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(status::update, 0, settings.pacing().statusIntervalMillis(),
                 TimeUnit.MILLISECONDS);
-        LOG.info("Municipal agent started: municipalities={} folders={} central={} pickup={} rateNow={} schedules={}",
-                settings.municipalities().size(), settings.folderRoot(), settings.centralUrls(),
+        housekeeping.scheduleWithFixedDelay(inbox::sweep, 0, settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(() -> expireInboxLedger(inboxLedger), 1, 60, TimeUnit.MINUTES);
+        LOG.info("Municipal agent started: municipalities={} folders={} central={} pickup={} rateNow={} schedules={}"
+                + " downloads={}", settings.municipalities().size(), settings.folderRoot(), settings.centralUrls(),
                 settings.doneMarkerPickup() ? "done-marker" : "quiet-period " + settings.quietPeriodMillis() + " ms",
-                limiter.currentRate(), settings.pacing().schedules().size());
+                limiter.currentRate(), settings.pacing().schedules().size(),
+                settings.downloads().enabled() ? "on" : "off");
         return this;
     }
 
@@ -143,6 +159,44 @@ public final class MunicipalAgent implements ServiceMain.Service {
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("Disk and backlog check failed: error={}", e.toString());
+        }
+    }
+
+    /**
+     * Deletes partial downloads left by a crash before their ledger entry, which are offered again in full; a checked
+     * file waiting for its name has a ledger entry and stays.
+     */
+    private void deleteAbandonedParts(InboxLedger ledger) throws IOException {
+        java.util.Set<String> waiting = new java.util.HashSet<>();
+        for (InboxLedger.Pending pending : ledger.pending()) {
+            waiting.add(pending.code() + "/" + pending.fileId() + ".part");
+        }
+        for (MunicipalityCode code : settings.municipalities()) {
+            Path staging = settings.inbox(code).resolve(".part");
+            if (!Files.isDirectory(staging)) {
+                continue;
+            }
+            try (java.util.stream.Stream<Path> parts = Files.list(staging)) {
+                for (Path part : parts.toList()) {
+                    if (!waiting.contains(code + "/" + part.getFileName())) {
+                        Files.deleteIfExists(part);
+                        LOG.info("Partial download deleted, it is offered again: municipality={} part={}", code,
+                                part.getFileName());
+                    }
+                }
+            }
+        }
+    }
+
+    private void expireInboxLedger(InboxLedger ledger) {
+        try {
+            int removed = ledger.expire(java.time.Duration.ofDays(settings.downloads().ledgerRetentionDays()));
+            if (removed > 0) {
+                LOG.info("Download records expired: entries={} retentionDays={}", removed,
+                        settings.downloads().ledgerRetentionDays());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Download records could not be expired, trying again in an hour: error={}", e.toString());
         }
     }
 
@@ -175,6 +229,9 @@ public final class MunicipalAgent implements ServiceMain.Service {
     public void close() throws Exception {
         if (housekeeping != null) {
             housekeeping.shutdownNow();
+        }
+        if (downloads != null) {
+            downloads.close();
         }
         if (camel != null) {
             camel.stop();

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import jp.kouiki.window.config.FileNameEncoding;
 import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.files.SafeFileNames;
 import jp.kouiki.window.iffile.InterfaceFileChecker;
 import jp.kouiki.window.iffile.InterfaceFileName;
 import jp.kouiki.window.iffile.InterfaceFileRejectedException;
@@ -50,8 +51,6 @@ final class OutboxPickup {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxPickup.class);
     private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
-    /** Maximum name length in sent/ and error/, in UTF-8 bytes, leaving room for ".reason" within 255 bytes. */
-    private static final int MAX_NAME_BYTES = 240;
 
     private final AgentSettings settings;
     private final Set<MunicipalityCode> served;
@@ -164,40 +163,12 @@ final class OutboxPickup {
         return FileIds.hex(digest.digest());
     }
 
-    /**
-     * Shortens a name that would not fit a file system's 255-byte limit with its ".reason" suffix: keeps its start and
-     * adds a digest of the whole name, so that even a file refused for its over-long name can be moved aside.
-     */
     static String fitted(String name) {
-        int limit = MAX_NAME_BYTES;
-        if (name.getBytes(StandardCharsets.UTF_8).length <= limit) {
-            return name;
-        }
-        String digest = "~" + FileIds.hex(FileIds.sha256().digest(name.getBytes(StandardCharsets.UTF_8))).substring(0, 12);
-        StringBuilder kept = new StringBuilder();
-        int bytes = digest.length();
-        for (int i = 0; i < name.length(); ) {
-            int codePoint = name.codePointAt(i);
-            int size = new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8).length;
-            if (bytes + size > limit) {
-                break;
-            }
-            kept.appendCodePoint(codePoint);
-            bytes += size;
-            i += Character.charCount(codePoint);
-        }
-        return kept + digest;
+        return SafeFileNames.fitted(name);
     }
 
-    /**
-     * Replaces characters that a file system or Camel's move expression would take as a path separator or control
-     * sequence, so that even a file refused for its name can be moved aside under a name close to its own.
-     */
     static String safeName(String name) {
-        StringBuilder safe = new StringBuilder(name.length());
-        name.codePoints().forEach(c -> safe.appendCodePoint(c == '/' || c == '\\' || Character.isISOControl(c)
-                || Character.getType(c) == Character.FORMAT ? '_' : c));
-        return safe.toString();
+        return SafeFileNames.safeName(name);
     }
 
     private static String safeFolder(String folder) {

@@ -22,8 +22,9 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * Encrypts and decrypts interface files with each municipality's own Tink keyset, using segmented streaming AEAD
- * (AES-256-GCM-HKDF) so that no side ever keeps a whole file in memory. The municipality code and the file id are the
- * associated data: a ciphertext moved to another municipality or presented under another file id fails to decrypt.
+ * (AES-256-GCM-HKDF) so that no side ever keeps a whole file in memory. The direction, the municipality code and the
+ * file id are the associated data: a ciphertext moved to another municipality, presented under another file id or
+ * replayed in the other direction fails to decrypt.
  */
 public final class PayloadCipher {
 
@@ -50,19 +51,39 @@ public final class PayloadCipher {
         this.keysetLocation = keysetLocation;
     }
 
-    /** Wraps a stream so that plaintext written to it reaches {@code ciphertext} encrypted. */
+    /** The way a file travels; part of the associated data, so that a ciphertext only decrypts in its own direction. */
+    public enum Direction {
+        /** From a municipality to the union. */
+        UPLOAD,
+        /** From the union to a municipality. */
+        DOWNLOAD
+    }
+
+    /** Wraps a stream so that plaintext written to it reaches {@code ciphertext} encrypted for an upload. */
     public OutputStream encryptingStream(OutputStream ciphertext, MunicipalityCode code, String fileId)
             throws IOException {
+        return encryptingStream(ciphertext, code, fileId, Direction.UPLOAD);
+    }
+
+    /** Wraps a stream so that plaintext written to it reaches {@code ciphertext} encrypted for the direction given. */
+    public OutputStream encryptingStream(OutputStream ciphertext, MunicipalityCode code, String fileId,
+            Direction direction) throws IOException {
         try {
-            return primitive(code).newEncryptingStream(ciphertext, associatedData(code, fileId));
+            return primitive(code).newEncryptingStream(ciphertext, associatedData(direction, code, fileId));
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot start encryption for municipality " + code + ": " + e.getMessage(), e);
         }
     }
 
-    /** Returns a stream of the ciphertext of {@code plaintext}, produced as it is read. */
+    /** Returns a stream of the upload ciphertext of {@code plaintext}, produced as it is read. */
     public InputStream encryptedView(InputStream plaintext, MunicipalityCode code, String fileId) throws IOException {
-        return new EncryptingInputStream(plaintext, sink -> encryptingStream(sink, code, fileId));
+        return encryptedView(plaintext, code, fileId, Direction.UPLOAD);
+    }
+
+    /** Returns a stream of the ciphertext of {@code plaintext} for the direction given, produced as it is read. */
+    public InputStream encryptedView(InputStream plaintext, MunicipalityCode code, String fileId, Direction direction)
+            throws IOException {
+        return new EncryptingInputStream(plaintext, sink -> encryptingStream(sink, code, fileId, direction));
     }
 
     /**
@@ -71,8 +92,14 @@ public final class PayloadCipher {
      */
     public InputStream decryptingStream(InputStream ciphertext, MunicipalityCode code, String fileId)
             throws IOException {
+        return decryptingStream(ciphertext, code, fileId, Direction.UPLOAD);
+    }
+
+    /** Wraps a ciphertext stream of the direction given so that reading yields plaintext, as above. */
+    public InputStream decryptingStream(InputStream ciphertext, MunicipalityCode code, String fileId,
+            Direction direction) throws IOException {
         try {
-            return primitive(code).newDecryptingStream(ciphertext, associatedData(code, fileId));
+            return primitive(code).newDecryptingStream(ciphertext, associatedData(direction, code, fileId));
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot start decryption for municipality " + code + ": " + e.getMessage(), e);
         }
@@ -90,8 +117,14 @@ public final class PayloadCipher {
         }
     }
 
-    static byte[] associatedData(MunicipalityCode code, String fileId) {
-        return ("window-transfer/v1|" + code + "|" + fileId).getBytes(StandardCharsets.US_ASCII);
+    /**
+     * Returns the associated data. Uploads keep the form they had before downloads existed, so that files queued by an
+     * older version still decrypt; a download adds its direction, and as the code is six digits and the file id hex,
+     * the two forms can never be equal.
+     */
+    static byte[] associatedData(Direction direction, MunicipalityCode code, String fileId) {
+        String prefix = direction == Direction.UPLOAD ? "window-transfer/v1|" : "window-transfer/v1|download|";
+        return (prefix + code + "|" + fileId).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Returns the municipality's primitive, reading the keyset file again when it has changed since last read. */

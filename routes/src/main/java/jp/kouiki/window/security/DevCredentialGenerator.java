@@ -83,8 +83,9 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 /**
  * Creates development key material in the layout of {@link KeyMaterialLayout}: a CA, a truststore, a server
  * keystore, a client keystore for an accelerator (a TLS-terminating reverse proxy in front of the central server),
- * PEM copies of the server's and the accelerator's chain and key for the accelerator, and for each municipality a
- * client keystore, a signing key pair and a Tink streaming AEAD keyset.
+ * PEM copies of the server's and the accelerator's chain and key for the accelerator, the union's signing key pair
+ * for download manifests, and for each municipality a client keystore, a signing key pair and a Tink streaming AEAD
+ * keyset.
  *
  * <p>All key pairs are EC P-256 and certificates are signed with SHA256withECDSA. Existing files are never
  * overwritten, so calling {@link #generate} again creates only what is missing. Each file is written to a temporary
@@ -174,10 +175,12 @@ public final class DevCredentialGenerator {
                 ACCELERATOR_COMMON_NAME, "accelerator client keystore", tally);
         ensurePemCopies(layout.acceleratorKeystore(), KeyMaterialLayout.ACCELERATOR_ALIAS,
                 layout.acceleratorCertificate(), layout.acceleratorPrivateKey(), tally);
+        ensureSigningKeys(layout.unionSigningPrivateKey(), layout.unionSigningPublicKey(), "the union", tally);
         for (MunicipalityCode code : new TreeSet<>(codes)) {
             ensureClientKeystore(authority, layout.clientKeystore(code), KeyMaterialLayout.CLIENT_ALIAS, code.value(),
                     "client keystore for municipality " + code, tally);
-            ensureSigningKeys(code, tally);
+            ensureSigningKeys(layout.signingPrivateKey(code), layout.signingPublicKey(code), "municipality " + code,
+                    tally);
             ensureKeyset(code, tally);
         }
         Summary summary = tally.summary();
@@ -479,15 +482,14 @@ public final class DevCredentialGenerator {
         return new SigningKeyRotation(previousId, newId, kept);
     }
 
-    private void ensureSigningKeys(MunicipalityCode code, Tally tally) throws IOException, GeneralSecurityException {
-        Path privateFile = layout.signingPrivateKey(code);
-        Path publicFile = layout.signingPublicKey(code);
+    private void ensureSigningKeys(Path privateFile, Path publicFile, String owner, Tally tally)
+            throws IOException, GeneralSecurityException {
         boolean privateExists = tally.exists(privateFile);
         boolean publicExists = tally.exists(publicFile);
         if (publicExists && !privateExists) {
             throw new IOException("signing public key " + publicFile + " exists but its private key " + privateFile
                     + " is missing; delete " + publicFile + " to create a new key pair, and give the new public key"
-                    + " to every receiver that verifies signatures of municipality " + code);
+                    + " to every receiver that verifies signatures of " + owner);
         }
         PrivateKey privateKey;
         if (privateExists) {
@@ -499,12 +501,12 @@ public final class DevCredentialGenerator {
         } else {
             privateKey = newKeyPair().getPrivate();
             writePrivateKey(privateFile, privateKey);
-            tally.created(FileKind.PRIVATE_KEY, "signing private key for municipality " + code, privateFile);
+            tally.created(FileKind.PRIVATE_KEY, "signing private key for " + owner, privateFile);
         }
         PublicKey publicKey = derivePublicKey(privateKey);
         writeAtomically(publicFile, pem("PUBLIC KEY", publicKey.getEncoded()), false);
         tally.created(FileKind.PUBLIC_KEY, "signing public key " + SigningKeys.keyId(publicKey)
-                + " for municipality " + code, publicFile);
+                + " for " + owner, publicFile);
     }
 
     private void ensureKeyset(MunicipalityCode code, Tally tally) throws IOException, GeneralSecurityException {

@@ -20,6 +20,8 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * municipalities/CODE/signing-private.pem       signing private key (PKCS#8 PEM)
  * municipalities/CODE/signing-public.pem        signing public key (SubjectPublicKeyInfo PEM)
  * municipalities/CODE/keyset.json               Tink streaming AEAD keyset (cleartext JSON)
+ * union/signing-private.pem                     the union's signing private key, which signs download manifests
+ * union/signing-public.pem                      its public key, which agents use to check downloads
  * </pre>
  *
  * Each PKCS12 store has its own password in a file next to it, see {@link #passwordFile(Path)}.
@@ -106,6 +108,16 @@ public final class KeyMaterialLayout {
 
     public Path encryptionKeyset(MunicipalityCode code) {
         return municipalityDirectory(code).resolve("keyset.json");
+    }
+
+    /** Returns the union's signing private key (PKCS#8 PEM); only the central server needs it. */
+    public Path unionSigningPrivateKey() {
+        return root.resolve("union").resolve("signing-private.pem");
+    }
+
+    /** Returns the union's signing public key (SubjectPublicKeyInfo PEM), which every agent needs. */
+    public Path unionSigningPublicKey() {
+        return root.resolve("union").resolve("signing-public.pem");
     }
 
     /** Returns the file holding the password of a PKCS12 store: the store's path with ".password" appended. */

@@ -70,7 +70,8 @@ class DevCredentialGeneratorTest {
                         KeyMaterialLayout.passwordFile(layout.serverKeystore()), layout.serverCertificate(),
                         layout.serverPrivateKey(), layout.acceleratorKeystore(),
                         KeyMaterialLayout.passwordFile(layout.acceleratorKeystore()), layout.acceleratorCertificate(),
-                        layout.acceleratorPrivateKey()),
+                        layout.acceleratorPrivateKey(), layout.unionSigningPrivateKey(),
+                        layout.unionSigningPublicKey()),
                 CODES.stream().flatMap(code -> Stream.of(layout.clientKeystore(code),
                         KeyMaterialLayout.passwordFile(layout.clientKeystore(code)), layout.signingPrivateKey(code),
                         layout.signingPublicKey(code), layout.encryptionKeyset(code)))).toList();
@@ -79,14 +80,14 @@ class DevCredentialGeneratorTest {
         }
         assertThat(allFiles()).hasSize(expected.size());
         // Certificates: the CA and the PEM chains of server and accelerator. Private keys: the CA, the two PEM
-        // copies and two signing keys.
+        // copies, the union's signing key and two municipalities' signing keys.
         assertThat(summary.certificates()).isEqualTo(3);
-        assertThat(summary.privateKeys()).isEqualTo(5);
-        assertThat(summary.publicKeys()).isEqualTo(2);
+        assertThat(summary.privateKeys()).isEqualTo(6);
+        assertThat(summary.publicKeys()).isEqualTo(3);
         assertThat(summary.keystores()).isEqualTo(5);
         assertThat(summary.passwordFiles()).isEqualTo(5);
         assertThat(summary.keysets()).isEqualTo(2);
-        assertThat(summary.createdFiles()).isEqualTo(22);
+        assertThat(summary.createdFiles()).isEqualTo(24);
         assertThat(summary.existingFiles()).isZero();
     }
 
@@ -98,7 +99,7 @@ class DevCredentialGeneratorTest {
         DevCredentialGenerator.Summary second = new DevCredentialGenerator(keys).generate(CODES, List.of());
 
         assertThat(second.createdFiles()).isZero();
-        assertThat(second.existingFiles()).isEqualTo(22);
+        assertThat(second.existingFiles()).isEqualTo(24);
         Map<Path, byte[]> after = contents();
         assertThat(after.keySet()).isEqualTo(before.keySet());
         for (Path file : before.keySet()) {
@@ -302,7 +303,7 @@ class DevCredentialGeneratorTest {
         DevCredentialGenerator.Summary summary = new DevCredentialGenerator(keys).generate(CODES, List.of());
 
         assertThat(summary.createdFiles()).isEqualTo(6);
-        assertThat(summary.existingFiles()).isEqualTo(16);
+        assertThat(summary.existingFiles()).isEqualTo(18);
         assertThat(Files.readAllBytes(layout.serverKeystore())).isEqualTo(serverKeystoreBefore);
         Certificate server = TlsMaterial.loadPkcs12(layout.serverKeystore())
                 .getCertificate(KeyMaterialLayout.SERVER_ALIAS);

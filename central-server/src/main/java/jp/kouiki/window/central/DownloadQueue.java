@@ -1,0 +1,201 @@
+package jp.kouiki.window.central;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.apache.activemq.artemis.api.core.client.ClientConsumer;
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.core.server.Queue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jp.kouiki.window.broker.MessageBodies;
+import jp.kouiki.window.broker.QueueNames;
+import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.transfer.DownloadManifest;
+
+/**
+ * Serves a municipality's download queue to its agent. {@link #next} browses the first message without taking it, in
+ * a session of the municipality's own broker user, so a download broken off halfway or never acknowledged is simply
+ * offered again. {@link #acknowledge} removes the message only when the agent reports that the file is durably
+ * written, or moves it to the municipality's dead-letter queue when the agent refused it.
+ */
+final class DownloadQueue {
+
+    /** One offered download: its manifest, signature and a ciphertext stream that releases the session on close. */
+    record Offer(String fileId, String manifest, String signature, long ciphertextBytes, InputStream ciphertext) {
+    }
+
+    /** Result of an acknowledgement. */
+    enum Acknowledgement {
+        /** The message was removed now. */
+        REMOVED,
+        /** The message was moved to the dead-letter queue now. */
+        DEAD_LETTERED,
+        /** The message had already been removed by an earlier acknowledgement. */
+        ALREADY_ACKNOWLEDGED,
+        /** The message had already been dead-lettered by an earlier refusal. */
+        ALREADY_REFUSED,
+        /** No message of this file id was ever acknowledged here, or its record has expired. */
+        UNKNOWN
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(DownloadQueue.class);
+    private static final long RECEIVE_TIMEOUT_MS = 2000;
+    private static final long RECHECK_MS = 500;
+    private static final int LOCK_STRIPES = 64;
+    private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
+
+    private final WindowBroker broker;
+    private final DownloadSignals signals;
+    private final DownloadLedger ledger;
+    private final CentralSettings settings;
+    private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
+
+    DownloadQueue(WindowBroker broker, DownloadSignals signals, DownloadLedger ledger, CentralSettings settings) {
+        this.broker = broker;
+        this.signals = signals;
+        this.ledger = ledger;
+        this.settings = settings;
+        for (int i = 0; i < LOCK_STRIPES; i++) {
+            locks[i] = new ReentrantLock();
+        }
+    }
+
+    /**
+     * Returns the first download waiting for the municipality, waiting up to {@code waitMillis} for one to arrive, or
+     * null when none did. The caller must close the offer's stream, which closes the broker session.
+     */
+    Offer next(MunicipalityCode code, long waitMillis) throws Exception {
+        String queue = QueueNames.download(code);
+        long deadline = System.currentTimeMillis() + waitMillis;
+        while (true) {
+            if (broker.messageCount(queue) > 0) {
+                Offer offer = browseFirst(code, queue);
+                if (offer != null) {
+                    return offer;
+                }
+            }
+            long remaining = deadline - System.currentTimeMillis();
+            if (remaining <= 0) {
+                return null;
+            }
+            signals.await(code, Math.min(remaining, RECHECK_MS));
+        }
+    }
+
+    private Offer browseFirst(MunicipalityCode code, String queue) throws Exception {
+        ClientSession session = broker.openMunicipalitySession(code, false);
+        try {
+            session.start();
+            ClientConsumer browser = session.createConsumer(queue, true);
+            ClientMessage message = browser.receive(RECEIVE_TIMEOUT_MS);
+            if (message == null) {
+                session.close();
+                return null;
+            }
+            InputStream body = new FilterInputStream(MessageBodies.open(message)) {
+                private boolean closed;
+
+                @Override
+                public void close() throws IOException {
+                    if (closed) {
+                        return;
+                    }
+                    closed = true;
+                    try {
+                        session.close();
+                    } catch (Exception e) {
+                        throw new IOException("broker session of municipality " + code + " did not close", e);
+                    }
+                }
+            };
+            return new Offer(message.getStringProperty(DownloadQueueWriter.FILE_ID),
+                    message.getStringProperty(DownloadQueueWriter.MANIFEST),
+                    message.getStringProperty(DownloadQueueWriter.SIGNATURE), MessageBodies.size(message), body);
+        } catch (Exception e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Removes the download with the file id from the municipality's queue, or with a refusal reason moves it to the
+     * dead-letter queue and writes the reason into {@code union/outbound-error/<code>/}. Repeating an
+     * acknowledgement changes nothing and reports what the first one did.
+     */
+    Acknowledgement acknowledge(MunicipalityCode code, String fileId, String refusal) throws Exception {
+        ReentrantLock lock = locks[Math.floorMod((code.value() + fileId).hashCode(), LOCK_STRIPES)];
+        lock.lock();
+        try (ClientSession session = broker.openMunicipalitySession(code, true)) {
+            session.start();
+            ClientConsumer consumer = session.createConsumer(QueueNames.download(code),
+                    DownloadQueueWriter.FILE_ID + " = '" + fileId + "'");
+            ClientMessage message = consumer.receive(RECEIVE_TIMEOUT_MS);
+            if (message == null) {
+                consumer.close();
+                return earlier(code, fileId);
+            }
+            DownloadManifest manifest = DownloadManifest.fromJson(message.getStringProperty(
+                    DownloadQueueWriter.MANIFEST).getBytes(StandardCharsets.UTF_8));
+            if (refusal == null) {
+                ledger.recordAcknowledged(manifest);
+                message.acknowledge();
+                session.commit();
+                LOG.info("Download acknowledged: municipality={} file={} fileId={} size={}", code,
+                        manifest.fileName(), fileId, manifest.size());
+                return Acknowledgement.REMOVED;
+            }
+            long messageId = message.getMessageID();
+            consumer.close();
+            session.rollback();
+            ledger.recordRefused(manifest, refusal);
+            writeRefusalReason(manifest, refusal);
+            deadLetter(code, messageId);
+            LOG.warn("Download refused by the municipality and moved to the dead-letter queue: municipality={}"
+                    + " file={} fileId={} reason={}", code, manifest.fileName(), fileId, refusal);
+            return Acknowledgement.DEAD_LETTERED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Acknowledgement earlier(MunicipalityCode code, String fileId) throws IOException {
+        DownloadLedger.Status status = ledger.status(code, fileId);
+        if (status == null) {
+            return Acknowledgement.UNKNOWN;
+        }
+        return status.state().equals("refused") ? Acknowledgement.ALREADY_REFUSED
+                : Acknowledgement.ALREADY_ACKNOWLEDGED;
+    }
+
+    /** Moves the message on the server side, which keeps a large body as it is instead of copying it. */
+    private void deadLetter(MunicipalityCode code, long messageId) throws Exception {
+        Queue queue = broker.server().locateQueue(QueueNames.download(code));
+        if (queue == null || !queue.sendMessageToDeadLetterAddress(messageId)) {
+            throw new IllegalStateException("download message " + messageId + " of municipality " + code
+                    + " could not be moved to the dead-letter queue");
+        }
+    }
+
+    private void writeRefusalReason(DownloadManifest manifest, String refusal) throws IOException {
+        Path folder = AtomicFiles.createDirectories(settings.outboundError(manifest.municipality()));
+        String text = "file: " + manifest.fileName() + "\nfileId: " + manifest.fileId() + "\nmunicipality: "
+                + manifest.municipality() + "\nsize: " + manifest.size() + "\nsha256: " + manifest.sha256()
+                + "\nreason: 団体のエージェントが受け取りを拒否しました / the municipality's agent refused the download: "
+                + refusal + "\n";
+        String name = ZonedDateTime.now(TOKYO).format(STAMP) + "_" + manifest.fileId() + ".reason";
+        AtomicFiles.writeAtomically(folder.resolve(name), text.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,175 @@
+package jp.kouiki.window.central;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.http.common.HttpMessage;
+import org.apache.camel.support.SynchronizationAdapter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import jp.kouiki.window.iffile.InterfaceFileName;
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/**
+ * The download requests of the window route, for a caller already authenticated as the municipality in the path.
+ *
+ * <p>{@code GET .../downloads/next?waitMs=N} answers 204 when no file arrives within the wait (capped by
+ * {@code central.download.long-poll-max-ms}), or 200 with the ciphertext streamed as the body and the file id, the
+ * base64 download manifest and its base64 signature by the union in the headers {@value #FILE_ID_HEADER},
+ * {@value #MANIFEST_HEADER} and {@value #SIGNATURE_HEADER}. The same file is offered again until it is acknowledged.
+ *
+ * <p>{@code POST .../downloads/{fileId}/ack} with no body, or {@code {"outcome":"written"}}, removes the file from the
+ * queue; {@code {"outcome":"refused","reason":"..."}} moves it to the dead-letter queue. A repeated acknowledgement is
+ * answered 200 with what the first one did, one of a file id never offered 404.
+ */
+final class DownloadRequests {
+
+    static final String FILE_ID_HEADER = "Window-File-Id";
+    static final String MANIFEST_HEADER = "Window-Manifest";
+    static final String SIGNATURE_HEADER = "Window-Signature";
+    static final String CIPHERTEXT_LENGTH_HEADER = "Window-Ciphertext-Length";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DownloadRequests.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_ACK_BYTES = 16 * 1024;
+    private static final int MAX_REASON_CHARACTERS = 2000;
+
+    private final CentralSettings settings;
+    private final DownloadQueue downloads;
+    private final Semaphore waitingPolls;
+
+    DownloadRequests(CentralSettings settings, DownloadQueue downloads) {
+        this.settings = settings;
+        this.downloads = downloads;
+        this.waitingPolls = new Semaphore(settings.downloads().maxWaitingPolls());
+    }
+
+    /** Offers the municipality's next download, after a long-poll when none is waiting. */
+    void next(Exchange exchange) throws Exception {
+        MunicipalityCode code = exchange.getProperty(WindowRequests.CODE, MunicipalityCode.class);
+        long wait = requestedWait(request(exchange));
+        boolean waiting = wait > 0 && waitingPolls.tryAcquire();
+        DownloadQueue.Offer offer;
+        try {
+            offer = downloads.next(code, waiting ? wait : 0);
+        } finally {
+            if (waiting) {
+                waitingPolls.release();
+            }
+        }
+        if (offer == null) {
+            exchange.getMessage().removeHeaders("*");
+            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 204);
+            exchange.getMessage().setBody("");
+            return;
+        }
+        // Closed by the HTTP binding after it has copied the body, or here when the request fails before that.
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                try {
+                    offer.ciphertext().close();
+                } catch (IOException e) {
+                    LOG.warn("Download stream did not close: municipality={} fileId={} error={}", code,
+                            offer.fileId(), e.toString());
+                }
+            }
+        });
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/octet-stream");
+        exchange.getMessage().setHeader(FILE_ID_HEADER, offer.fileId());
+        exchange.getMessage().setHeader(MANIFEST_HEADER, Base64.getEncoder().encodeToString(
+                offer.manifest().getBytes(StandardCharsets.UTF_8)));
+        exchange.getMessage().setHeader(SIGNATURE_HEADER, offer.signature());
+        exchange.getMessage().setHeader(CIPHERTEXT_LENGTH_HEADER, offer.ciphertextBytes());
+        exchange.getMessage().setBody(offer.ciphertext());
+        LOG.info("Download offered: municipality={} fileId={} ciphertextBytes={}", code, offer.fileId(),
+                offer.ciphertextBytes());
+    }
+
+    /** Returns the wait the agent asked for with {@code waitMs}, capped by the server's maximum; 0 when absent. */
+    private long requestedWait(HttpServletRequest request) throws WindowHttpException {
+        String value = request.getParameter("waitMs");
+        if (value == null) {
+            return 0;
+        }
+        try {
+            long wait = Long.parseLong(value);
+            if (wait < 0) {
+                throw new NumberFormatException(value);
+            }
+            return Math.min(wait, settings.downloads().longPollMaxMillis());
+        } catch (NumberFormatException e) {
+            throw new WindowHttpException(400, "waitMs '" + InterfaceFileName.printable(value)
+                    + "' is not a whole number of milliseconds", "send waitMs=0 or a positive wait in ms");
+        }
+    }
+
+    /** Removes an acknowledged download, or dead-letters a refused one. */
+    void acknowledge(Exchange exchange) throws Exception {
+        MunicipalityCode code = exchange.getProperty(WindowRequests.CODE, MunicipalityCode.class);
+        String fileId = exchange.getProperty(WindowRequests.FILE_ID, String.class);
+        String refusal = refusal(request(exchange));
+        DownloadQueue.Acknowledgement result = downloads.acknowledge(code, fileId, refusal);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("fileId", fileId);
+        switch (result) {
+            case REMOVED, ALREADY_ACKNOWLEDGED -> body.put("state", "acknowledged");
+            case DEAD_LETTERED, ALREADY_REFUSED -> body.put("state", "refused");
+            case UNKNOWN -> throw new WindowHttpException(404, "no download with file id " + fileId
+                    + " is waiting for municipality " + code + " or was acknowledged recently",
+                    "acknowledge only file ids offered by GET /window/v1/municipalities/" + code + "/downloads/next");
+        }
+        body.put("repeated", result == DownloadQueue.Acknowledgement.ALREADY_ACKNOWLEDGED
+                || result == DownloadQueue.Acknowledgement.ALREADY_REFUSED);
+        WindowRequests.json(exchange, 200, body);
+    }
+
+    /** Reads the optional acknowledgement body; returns the refusal reason, or null for a file written. */
+    private static String refusal(HttpServletRequest request) throws IOException, WindowHttpException {
+        byte[] body;
+        try (InputStream in = request.getInputStream()) {
+            body = in.readNBytes(MAX_ACK_BYTES + 1);
+        }
+        if (body.length > MAX_ACK_BYTES) {
+            throw new WindowHttpException(413, "acknowledgement body exceeds " + MAX_ACK_BYTES + " bytes",
+                    "send {\"outcome\":\"written\"} or {\"outcome\":\"refused\",\"reason\":\"...\"}");
+        }
+        if (body.length == 0) {
+            return null;
+        }
+        JsonNode ack;
+        try {
+            ack = JSON.readTree(body);
+        } catch (IOException e) {
+            ack = null;
+        }
+        String outcome = ack == null ? "" : ack.path("outcome").asText();
+        if (outcome.equals("written")) {
+            return null;
+        }
+        if (!outcome.equals("refused")) {
+            throw new WindowHttpException(400, "acknowledgement body is not JSON with outcome written or refused",
+                    "send {\"outcome\":\"written\"} or {\"outcome\":\"refused\",\"reason\":\"...\"}");
+        }
+        String reason = InterfaceFileName.printable(ack.path("reason").asText("(no reason given)"));
+        return reason.length() > MAX_REASON_CHARACTERS ? reason.substring(0, MAX_REASON_CHARACTERS) + "…" : reason;
+    }
+
+    private static HttpServletRequest request(Exchange exchange) {
+        return exchange.getMessage(HttpMessage.class).getRequest();
+    }
+}

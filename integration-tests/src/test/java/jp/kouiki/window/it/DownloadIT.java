@@ -1,0 +1,124 @@
+package jp.kouiki.window.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import jp.kouiki.window.broker.QueueNames;
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/**
+ * Files the union places in {@code union/outbound/<code>/} and {@code union/outbound/all/} reach the inboxes of
+ * their municipalities through the central queue and the agent, byte for byte, each municipality receiving only its
+ * own files.
+ */
+class DownloadIT {
+
+    private static final List<MunicipalityCode> CODES = List.of(
+            MunicipalityCode.of("131016"), MunicipalityCode.of("131024"), MunicipalityCode.of("131032"));
+
+    @TempDir
+    Path root;
+
+    @Test
+    void ownAndBroadcastFilesReachEachInbox() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, CODES)) {
+            system.startCentral();
+            system.startAgent();
+            byte[] broadcast = "master,common to all\r\n".getBytes(StandardCharsets.US_ASCII);
+            for (MunicipalityCode code : CODES) {
+                system.placeOutbound(code.value(), code + "_KYUFU_20261204.csv", ownContent(code));
+            }
+            system.placeOutbound("all", "MASTER_20261204.csv", broadcast);
+
+            for (MunicipalityCode code : CODES) {
+                Path own = system.inbox(code).resolve(code + "_KYUFU_20261204.csv");
+                Path common = system.inbox(code).resolve(code + "_MASTER_20261204.csv");
+                await("downloads in the inbox of " + code).atMost(Duration.ofSeconds(30))
+                        .until(() -> Files.exists(own) && Files.exists(common));
+                assertThat(own).hasBinaryContent(ownContent(code));
+                assertThat(common).hasBinaryContent(broadcast);
+                assertThat(regularFiles(system.inbox(code))).as("files in the inbox of %s", code).hasSize(2);
+            }
+            for (MunicipalityCode code : CODES) {
+                await("download queue of " + code + " empty").atMost(Duration.ofSeconds(10))
+                        .until(() -> system.centralMessages(QueueNames.download(code)) == 0);
+                assertThat(system.centralMessages(QueueNames.deadLetter(code))).isZero();
+                assertThat(regularFiles(system.outbound(code.value()))).isEmpty();
+            }
+            assertThat(regularFiles(root.resolve("union/outbound-sent"))).hasSize(CODES.size() + 1);
+            assertThat(regularFiles(root.resolve("union/outbound-error"))).isEmpty();
+        }
+    }
+
+    @Test
+    void downloadWaitsWhileItsNameIsTaken() throws Exception {
+        MunicipalityCode code = CODES.get(0);
+        try (WindowSystem system = new WindowSystem(root, List.of(code))) {
+            system.startCentral();
+            Properties longPoll = new Properties();
+            longPoll.setProperty("agent.download.long-poll-ms", "5000");
+            system.startAgent(longPoll);
+            String name = code + "_KYUFU_20261204.csv";
+            Path inboxFile = system.inbox(code).resolve(name);
+            system.placeOutbound(code.value(), name, "first\r\n".getBytes(StandardCharsets.US_ASCII));
+            await("first file").atMost(Duration.ofSeconds(30)).until(() -> Files.exists(inboxFile));
+
+            system.placeOutbound(code.value(), name, "second\r\n".getBytes(StandardCharsets.US_ASCII));
+            Path reason = root.resolve("agent-folders/waiting").resolve(code.value()).resolve(name + ".reason");
+            await("reason for the waiting file").atMost(Duration.ofSeconds(30)).until(() -> Files.exists(reason));
+            assertThat(inboxFile).hasContent("first\r\n");
+            await("waiting file acknowledged, as it is written into .part/").atMost(Duration.ofSeconds(10))
+                    .until(() -> system.centralMessages(QueueNames.download(code)) == 0);
+
+            Files.delete(inboxFile);
+            await("second file once the first is taken").atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.exists(inboxFile) && Files.readString(inboxFile).equals("second\r\n"));
+            await("reason removed").atMost(Duration.ofSeconds(5)).until(() -> !Files.exists(reason));
+        }
+    }
+
+    @Test
+    void refusedOutboundFileGoesToErrorWithReason() throws Exception {
+        MunicipalityCode code = CODES.get(0);
+        try (WindowSystem system = new WindowSystem(root, List.of(code))) {
+            system.startCentral();
+            system.placeOutbound(code.value(), "131024_KYUFU_20261204.csv", new byte[] {1});
+            system.placeOutbound("all", "131016_KYUFU_20261204.csv", new byte[] {2});
+
+            await("both refused").atMost(Duration.ofSeconds(30))
+                    .until(() -> regularFiles(root.resolve("union/outbound-error")).size() == 4);
+            List<Path> reasons = regularFiles(root.resolve("union/outbound-error")).stream()
+                    .filter(path -> path.toString().endsWith(".reason")).toList();
+            assertThat(reasons).hasSize(2);
+            for (Path reason : reasons) {
+                assertThat(Files.readString(reason)).contains("団体コード").contains("municipality code");
+            }
+            assertThat(system.centralMessages(QueueNames.download(code))).isZero();
+        }
+    }
+
+    private static byte[] ownContent(MunicipalityCode code) {
+        return ("record for " + code + "\r\n").repeat(1000).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static List<Path> regularFiles(Path folder) throws Exception {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(folder)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(path -> !path.getParent().getFileName().toString().equals(".part")).toList();
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package jp.kouiki.window.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHost;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.transfer.FileManifest;
+
+/**
+ * Asks the central server for each municipality's downloads, on a fixed pool of workers: a request for the next file
+ * ({@code GET .../downloads/next}, optionally held open by the server until one arrives), the file written by
+ * {@link InboxWriter}, then the acknowledgement ({@code POST .../downloads/{fileId}/ack}). Only the agent starts
+ * connections. Each municipality has at most one request at a time; after a file it asks again at once, after an
+ * answer without a file or a failure after the poll interval.
+ */
+final class DownloadPuller implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DownloadPuller.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_ERROR_BODY_BYTES = 4096;
+
+    /** What one pull found. */
+    private enum Pulled { FILE, NONE, FAILED }
+
+    private final AgentSettings settings;
+    private final CentralClient client;
+    private final InboxWriter writer;
+    private final ScheduledThreadPoolExecutor workers;
+    private volatile boolean running;
+
+    DownloadPuller(AgentSettings settings, CentralClient client, InboxWriter writer) {
+        this.settings = settings;
+        this.client = client;
+        this.writer = writer;
+        this.workers = new ScheduledThreadPoolExecutor(settings.downloads().workers(), runnable -> {
+            Thread thread = new Thread(runnable, "download-worker");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    void start() {
+        running = true;
+        for (MunicipalityCode code : settings.municipalities()) {
+            workers.execute(() -> pullAndReschedule(code));
+        }
+    }
+
+    private void pullAndReschedule(MunicipalityCode code) {
+        if (!running) {
+            return;
+        }
+        Pulled pulled;
+        try {
+            pulled = pull(code);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Download failed, trying again in {} ms: municipality={} error={}",
+                    settings.downloads().pollIntervalMillis(), code, e.toString());
+            pulled = Pulled.FAILED;
+        }
+        if (running) {
+            long delay = pulled == Pulled.FILE ? 0 : settings.downloads().pollIntervalMillis();
+            workers.schedule(() -> pullAndReschedule(code), delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Requests the next file, writes it and acknowledges it. A failed connection or a 503 moves on to the other central
+     * server of a pair, if there is one.
+     */
+    private Pulled pull(MunicipalityCode code) throws IOException {
+        CentralClient.StreamingTarget target = client.streamingTarget(code);
+        URI uri = target.centralUrl().resolve("/window/v1/municipalities/" + code + "/downloads/next?waitMs="
+                + settings.downloads().longPollMillis());
+        HttpGet request = new HttpGet(uri);
+        String fileId;
+        InboxWriter.Outcome outcome;
+        ClassicHttpResponse response;
+        try {
+            response = target.client().executeOpen(HttpHost.create(uri), request, null);
+        } catch (IOException e) {
+            client.streamingFailed(target, e.getMessage());
+            throw e;
+        }
+        try (response) {
+            int status = response.getCode();
+            if (status == 204) {
+                return Pulled.NONE;
+            }
+            if (status != 200) {
+                if (status == 503) {
+                    client.streamingFailed(target, "HTTP 503");
+                }
+                LOG.warn("Download request failed with status {}: municipality={} body={}", status, code,
+                        errorBody(response.getEntity()));
+                return Pulled.FAILED;
+            }
+            fileId = header(response, "Window-File-Id");
+            if (!FileManifest.isFileId(fileId)) {
+                throw new IOException("central server offered a download without a valid Window-File-Id header");
+            }
+            try (InputStream body = response.getEntity().getContent()) {
+                outcome = writer.write(code, fileId, header(response, "Window-Manifest"),
+                        header(response, "Window-Signature"), body);
+                if (!(outcome instanceof InboxWriter.Written)) {
+                    // The rest of the body is not needed; dropping the connection is cheaper than reading a large file.
+                    request.abort();
+                }
+            }
+        }
+        acknowledge(code, fileId, outcome);
+        return Pulled.FILE;
+    }
+
+    /**
+     * Acknowledges a written, known or refused download. A failure leaves the download in the central queue, which
+     * offers it again; the ledger then recognises it and the acknowledgement is repeated.
+     */
+    private void acknowledge(MunicipalityCode code, String fileId, InboxWriter.Outcome outcome) throws IOException {
+        Map<String, String> ack = new LinkedHashMap<>();
+        if (outcome instanceof InboxWriter.Refused refused) {
+            ack.put("outcome", "refused");
+            ack.put("reason", refused.reason());
+        } else {
+            ack.put("outcome", "written");
+        }
+        CentralClient.Response response = client.send(code, "POST", "/window/v1/municipalities/" + code
+                + "/downloads/" + fileId + "/ack", Map.of("Content-Type", "application/json"),
+                JSON.writeValueAsBytes(ack));
+        if (response.status() == 404) {
+            LOG.warn("Central server no longer knows the acknowledged download: municipality={} fileId={} body={}",
+                    code, fileId, response.body());
+            return;
+        }
+        if (!response.isSuccess()) {
+            throw new IOException("acknowledgement of download " + fileId + " answered " + response.status() + ": "
+                    + response.body());
+        }
+        LOG.debug("Download acknowledged: municipality={} fileId={} outcome={}", code, fileId, ack.get("outcome"));
+    }
+
+    private static String header(ClassicHttpResponse response, String name) {
+        Header header = response.getFirstHeader(name);
+        return header == null ? null : header.getValue();
+    }
+
+    private static String errorBody(HttpEntity entity) throws IOException {
+        if (entity == null) {
+            return "";
+        }
+        try (InputStream in = entity.getContent()) {
+            return new String(in.readNBytes(MAX_ERROR_BODY_BYTES), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        workers.shutdownNow();
+        workers.awaitTermination(30, TimeUnit.SECONDS);
+    }
+}
