@@ -34,10 +34,13 @@ import jp.kouiki.window.security.DevCredentialGenerator;
 /**
  * Runs the product end to end on this machine: a central window server and one agent serving Tokyo's 62
  * municipalities, as two separate JVMs over HTTPS on loopback, moving the real Japan Post file for Tokyo split into one
- * interface file per municipality, and checks that each file arrived byte for byte in its own union folder.
+ * interface file per municipality, and checks that each file arrived byte for byte in its own union folder. At the same
+ * time the union sends each municipality its file back through {@code union/outbound/<code>/}, and the demo checks
+ * that each arrived byte for byte in that municipality's inbox.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, version = "window-transfer demo 0.1.0",
-        description = "Moves Tokyo's 62 real interface files from the agent's outboxes to the union's folders.")
+        description = "Moves Tokyo's 62 real interface files from the agent's outboxes to the union's folders and"
+                + " one file from the union to each municipality's inbox.")
 public final class Demo implements Callable<Integer> {
 
     @Option(names = "--work-dir", description = "Folder for keys, configuration, data and logs (default: ${DEFAULT-VALUE}).")
@@ -94,6 +97,7 @@ public final class Demo implements Callable<Integer> {
 
             for (PostalCsvSplitter.SplitFile file : files) {
                 drop(run.resolve("agent-folders/outbox").resolve(file.code().value()), file.file());
+                drop(run.resolve("union/outbound").resolve(file.code().value()), file.file());
             }
             int result = awaitAndCheck(run, files, started, central, agent);
             if (keepRunning) {
@@ -115,8 +119,10 @@ public final class Demo implements Callable<Integer> {
             ChildJvm agent) throws Exception {
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         List<PostalCsvSplitter.SplitFile> missing = new ArrayList<>(files);
-        while (!missing.isEmpty() && System.nanoTime() < deadline) {
+        List<PostalCsvSplitter.SplitFile> notDownloaded = new ArrayList<>(files);
+        while ((!missing.isEmpty() || !notDownloaded.isEmpty()) && System.nanoTime() < deadline) {
             missing.removeIf(file -> Files.exists(delivered(run, file)));
+            notDownloaded.removeIf(file -> Files.exists(downloaded(run, file)));
             if (!central.process().isAlive() || !agent.process().isAlive()) {
                 out.println("a process ended early; see the logs in " + run.resolve("logs"));
                 break;
@@ -147,14 +153,64 @@ public final class Demo implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "wall time %.1f s; peak RSS central server %d MiB, agent %d MiB%n", wallMillis / 1000.0,
                 central.peakRssKib() / 1024, agent.peakRssKib() / 1024);
+        DownloadCheck downloads = checkDownloads(run, files);
         if (matching == files.size() && strays.isEmpty()) {
             out.printf("delivered %d/%d municipalities, %d files, %d bytes, all SHA-256 match%n", matching,
                     files.size(), matching, bytes);
-            return 0;
+        } else {
+            out.printf("FAILED: %d/%d municipalities delivered with matching SHA-256, %d unexpected files; see %s%n",
+                    matching, files.size(), strays.size(), run.resolve("logs"));
         }
-        out.printf("FAILED: %d/%d municipalities delivered with matching SHA-256, %d unexpected files; see %s%n",
-                matching, files.size(), strays.size(), run.resolve("logs"));
-        return 1;
+        if (downloads.matching() == files.size()) {
+            out.printf("downloaded %d/%d municipalities, %d files, %d bytes, all SHA-256 match%n",
+                    downloads.matching(), files.size(), downloads.matching(), downloads.bytes());
+        } else {
+            out.printf("FAILED: %d/%d municipalities downloaded with matching SHA-256; see %s%n",
+                    downloads.matching(), files.size(), run.resolve("logs"));
+        }
+        return matching == files.size() && strays.isEmpty() && downloads.matching() == files.size() ? 0 : 1;
+    }
+
+    /** Municipalities whose inbox holds exactly their file with the expected SHA-256, and those files' bytes. */
+    private record DownloadCheck(int matching, long bytes) {
+    }
+
+    /**
+     * Checks that each municipality's inbox holds exactly the file the union placed for it and prints a line for each
+     * one that does not.
+     */
+    private DownloadCheck checkDownloads(Path run, List<PostalCsvSplitter.SplitFile> files) throws Exception {
+        long bytes = 0;
+        int matching = 0;
+        for (PostalCsvSplitter.SplitFile file : files) {
+            Path target = downloaded(run, file);
+            List<Path> inbox = inboxFiles(target.getParent());
+            if (!Files.exists(target)) {
+                out.printf("%s download MISSING from %s%n", file.code(), target.getParent());
+            } else if (!sha256(target).equals(file.sha256Hex())) {
+                out.printf("%s download SHA-256 DIFFERS: %s%n", file.code(), target);
+            } else if (inbox.size() != 1) {
+                out.printf("%s inbox holds %d files where 1 is expected: %s%n", file.code(), inbox.size(), inbox);
+            } else {
+                matching++;
+                bytes += file.bytes();
+            }
+        }
+        return new DownloadCheck(matching, bytes);
+    }
+
+    private static Path downloaded(Path run, PostalCsvSplitter.SplitFile file) {
+        return run.resolve("agent-folders/inbox").resolve(file.code().value()).resolve(file.file().getFileName());
+    }
+
+    /** Lists the regular files directly in an inbox; the .part staging folder is not the municipality's to read. */
+    private static List<Path> inboxFiles(Path inbox) throws IOException {
+        if (!Files.isDirectory(inbox)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(inbox)) {
+            return entries.filter(Files::isRegularFile).toList();
+        }
     }
 
     /** Pads to a terminal width, counting full-width characters as two columns. */
@@ -187,6 +243,9 @@ public final class Demo implements Callable<Integer> {
                 + run.resolve("agent-folders/outbox/131016/131016_POSTAL_TRY1.csv"));
         out.println("  watch it land: ls " + run.resolve("union/inbound/131016/"));
         out.println("  refused files: ls " + run.resolve("agent-folders/error/131016/"));
+        out.println("  send one back: cp " + run.resolve("input/131016_POSTAL_*.csv") + " "
+                + run.resolve("union/outbound/131016/131016_POSTAL_TRY1.csv"));
+        out.println("  find it:       ls " + run.resolve("agent-folders/inbox/131016/"));
         out.println("  logs:          " + run.resolve("logs"));
         out.println("Stop with Ctrl-C.");
     }
@@ -197,7 +256,9 @@ public final class Demo implements Callable<Integer> {
                 + "central.data-dir=" + run.resolve("central-data") + "\n"
                 + "central.keys-dir=" + work.resolve("keys") + "\n"
                 + "central.window.host=127.0.0.1\n"
-                + "central.window.port=" + port + "\n";
+                + "central.window.port=" + port + "\n"
+                + "central.outbound.pickup.quiet-period-ms=500\n"
+                + "central.outbound.poll-interval-ms=200\n";
         return Files.writeString(run.resolve("central.properties"), text, StandardCharsets.UTF_8);
     }
 
