@@ -28,8 +28,8 @@ import jp.kouiki.window.security.TlsMaterial;
 import jp.kouiki.window.transfer.FileManifest;
 
 /**
- * Tries every pair (A, B) of 20 municipalities: over HTTPS with A's client certificate on B's upload paths, and over
- * an in-VM broker session opened as A's broker user on B's queues. Only A = B may succeed.
+ * Tries every pair (A, B) of 20 municipalities: over HTTPS with A's client certificate on B's upload and download
+ * paths, and over an in-VM broker session opened as A's broker user on B's queues. Only A = B may succeed.
  */
 class AccessMatrixIT {
 
@@ -73,6 +73,8 @@ class AccessMatrixIT {
             for (MunicipalityCode code : codes) {
                 assertThat(system.centralMessages(QueueNames.upload(code))).as("messages left for %s", code)
                         .isEqualTo(1);
+                assertThat(system.centralMessages(QueueNames.download(code))).as("downloads left for %s", code)
+                        .isEqualTo(1);
             }
         }
         int operations = tried / (MUNICIPALITIES * MUNICIPALITIES);
@@ -99,13 +101,26 @@ class AccessMatrixIT {
                 .header("Content-Range", "bytes 0-0/*")
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[1])).build());
         results.put("https chunk", chunk.statusCode() != 403);
+        String downloads = "https://localhost:" + system.port + "/window/v1/municipalities/" + target + "/downloads";
+        HttpResponse<String> next = send(client, HttpRequest.newBuilder(URI.create(downloads + "/next?waitMs=0"))
+                .GET().build());
+        results.put("https download next", next.statusCode() != 403);
+        HttpResponse<String> ack = send(client, HttpRequest.newBuilder(URI.create(downloads + "/" + fileId + "/ack"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        results.put("https download ack", ack.statusCode() != 403);
 
         results.put("broker send", allowed(() -> {
             try (ClientProducer producer = session.createProducer(QueueNames.upload(target))) {
                 producer.send(session.createMessage(true));
             }
         }));
+        results.put("broker send download", allowed(() -> {
+            try (ClientProducer producer = session.createProducer(QueueNames.download(target))) {
+                producer.send(session.createMessage(true));
+            }
+        }));
         results.put("broker consume", allowed(() -> session.createConsumer(QueueNames.download(target)).close()));
+        results.put("broker browse download", allowed(() -> browse(session, QueueNames.download(target))));
         results.put("broker browse upload", allowed(() -> browse(session, QueueNames.upload(target))));
         results.put("broker browse dead-letter", allowed(() -> browse(session, QueueNames.deadLetter(target))));
         return results;
