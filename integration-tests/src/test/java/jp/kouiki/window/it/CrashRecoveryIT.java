@@ -285,9 +285,10 @@ class CrashRecoveryIT {
     }
 
     /**
-     * Lists the inbound folders every 20 ms and records every regular file outside {@code .part/} that is not one of
-     * the expected files with its expected size and SHA-256: a partial, foreign or corrupted file that the union's
-     * system could have read. A file is hashed once per (file key, size, modification time).
+     * Lists the inbound folders (or other destination folders, one per municipality) every 20 ms and records every
+     * regular file outside {@code .part/} that is not one of the expected files with its expected size and SHA-256: a
+     * partial, foreign or corrupted file that the system reading the folder could have read. A file is hashed once per
+     * (file key, size, modification time).
      */
     static final class InboundWatcher {
 
@@ -296,6 +297,7 @@ class CrashRecoveryIT {
         private static final int MAX_VIOLATIONS = 100;
 
         private final ProcessSystem system;
+        private final java.util.function.Function<MunicipalityCode, Path> folders;
         private final Map<String, Expected> expected;
         private final Map<Path, List<Object>> verified = new ConcurrentHashMap<>();
         private final Set<String> violations = Collections.synchronizedSet(new LinkedHashSet<>());
@@ -304,7 +306,14 @@ class CrashRecoveryIT {
         private Thread thread;
 
         InboundWatcher(ProcessSystem system, Map<String, Expected> expected) {
+            this(system, system::inbound, expected);
+        }
+
+        /** Watches the folder that {@code folders} names for each of the system's municipalities. */
+        InboundWatcher(ProcessSystem system, java.util.function.Function<MunicipalityCode, Path> folders,
+                Map<String, Expected> expected) {
             this.system = system;
+            this.folders = folders;
             this.expected = expected;
         }
 
@@ -352,7 +361,7 @@ class CrashRecoveryIT {
         }
 
         private void scan(MunicipalityCode code) throws IOException {
-            Path folder = system.inbound(code);
+            Path folder = folders.apply(code);
             if (!Files.isDirectory(folder)) {
                 return;
             }

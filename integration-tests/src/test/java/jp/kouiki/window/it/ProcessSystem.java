@@ -109,6 +109,7 @@ final class ProcessSystem implements AutoCloseable {
         agent.setProperty("agent.upload.retry-initial-delay-ms", "200");
         agent.setProperty("agent.upload.retry-max-delay-ms", "1000");
         agent.setProperty("agent.broker.journal-type", "NIO");
+        agent.setProperty("agent.download.poll-interval-ms", "100");
         return agent;
     }
 
@@ -122,6 +123,8 @@ final class ProcessSystem implements AutoCloseable {
         central.setProperty("central.window.port", Integer.toString(port));
         central.setProperty("central.delivery.poll-interval-ms", "100");
         central.setProperty("central.broker.journal-type", "NIO");
+        central.setProperty("central.outbound.pickup.quiet-period-ms", "300");
+        central.setProperty("central.outbound.poll-interval-ms", "100");
         return central;
     }
 
@@ -172,6 +175,15 @@ final class ProcessSystem implements AutoCloseable {
 
     Path inbound(MunicipalityCode code) {
         return root.resolve("union/inbound").resolve(code.value());
+    }
+
+    Path inbox(MunicipalityCode code) {
+        return root.resolve("agent-folders/inbox").resolve(code.value());
+    }
+
+    /** Returns {@code union/outbound/<folder>/}, where folder is a municipality code or "all". */
+    Path outbound(String folder) {
+        return root.resolve("union/outbound").resolve(folder);
     }
 
     Path rejected(MunicipalityCode code) {
