@@ -117,7 +117,7 @@ final class DownloadPuller implements AutoCloseable {
             }
             try (InputStream body = response.getEntity().getContent()) {
                 outcome = writer.write(code, fileId, header(response, "Window-Manifest"),
-                        header(response, "Window-Signature"), body);
+                        header(response, "Window-Signature"), body, ciphertextBytes(response));
                 if (!(outcome instanceof InboxWriter.Written)) {
                     // The rest of the body is not needed; dropping the connection is cheaper than reading a large file.
                     request.abort();
@@ -153,6 +153,15 @@ final class DownloadPuller implements AutoCloseable {
                     + response.body());
         }
         LOG.debug("Download acknowledged: municipality={} fileId={} outcome={}", code, fileId, ack.get("outcome"));
+    }
+
+    private static long ciphertextBytes(ClassicHttpResponse response) {
+        String value = header(response, "Window-Ciphertext-Length");
+        try {
+            return value == null ? -1 : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static String header(ClassicHttpResponse response, String name) {

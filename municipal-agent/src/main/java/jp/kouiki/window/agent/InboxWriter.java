@@ -84,11 +84,12 @@ final class InboxWriter {
      * @param manifestBase64 the download manifest as sent, base64
      * @param signature      the union's base64 signature over the manifest bytes
      * @param ciphertext     the body; left partly unread when the file is known or refused before decryption
+     * @param ciphertextBytes the body's length as the central server announced it, or -1 when unknown
      * @throws IOException when reading the body from the line or writing to disk failed; nothing is acknowledged
      *                     then, and the download is offered again
      */
     Outcome write(MunicipalityCode code, String fileId, String manifestBase64, String signature,
-            InputStream ciphertext) throws IOException {
+            InputStream ciphertext, long ciphertextBytes) throws IOException {
         DownloadManifest manifest;
         InterfaceFileName name;
         try {
@@ -103,7 +104,7 @@ final class InboxWriter {
         }
         Path part = AtomicFiles.createDirectories(settings.inbox(code).resolve(".part")).resolve(fileId + ".part");
         try {
-            decrypt(code, manifest, ciphertext, part);
+            decrypt(code, manifest, ciphertext, ciphertextBytes, part);
         } catch (InterfaceFileRejectedException e) {
             // Not the union's content, so nothing of it is kept.
             Files.deleteIfExists(part);
@@ -160,8 +161,8 @@ final class InboxWriter {
     }
 
     /** Decrypts into the part file, checking size and SHA-256 against the signed manifest. */
-    private void decrypt(MunicipalityCode code, DownloadManifest manifest, InputStream ciphertext, Path part)
-            throws IOException, InterfaceFileRejectedException {
+    private void decrypt(MunicipalityCode code, DownloadManifest manifest, InputStream ciphertext,
+            long ciphertextBytes, Path part) throws IOException, InterfaceFileRejectedException {
         LineStream line = new LineStream(ciphertext);
         MessageDigest digest = FileIds.sha256();
         long size = 0;
@@ -175,9 +176,11 @@ final class InboxWriter {
                 try {
                     read = plaintext.read(buffer);
                 } catch (IOException e) {
-                    if (line.failed) {
-                        throw e;
+                    if (line.failure != null) {
+                        // Tink reports a failed read as a key mismatch, so the line's own exception says more.
+                        throw line.failure;
                     }
+                    requireWholeBody(line, ciphertextBytes);
                     throw new InterfaceFileRejectedException(
                             "ダウンロードの暗号文を復号できません（改ざん・破損・鍵違い）。",
                             "the download's ciphertext does not decrypt with the keyset of " + code
@@ -197,6 +200,18 @@ final class InboxWriter {
                     "復号したファイルが署名付きマニフェストの SHA-256・サイズと一致しません。",
                     "the decrypted file has " + size + " bytes and SHA-256 " + sha256 + " where the signed manifest"
                             + " states " + manifest.size() + " bytes and " + manifest.sha256());
+        }
+    }
+
+    /**
+     * Reads the rest of a body that failed to decrypt, so that a body cut short, which fails like a tampered one, is
+     * tried again instead of being refused.
+     */
+    private static void requireWholeBody(LineStream line, long ciphertextBytes) throws IOException {
+        line.transferTo(OutputStream.nullOutputStream());
+        if (ciphertextBytes >= 0 && line.count != ciphertextBytes) {
+            throw new IOException("download body ended after " + line.count + " of " + ciphertextBytes
+                    + " bytes; it is requested again");
         }
     }
 
@@ -280,20 +295,43 @@ final class InboxWriter {
         return new Refused(reason);
     }
 
-    /** Marks whether the line itself failed, to tell a broken connection from a ciphertext that does not decrypt. */
+    /**
+     * Counts the bytes read and keeps the line's own failure, to tell a broken connection from a ciphertext that does
+     * not decrypt.
+     */
     private static final class LineStream extends FilterInputStream {
-        private boolean failed;
+        private IOException failure;
+        private long count;
 
         LineStream(InputStream in) {
             super(in);
         }
 
+        /** Refuses mark and reset, so that every byte counted is a byte that came from the line. */
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        @Override
+        public synchronized void mark(int limit) {
+        }
+
+        @Override
+        public synchronized void reset() throws IOException {
+            throw new IOException("mark and reset are not supported on a download body");
+        }
+
         @Override
         public int read() throws IOException {
             try {
-                return super.read();
+                int read = super.read();
+                if (read >= 0) {
+                    count++;
+                }
+                return read;
             } catch (IOException e) {
-                failed = true;
+                failure = e;
                 throw e;
             }
         }
@@ -301,9 +339,13 @@ final class InboxWriter {
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
             try {
-                return super.read(buffer, offset, length);
+                int read = super.read(buffer, offset, length);
+                if (read > 0) {
+                    count += read;
+                }
+                return read;
             } catch (IOException e) {
-                failed = true;
+                failure = e;
                 throw e;
             }
         }

@@ -258,6 +258,65 @@ class PayloadCipherTest {
         }
     }
 
+    @Test
+    void downloadRoundTripsInItsOwnDirection() throws Exception {
+        byte[] plaintext = randomBytes(70_000, 11);
+
+        byte[] ciphertext;
+        try (InputStream view = cipher.encryptedView(new ByteArrayInputStream(plaintext), CHIYODA, FILE_ID,
+                PayloadCipher.Direction.DOWNLOAD)) {
+            ciphertext = view.readAllBytes();
+        }
+
+        try (InputStream in = cipher.decryptingStream(new ByteArrayInputStream(ciphertext), CHIYODA, FILE_ID,
+                PayloadCipher.Direction.DOWNLOAD)) {
+            assertThat(in.readAllBytes()).isEqualTo(plaintext);
+        }
+    }
+
+    @Test
+    void downloadCiphertextDoesNotDecryptAsUpload() throws Exception {
+        byte[] ciphertext;
+        try (InputStream view = cipher.encryptedView(new ByteArrayInputStream(randomBytes(1000, 12)), CHIYODA,
+                FILE_ID, PayloadCipher.Direction.DOWNLOAD)) {
+            ciphertext = view.readAllBytes();
+        }
+
+        assertFirstReadFails(cipher, ciphertext, CHIYODA, FILE_ID);
+    }
+
+    @Test
+    void uploadCiphertextDoesNotDecryptAsDownload() throws Exception {
+        byte[] ciphertext = encryptWithView(randomBytes(1000, 13), CHIYODA, FILE_ID);
+
+        try (InputStream in = cipher.decryptingStream(new ByteArrayInputStream(ciphertext), CHIYODA, FILE_ID,
+                PayloadCipher.Direction.DOWNLOAD)) {
+            assertThatThrownBy(() -> in.read(new byte[4096])).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void downloadForAnotherMunicipalityDoesNotDecrypt() throws Exception {
+        byte[] ciphertext;
+        try (InputStream view = cipher.encryptedView(new ByteArrayInputStream(randomBytes(1000, 14)), CHIYODA,
+                FILE_ID, PayloadCipher.Direction.DOWNLOAD)) {
+            ciphertext = view.readAllBytes();
+        }
+
+        try (InputStream in = cipher.decryptingStream(new ByteArrayInputStream(ciphertext), MINATO, FILE_ID,
+                PayloadCipher.Direction.DOWNLOAD)) {
+            assertThatThrownBy(() -> in.read(new byte[4096])).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void associatedDataOfUploadsKeepsItsForm() {
+        assertThat(new String(PayloadCipher.associatedData(PayloadCipher.Direction.UPLOAD, CHIYODA, FILE_ID),
+                StandardCharsets.US_ASCII)).isEqualTo("window-transfer/v1|131016|" + FILE_ID);
+        assertThat(new String(PayloadCipher.associatedData(PayloadCipher.Direction.DOWNLOAD, CHIYODA, FILE_ID),
+                StandardCharsets.US_ASCII)).isEqualTo("window-transfer/v1|download|131016|" + FILE_ID);
+    }
+
     private static void assertFirstReadFails(PayloadCipher reader, byte[] ciphertext, MunicipalityCode code,
             String fileId) throws IOException {
         try (InputStream in = reader.decryptingStream(new ByteArrayInputStream(ciphertext), code, fileId)) {
