@@ -27,7 +27,7 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * Moves one 256 MiB file through an agent and a central server that each run with a 64 MiB heap, which they can only
- * survive when every step streams the file instead of holding it in memory. Prints the time, the throughput, the
+ * survive when every step streams the file instead of holding it in memory, once in each direction. Prints the time, the throughput, the
  * peak resident set size of each JVM and the heap use that their GC logs show.
  *
  * <p>System properties {@code window.large.mib} and {@code window.large.heap} size a soak run, for example a 2048 MiB
@@ -68,6 +68,27 @@ class LargeFileMemoryIT {
 
     @Test
     void largeFileMovesWithSmallHeaps() throws Exception {
+        startWithSmallHeaps();
+
+        moveAndMeasure("upload", system.outbox(CHIYODA), file -> system.inbound(CHIYODA).resolve(file.name()));
+
+        assertThat(ProcessSystem.regularFiles(system.error(CHIYODA))).as("files refused by the agent").isEmpty();
+        assertThat(ProcessSystem.regularFiles(system.rejected(CHIYODA))).as("files refused at delivery").isEmpty();
+    }
+
+    @Test
+    void largeDownloadMovesWithSmallHeaps() throws Exception {
+        startWithSmallHeaps();
+
+        moveAndMeasure("download", system.outbound(CHIYODA.value()),
+                file -> system.inbox(CHIYODA).resolve(file.name()));
+
+        assertThat(ProcessSystem.regularFiles(system.error(CHIYODA))).as("downloads refused by the agent").isEmpty();
+        assertThat(ProcessSystem.regularFiles(root.resolve("union/outbound-error"))).as("refused outbound files")
+                .isEmpty();
+    }
+
+    private void startWithSmallHeaps() throws Exception {
         Path temporaryFolder = Path.of(System.getProperty("java.io.tmpdir"));
         long freeBytes = Files.getFileStore(temporaryFolder).getUsableSpace();
         Assumptions.assumeTrue(freeBytes >= REQUIRED_FREE_BYTES, String.format(Locale.ROOT,
@@ -81,13 +102,17 @@ class LargeFileMemoryIT {
         }
         system.startAndAwait(Role.CENTRAL);
         system.startAndAwait(Role.AGENT);
+    }
 
+    /** Places the large file into {@code source}, waits for it at its destination and checks and prints the run. */
+    private void moveAndMeasure(String direction, Path source, java.util.function.Function<Expected, Path> destination)
+            throws Exception {
         long generationStarted = System.nanoTime();
-        Expected file = GeneratedPostalFiles.drop(system.outbox(CHIYODA), CHIYODA, "131016_POSTAL_20261204_" + FILE_MIB + "MIB.csv",
+        Expected file = GeneratedPostalFiles.drop(source, CHIYODA, "131016_POSTAL_20261204_" + FILE_MIB + "MIB.csv",
                 GeneratedPostalFiles.records(CHIYODA), FILE_BYTES, 0, expected -> { });
         long dropped = System.nanoTime();
-        Path delivered = system.inbound(CHIYODA).resolve(file.name());
-        await(FILE_MIB + " MiB file delivered into the union's inbound folder")
+        Path delivered = destination.apply(file);
+        await(FILE_MIB + " MiB file at " + delivered)
                 .atMost(DELIVERY_TIMEOUT)
                 .pollInterval(Duration.ofMillis(250))
                 .failFast("a process failed", () -> {
@@ -101,15 +126,13 @@ class LargeFileMemoryIT {
 
         assertThat(Files.size(delivered)).as("size of the delivered file").isEqualTo(file.size());
         assertThat(GeneratedPostalFiles.sha256(delivered)).as("SHA-256 of the delivered file").isEqualTo(file.sha256());
-        assertThat(ProcessSystem.regularFiles(system.error(CHIYODA))).as("files refused by the agent").isEmpty();
-        assertThat(ProcessSystem.regularFiles(system.rejected(CHIYODA))).as("files refused at delivery").isEmpty();
         system.assertNoOutOfMemoryError();
 
         HeapUse agentHeap = heapUse(gcLog(Role.AGENT));
         HeapUse centralHeap = heapUse(gcLog(Role.CENTRAL));
-        System.out.printf(Locale.ROOT, "large file summary: size=%d bytes (%.0f MiB) generated in %.1f s, delivered in"
-                        + " %.1f s, %.1f MiB/s; -Xmx%s; peak RSS agent %d MiB, central %d MiB; heap before/after GC"
-                        + " max agent %d/%d MiB (%d GCs), central %d/%d MiB (%d GCs)%n",
+        System.out.printf(Locale.ROOT, "large file summary (%s): size=%d bytes (%.0f MiB) generated in %.1f s,"
+                        + " delivered in %.1f s, %.1f MiB/s; -Xmx%s; peak RSS agent %d MiB, central %d MiB; heap"
+                        + " before/after GC max agent %d/%d MiB (%d GCs), central %d/%d MiB (%d GCs)%n", direction,
                 file.size(), file.size() / 1048576.0, (dropped - generationStarted) / 1e9, seconds,
                 file.size() / 1048576.0 / seconds, MAX_HEAP, agentRssKib / 1024, centralRssKib / 1024,
                 agentHeap.maxBeforeGcMib(), agentHeap.maxAfterGcMib(), agentHeap.collections(),
