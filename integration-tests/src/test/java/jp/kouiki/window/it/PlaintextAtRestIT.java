@@ -15,8 +15,9 @@ import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
- * Checks that what the brokers keep on disk (journal, bindings, paging, large messages) and the central server's
- * partial uploads hold only ciphertext: a known record's bytes appear in no file there.
+ * Checks that what the brokers keep on disk (journal, bindings, paging, large messages), the central server's
+ * partial uploads and download records, and the agent's download records hold only ciphertext: a known record's bytes
+ * appear in no file there, in either direction.
  */
 class PlaintextAtRestIT {
 
@@ -24,6 +25,31 @@ class PlaintextAtRestIT {
 
     @TempDir
     Path root;
+
+    @Test
+    void downloadNeverAppearsOutsideTheUnionAndMunicipalFolders() throws Exception {
+        byte[] content = TestFiles.postalRecords("13103");
+        byte[] townName = "港区".getBytes(TestFiles.WINDOWS_31J);
+
+        try (WindowSystem system = new WindowSystem(root, List.of(MINATO))) {
+            system.startCentral();
+            system.placeOutbound(MINATO.value(), "131032_POSTAL_20261204.csv", content);
+            await("download queued at the central server").atMost(Duration.ofSeconds(30))
+                    .until(() -> system.centralMessages(QueueNames.download(MINATO)) == 1);
+            assertThat(TestFiles.countFiles(system.centralData().resolve("broker/large-messages"))).isPositive();
+            assertThat(TestFiles.filesContaining(system.centralData(), townName)).isEmpty();
+
+            system.startAgent();
+            await("download written into the inbox").atMost(Duration.ofSeconds(30))
+                    .until(() -> java.nio.file.Files.exists(system.inbox(MINATO).resolve("131032_POSTAL_20261204.csv")));
+            await("download acknowledged").atMost(Duration.ofSeconds(10))
+                    .until(() -> system.centralMessages(QueueNames.download(MINATO)) == 0);
+            assertThat(TestFiles.filesContaining(system.centralData(), townName)).isEmpty();
+            assertThat(TestFiles.filesContaining(system.agentData(), townName)).isEmpty();
+        }
+        Path logs = Path.of("target/test-logs");
+        assertThat(TestFiles.filesContaining(logs, townName)).as("logs with the town name in MS932").isEmpty();
+    }
 
     @Test
     void knownRecordNeverAppearsInEitherBrokersData() throws Exception {
