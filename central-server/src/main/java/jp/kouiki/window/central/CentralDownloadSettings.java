@@ -9,8 +9,8 @@ import jp.kouiki.window.config.Settings;
  * @param doneMarkerPickup    whether a file in {@code union/outbound/} waits for a {@code <name>.done} marker
  * @param quietPeriodMillis   in quiet-period mode, time a file must stay unchanged before pickup, in ms
  * @param pollIntervalMillis  interval between scans of {@code union/outbound/}, in ms
- * @param longPollMaxMillis   longest time a {@code downloads/next} request waits for a file, in ms; 0 answers at once
- * @param maxWaitingPolls     long-polls that may wait at once over all municipalities; more are answered at once
+ * @param longPollMaxMillis   longest time a {@code downloads/next} request waits for a file, in ms; 0 returns at once
+ * @param maxWaitingPolls     long-polls that may wait at once over all municipalities; more get their response at once
  * @param inboundDoneMarkers  whether a {@code <name>.done} marker is written beside each file delivered to
  *                            {@code union/inbound/<code>/}
  * @param dailyManifests      whether each delivered file is listed in {@code union/manifests/<yyyyMMdd>/<kind>.csv}

@@ -22,7 +22,7 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 final class DeliveryLedger {
 
     /**
-     * A file that is decrypted and checked but not yet renamed into place; size is -1 and sha256 and kind are null in
+     * A file that is decrypted and checked but not yet renamed into place. Size is -1, and sha256 and kind are null, in
      * entries written by a version that did not record them.
      */
     record Pending(MunicipalityCode code, String fileId, String fileName, long size, String sha256, String kind) {

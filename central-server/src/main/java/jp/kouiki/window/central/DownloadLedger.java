@@ -16,7 +16,7 @@ import jp.kouiki.window.transfer.DownloadManifest;
 /**
  * A durable record of each download that its municipality acknowledged, as written or as refused: one small file per
  * file id under {@code acknowledged/<code>/} or {@code refused/<code>/}. A repeated acknowledgement whose message is
- * already gone is answered from here as a success.
+ * already gone gets its success response from here.
  */
 final class DownloadLedger {
 
@@ -43,7 +43,7 @@ final class DownloadLedger {
         AtomicFiles.writeAtomically(folder.resolve(manifest.fileId()), reason.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Returns what the ledger knows of a download, or null when nothing. */
+    /** Returns the ledger record of a download, or null when there is none. */
     Status status(MunicipalityCode code, String fileId) throws IOException {
         Path acknowledged = acknowledgedRoot.resolve(code.value()).resolve(fileId);
         if (Files.exists(acknowledged)) {

@@ -25,14 +25,14 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 /**
  * The download requests of the window route, for a caller already authenticated as the municipality in the path.
  *
- * <p>{@code GET .../downloads/next?waitMs=N} answers 204 when no file arrives within the wait (capped by
+ * <p>{@code GET .../downloads/next?waitMs=N} returns 204 when no file arrives within the wait (capped by
  * {@code central.download.long-poll-max-ms}), or 200 with the ciphertext streamed as the body and the file id, the
  * base64 download manifest and its base64 signature by the union in the headers {@value #FILE_ID_HEADER},
  * {@value #MANIFEST_HEADER} and {@value #SIGNATURE_HEADER}. The same file is offered again until it is acknowledged.
  *
  * <p>{@code POST .../downloads/{fileId}/ack} with no body, or {@code {"outcome":"written"}}, removes the file from the
- * queue; {@code {"outcome":"refused","reason":"..."}} moves it to the dead-letter queue. A repeated acknowledgement is
- * answered 200 with what the first one did, one of a file id never offered 404.
+ * queue; {@code {"outcome":"refused","reason":"..."}} moves it to the dead-letter queue. A repeated acknowledgement returns
+ * 200 with what the first one did, and one of a file id never offered returns 404.
  */
 final class DownloadRequests {
 
@@ -162,7 +162,7 @@ final class DownloadRequests {
             return null;
         }
         if (!outcome.equals("refused")) {
-            throw new WindowHttpException(400, "acknowledgement body is not JSON with outcome written or refused",
+            throw new WindowHttpException(400, "acknowledgement body is invalid: expected JSON with outcome written or refused",
                     "send {\"outcome\":\"written\"} or {\"outcome\":\"refused\",\"reason\":\"...\"}");
         }
         String reason = InterfaceFileName.printable(ack.path("reason").asText("(no reason given)"));

@@ -121,7 +121,7 @@ final class InboundReports {
         }
     }
 
-    /** Quotes a CSV field when it holds a comma, a quote or a line end (RFC 4180). */
+    /** Quotes a CSV field when it contains a comma, a quote or a line end (RFC 4180). */
     static String csv(String value) {
         if (value.indexOf(',') < 0 && value.indexOf('"') < 0 && value.indexOf('\r') < 0 && value.indexOf('\n') < 0) {
             return value;

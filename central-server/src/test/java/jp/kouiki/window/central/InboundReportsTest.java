@@ -69,7 +69,7 @@ class InboundReportsTest {
     }
 
     @Test
-    void dailyListHasHeaderAndOneLinePerFile() throws Exception {
+    void dailyListHasOneLinePerFile() throws Exception {
         InboundReports reports = new InboundReports(settings(false, true));
 
         reports.delivered(file("131016_POSTAL_20261204.csv"), false);
@@ -96,7 +96,7 @@ class InboundReportsTest {
     }
 
     @Test
-    void lineCutOffByACrashIsEndedBeforeTheNext() throws Exception {
+    void cutLineIsEndedFirst() throws Exception {
         InboundReports reports = new InboundReports(settings(false, true));
         reports.delivered(file("131016_POSTAL_20261204.csv"), false);
         Files.writeString(todaysList("POSTAL"), "131016,cut", StandardOpenOption.APPEND);

@@ -171,12 +171,12 @@ public final class Demo implements Callable<Integer> {
         return matching == files.size() && strays.isEmpty() && downloads.matching() == files.size() ? 0 : 1;
     }
 
-    /** Municipalities whose inbox holds exactly their file with the expected SHA-256, and those files' bytes. */
+    /** Municipalities whose inbox contains exactly their file with the expected SHA-256, and those files' bytes. */
     private record DownloadCheck(int matching, long bytes) {
     }
 
     /**
-     * Checks that each municipality's inbox holds exactly the file the union placed for it and prints a line for each
+     * Checks that each municipality's inbox contains exactly the file the union placed for it and prints a line for each
      * one that does not.
      */
     private DownloadCheck checkDownloads(Path run, List<PostalCsvSplitter.SplitFile> files) throws Exception {

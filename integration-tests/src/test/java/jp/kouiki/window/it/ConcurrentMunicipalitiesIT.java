@@ -29,9 +29,9 @@ import jp.kouiki.window.security.KeyMaterialLayout;
 import jp.kouiki.window.transfer.FileManifest;
 
 /**
- * Twenty municipalities upload at once, and download at once. Every response names the caller's own file, every
- * delivered file lands in its own municipality's folder with its own bytes, and every download a municipality receives
- * is its own, signed for it and decrypting with its own keyset to its own bytes.
+ * Twenty municipalities upload at once, and download at once. Every response names the caller's own file, and every
+ * delivered file lands in its own municipality's folder with its own bytes. Every download a municipality receives is
+ * its own, signed for it, and decrypts with its own keyset to its own bytes.
  */
 class ConcurrentMunicipalitiesIT {
 

@@ -20,8 +20,8 @@ import jp.kouiki.window.security.TlsMaterial;
 import jp.kouiki.window.transfer.DownloadManifest;
 
 /**
- * Downloads from the window endpoint as an agent would, without one, so that tests can ask for what a correct agent
- * never asks for: another municipality's downloads, unknown or repeated acknowledgements.
+ * Downloads from the window endpoint as an agent would, without one, so that tests can request what a correct agent
+ * never requests: another municipality's downloads, unknown or repeated acknowledgements.
  */
 final class DirectDownloader {
 
@@ -60,7 +60,7 @@ final class DirectDownloader {
     }
 
     /**
-     * Checks a 200 answer of {@code downloads/next} as the agent does: the union's signature, the manifest's
+     * Checks a 200 response of {@code downloads/next} as the agent does: the union's signature, the manifest's
      * municipality and file id, then decrypts it with {@code code}'s keyset.
      */
     Download open(MunicipalityCode code, HttpResponse<byte[]> response) throws Exception {

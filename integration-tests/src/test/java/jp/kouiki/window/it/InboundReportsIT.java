@@ -28,7 +28,7 @@ class InboundReportsIT {
     Path root;
 
     @Test
-    void deliveredFilesGetDoneMarkersAndDailyListLines() throws Exception {
+    void reportsListDeliveredFiles() throws Exception {
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
             Properties reports = new Properties();
             reports.setProperty("central.inbound.done-markers", "true");

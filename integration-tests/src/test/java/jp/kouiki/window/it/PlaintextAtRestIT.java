@@ -15,9 +15,9 @@ import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
- * Checks that what the brokers keep on disk (journal, bindings, paging, large messages), the central server's
- * partial uploads and download records, and the agent's download records hold only ciphertext: a known record's bytes
- * appear in no file there, in either direction.
+ * Checks that what the brokers keep on disk (journal, bindings, paging, large messages) contains only ciphertext, as
+ * do the central server's partial uploads and download records and the agent's download records. A known record's
+ * bytes appear in no file there, in either direction.
  */
 class PlaintextAtRestIT {
 
@@ -27,7 +27,7 @@ class PlaintextAtRestIT {
     Path root;
 
     @Test
-    void downloadNeverAppearsOutsideTheUnionAndMunicipalFolders() throws Exception {
+    void downloadStaysEncryptedAtRest() throws Exception {
         byte[] content = TestFiles.postalRecords("13103");
         byte[] townName = "港区".getBytes(TestFiles.WINDOWS_31J);
 

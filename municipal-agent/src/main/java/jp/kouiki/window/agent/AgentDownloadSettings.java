@@ -5,7 +5,7 @@ import jp.kouiki.window.config.Settings;
 /**
  * Settings of the agent's download pulling, read and checked once at start-up.
  *
- * @param enabled              whether the agent asks the central server for downloads at all
+ * @param enabled              whether the agent requests downloads from the central server at all
  * @param workers              threads shared by all municipalities for downloading
  * @param pollIntervalMillis   pause after an answer without a file before the municipality is asked for again, in ms
  * @param longPollMillis       time the central server may hold a request open waiting for a file, in ms; 0 for none
@@ -19,7 +19,7 @@ public record AgentDownloadSettings(
         int ledgerRetentionDays) {
 
     /**
-     * Reads the settings. A long-poll holds a worker for its whole wait, so it needs a worker per municipality, and it
+     * Reads the settings. A long-poll occupies a worker for its whole wait, so it needs a worker per municipality, and it
      * must end before the agent's response timeout gives up on the request.
      */
     static AgentDownloadSettings from(Settings settings, int municipalities, long responseTimeoutMillis) {

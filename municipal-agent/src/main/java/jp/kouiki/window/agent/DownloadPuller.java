@@ -26,8 +26,8 @@ import jp.kouiki.window.transfer.FileManifest;
  * Asks the central server for each municipality's downloads, on a fixed pool of workers: a request for the next file
  * ({@code GET .../downloads/next}, optionally held open by the server until one arrives), the file written by
  * {@link InboxWriter}, then the acknowledgement ({@code POST .../downloads/{fileId}/ack}). Only the agent starts
- * connections. Each municipality has at most one request at a time; after a file it asks again at once, after an
- * answer without a file or a failure after the poll interval.
+ * connections. Each municipality has at most one request at a time. After a file the next request follows at once;
+ * after a response without a file, or a failure, it follows after the poll interval.
  */
 final class DownloadPuller implements AutoCloseable {
 
@@ -35,7 +35,7 @@ final class DownloadPuller implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_ERROR_BODY_BYTES = 4096;
 
-    /** What one pull found. */
+    /** Result of one request for the next download. */
     private enum Pulled { FILE, NONE, FAILED }
 
     private final AgentSettings settings;
@@ -149,7 +149,7 @@ final class DownloadPuller implements AutoCloseable {
             return;
         }
         if (!response.isSuccess()) {
-            throw new IOException("acknowledgement of download " + fileId + " answered " + response.status() + ": "
+            throw new IOException("acknowledgement of download " + fileId + " failed with status " + response.status() + ": "
                     + response.body());
         }
         LOG.debug("Download acknowledged: municipality={} fileId={} outcome={}", code, fileId, ack.get("outcome"));

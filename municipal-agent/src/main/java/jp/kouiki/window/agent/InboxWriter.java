@@ -38,12 +38,12 @@ import jp.kouiki.window.transfer.FileIds;
  * Writes one download into {@code inbox/<code>/}: checks the union's signature on the manifest and that the manifest
  * names this municipality and file id, decrypts the ciphertext as it streams into {@code inbox/<code>/.part/}, checks
  * size, SHA-256 and records, fsyncs, records the file in the ledger and renames it into place without replacing
- * anything. The municipal system therefore never sees a partial file, and a download offered again after a crash is
+ * anything. The municipal system therefore never reads a partial file, and a download offered again after a crash is
  * recognised by its file id.
  */
 final class InboxWriter {
 
-    /** What became of a download; the puller acknowledges every outcome to the central server. */
+    /** Result of writing one download; the puller acknowledges every result to the central server. */
     sealed interface Outcome {
     }
 
@@ -177,7 +177,7 @@ final class InboxWriter {
                     read = plaintext.read(buffer);
                 } catch (IOException e) {
                     if (line.failure != null) {
-                        // Tink reports a failed read as a key mismatch, so the line's own exception says more.
+                        // Tink reports a failed read as a key mismatch, so the line's own exception is more precise.
                         throw line.failure;
                     }
                     requireWholeBody(line, ciphertextBytes);

@@ -163,8 +163,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
     }
 
     /**
-     * Deletes partial downloads left by a crash before their ledger entry, which are offered again in full; a checked
-     * file waiting for its name has a ledger entry and stays.
+     * Deletes partial downloads that a crash left before their ledger entry, because they are offered again in full. A
+     * checked file waiting for its name has a ledger entry and stays.
      */
     private void deleteAbandonedParts(InboxLedger ledger) throws IOException {
         java.util.Set<String> waiting = new java.util.HashSet<>();

@@ -30,7 +30,7 @@ class AgentDownloadSettingsTest {
     }
 
     @Test
-    void longPollWithFewerWorkersThanMunicipalitiesIsRejected() {
+    void longPollWithTooFewWorkersRejected() {
         assertThatThrownBy(() -> settings("agent.download.long-poll-ms", "20000", "agent.download.workers", "2"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("setting agent.download.long-poll-ms=20000")

@@ -74,7 +74,7 @@ class InboxWriterTest {
     }
 
     @Test
-    void downloadKnownFromTheLedgerIsNotWrittenAgain() throws Exception {
+    void knownDownloadIsNotWrittenAgain() throws Exception {
         Signed download = sign(manifest(CHIYODA, NAME, CONTENT));
         writer.write(CHIYODA, FILE_ID, download.manifest(), download.signature(), encrypt(CHIYODA, CONTENT), -1);
         Files.delete(settings.inbox(CHIYODA).resolve(NAME));
@@ -108,7 +108,7 @@ class InboxWriterTest {
     }
 
     @Test
-    void offeredFileIdOtherThanTheManifestsIsRefused() throws Exception {
+    void mismatchedFileIdIsRefused() throws Exception {
         Signed download = sign(manifest(CHIYODA, NAME, CONTENT));
 
         InboxWriter.Outcome outcome = writer.write(CHIYODA, "fedcba9876543210fedcba9876543210",

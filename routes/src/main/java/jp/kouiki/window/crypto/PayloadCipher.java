@@ -119,7 +119,7 @@ public final class PayloadCipher {
 
     /**
      * Returns the associated data. Uploads keep the form they had before downloads existed, so that files queued by an
-     * older version still decrypt; a download adds its direction, and as the code is six digits and the file id hex,
+     * older version still decrypt. A download adds its direction. Because the code is six digits and the file id hex,
      * the two forms can never be equal.
      */
     static byte[] associatedData(Direction direction, MunicipalityCode code, String fileId) {
