@@ -1,5 +1,8 @@
 package jp.kouiki.window.central;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import jp.kouiki.window.config.Settings;
 
 /**
@@ -9,7 +12,8 @@ import jp.kouiki.window.config.Settings;
  * @param doneMarkerPickup    whether a file in {@code union/outbound/} waits for a {@code <name>.done} marker
  * @param quietPeriodMillis   in quiet-period mode, time a file must stay unchanged before pickup, in ms
  * @param pollIntervalMillis  interval between scans of {@code union/outbound/}, in ms
- * @param longPollMaxMillis   longest time a {@code downloads/next} request waits for a file, in ms; 0 returns at once
+ * @param longPollMaxMillis   longest time a {@code downloads/next} request waits for a file, in ms, at most half the
+ *                            window endpoint's idle timeout; 0 returns at once
  * @param maxWaitingPolls     long-polls that may wait at once over all municipalities; more get their response at once
  * @param inboundDoneMarkers  whether a {@code <name>.done} marker is written beside each file delivered to
  *                            {@code union/inbound/<code>/}
@@ -24,8 +28,11 @@ public record CentralDownloadSettings(
         boolean inboundDoneMarkers,
         boolean dailyManifests) {
 
+    private static final Logger LOG = LoggerFactory.getLogger(CentralDownloadSettings.class);
+
     /**
-     * Reads the settings; a long-poll must end before the window endpoint's idle timeout drops the silent connection.
+     * Reads the settings. A long-poll must end well before the window endpoint's idle timeout drops the silent
+     * connection, so its wait is capped at half that timeout.
      */
     static CentralDownloadSettings from(Settings settings, long idleTimeoutMillis) {
         String mode = settings.text("central.outbound.pickup.mode");
@@ -33,11 +40,11 @@ public record CentralDownloadSettings(
             throw settings.invalid("central.outbound.pickup.mode", mode, "quiet-period or done-marker");
         }
         long longPoll = settings.number("central.download.long-poll-max-ms", 0, 600_000);
-        if (longPoll >= idleTimeoutMillis) {
-            throw settings.invalid("central.download.long-poll-max-ms", Long.toString(longPoll),
-                    "a time below central.window.idle-timeout-ms (" + idleTimeoutMillis + " ms), because the server"
-                            + " drops a connection that stays silent that long; lower this value or raise the idle"
-                            + " timeout");
+        if (longPoll > idleTimeoutMillis / 2) {
+            LOG.info("Download long-poll capped at half the idle timeout: central.download.long-poll-max-ms={}"
+                    + " central.window.idle-timeout-ms={} effectiveMs={}", longPoll, idleTimeoutMillis,
+                    idleTimeoutMillis / 2);
+            longPoll = idleTimeoutMillis / 2;
         }
         return new CentralDownloadSettings(
                 mode.equals("done-marker"),

@@ -10,6 +10,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.api.core.client.ClientConsumer;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 import org.apache.activemq.artemis.api.core.client.ClientSession;
@@ -99,12 +100,17 @@ final class DownloadQueue {
         ClientSession session = broker.openMunicipalitySession(code, false);
         try {
             session.start();
-            ClientConsumer browser = session.createConsumer(queue, true);
+            // A window of 0 makes the broker send only the message received here. With a window it would push the next
+            // messages ahead, and Artemis 2.54 throws while delivering a large message to a browser closed meanwhile,
+            // which leaves that message's file behind after it is acknowledged.
+            ClientConsumer browser = session.createConsumer(SimpleString.of(queue), null, 0, -1, true);
             ClientMessage message = browser.receive(RECEIVE_TIMEOUT_MS);
             if (message == null) {
                 session.close();
                 return null;
             }
+            // TODO: a download broken off while the broker still sends the large body meets the same Artemis fault
+            // when the session closes; the crash tests have not shown it, and an Artemis upgrade may remove it.
             InputStream body = new FilterInputStream(MessageBodies.open(message)) {
                 private boolean closed;
 

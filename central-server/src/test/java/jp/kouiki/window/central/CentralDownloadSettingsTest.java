@@ -29,11 +29,19 @@ class CentralDownloadSettingsTest {
     }
 
     @Test
-    void longPollBeyondTheIdleTimeoutIsRejected() {
-        assertThatThrownBy(() -> settings("central.download.long-poll-max-ms", "60000"))
+    void longPollIsCappedByIdleTimeout() throws Exception {
+        assertThat(settings("central.download.long-poll-max-ms", "60000").downloads().longPollMaxMillis())
+                .isEqualTo(30_000);
+        assertThat(settings("central.window.idle-timeout-ms", "2000").downloads().longPollMaxMillis())
+                .isEqualTo(1000);
+    }
+
+    @Test
+    void negativeLongPollIsRejected() {
+        assertThatThrownBy(() -> settings("central.download.long-poll-max-ms", "-1"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("setting central.download.long-poll-max-ms=60000")
-                .hasMessageContaining("below central.window.idle-timeout-ms (60000 ms)");
+                .hasMessageContaining("setting central.download.long-poll-max-ms=-1")
+                .hasMessageContaining("a whole number from 0 to 600000");
     }
 
     @Test
