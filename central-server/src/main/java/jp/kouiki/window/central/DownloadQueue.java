@@ -109,8 +109,8 @@ final class DownloadQueue {
                 session.close();
                 return null;
             }
-            // TODO: a download broken off while the broker still sends the large body meets the same Artemis fault
-            // when the session closes; the crash tests have not shown it, and an Artemis upgrade may remove it.
+            // TODO: a download broken off while the broker still sends the large body may meet the same Artemis fault
+            // when the session closes. The crash tests have not shown it. Check again after an Artemis upgrade.
             InputStream body = new FilterInputStream(MessageBodies.open(message)) {
                 private boolean closed;
 

@@ -26,8 +26,8 @@ import jp.kouiki.window.it.ProcessSystem.Role;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
- * Moves one 256 MiB file through an agent and a central server that each run with a 64 MiB heap, which they can only
- * survive when every step streams the file instead of holding it in memory, once in each direction. Prints the time, the throughput, the
+ * Moves one 256 MiB file, once in each direction, through an agent and a central server that each run with a 64 MiB
+ * heap. They can only survive that when every step streams the file instead of holding it in memory. Prints the time, the throughput, the
  * peak resident set size of each JVM and the heap use that their GC logs show.
  *
  * <p>System properties {@code window.large.mib} and {@code window.large.heap} size a soak run, for example a 2048 MiB
