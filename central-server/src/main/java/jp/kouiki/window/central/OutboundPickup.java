@@ -62,13 +62,14 @@ final class OutboundPickup {
     private final Set<MunicipalityCode> served;
     private final PrivateKey unionSigningKey;
     private final DownloadQueueWriter writer;
-    private final InterfaceFileChecker checker = new InterfaceFileChecker();
+    private final InterfaceFileChecker checker;
 
     OutboundPickup(CentralSettings settings, PrivateKey unionSigningKey, DownloadQueueWriter writer) {
         this.settings = settings;
         this.served = Set.copyOf(settings.codes());
         this.unionSigningKey = unionSigningKey;
         this.writer = writer;
+        this.checker = new InterfaceFileChecker(settings.interfaceKinds());
     }
 
     /** Accepts a file once it has not been modified for the quiet period, in quiet-period mode. */
@@ -113,8 +114,13 @@ final class OutboundPickup {
         boolean broadcast = folder.equals(CentralSettings.BROADCAST_FOLDER);
         List<InterfaceFileName> destinations = broadcast ? broadcastNames(name)
                 : List.of(InterfaceFileName.parse(name, MunicipalityCode.of(folder)));
-        for (InterfaceFileName destination : destinations) {
-            checker.check(file, destination);
+        if (checker.catalogue().find(destinations.get(0).kind()).isEmpty()) {
+            // Records of a kind outside the catalogue are not checked, so one look (and one warning) is enough.
+            checker.check(file, destinations.get(0));
+        } else {
+            for (InterfaceFileName destination : destinations) {
+                checker.check(file, destination);
+            }
         }
         BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         String sha256 = sha256(file);

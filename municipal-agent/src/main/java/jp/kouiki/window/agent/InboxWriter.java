@@ -67,7 +67,7 @@ final class InboxWriter {
     private final PayloadCipher cipher;
     private final PublicKey unionSigningKey;
     private final InboxLedger ledger;
-    private final InterfaceFileChecker checker = new InterfaceFileChecker();
+    private final InterfaceFileChecker checker;
     private final Set<String> waitingReported = ConcurrentHashMap.newKeySet();
 
     InboxWriter(AgentSettings settings, PayloadCipher cipher, PublicKey unionSigningKey, InboxLedger ledger) {
@@ -75,6 +75,7 @@ final class InboxWriter {
         this.cipher = cipher;
         this.unionSigningKey = unionSigningKey;
         this.ledger = ledger;
+        this.checker = new InterfaceFileChecker(settings.interfaceKinds());
     }
 
     /**
