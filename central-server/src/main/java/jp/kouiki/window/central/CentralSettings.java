@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 import jp.kouiki.window.broker.HaRole;
+import jp.kouiki.window.central.operator.OperatorSettings;
 import jp.kouiki.window.config.Settings;
 import jp.kouiki.window.iffile.InterfaceKindCatalogue;
 import jp.kouiki.window.municipality.Municipality;
@@ -45,7 +46,8 @@ public record CentralSettings(
         int resubmissionHoldDays,
         int brokerMaxDiskUsagePercent,
         AdmissionSettings admission,
-        InterfaceKindCatalogue interfaceKinds) {
+        InterfaceKindCatalogue interfaceKinds,
+        OperatorSettings operator) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
 
@@ -85,7 +87,8 @@ public record CentralSettings(
                 settings.integer("central.resubmission.hold-days", 0, 366),
                 settings.integer("central.broker.max-disk-usage-percent", 1, 100),
                 AdmissionSettings.from(settings),
-                InterfaceKindCatalogue.fromSetting(settings, "central.interface-kinds"));
+                InterfaceKindCatalogue.fromSetting(settings, "central.interface-kinds"),
+                OperatorSettings.from(settings));
     }
 
     private static HaRole haRole(Settings settings) {
