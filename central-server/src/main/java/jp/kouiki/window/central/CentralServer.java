@@ -23,6 +23,7 @@ import jp.kouiki.window.broker.BrokerSettings;
 import jp.kouiki.window.broker.HaRole;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.central.operator.HistoryReconciler;
 import jp.kouiki.window.central.operator.OperatorService;
 import jp.kouiki.window.config.ServiceMain;
 import jp.kouiki.window.crypto.PayloadCipher;
@@ -151,7 +152,11 @@ public final class CentralServer implements ServiceMain.Service {
             thread.setDaemon(true);
             return thread;
         });
-        operator.activate(sweeper);
+        operator.activate(sweeper, (code, fileId) -> {
+            DeliveryLedger.Status status = ledger.status(code, fileId);
+            return status == null ? null : new HistoryReconciler.LedgerState(status.state(), status.at(),
+                    status.reason());
+        });
         if (settings.deliveryEnabled()) {
             delivery.start();
         } else {
@@ -192,7 +197,7 @@ public final class CentralServer implements ServiceMain.Service {
         return metrics;
     }
 
-    /** The operators' side: pause flags, transfer history and the operator port. */
+    /** Returns the operators' side: pause flags, transfer history and the operator port. */
     public OperatorService operator() {
         return operator;
     }

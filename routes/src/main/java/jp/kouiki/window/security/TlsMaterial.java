@@ -89,7 +89,7 @@ public final class TlsMaterial {
     }
 
     /**
-     * Returns Camel parameters for a TLS server that asks for no client certificate, for ports where people sign in
+     * Returns Camel parameters for a TLS server that requests no client certificate, for ports where people sign in
      * with a password instead. Only {@link #PROTOCOLS} are enabled.
      */
     public static SSLContextParameters serverParametersWithoutClientCertificate(Path keystore, Path truststore)

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The operators' audit trail: every sign-in, successful or not, and every action, with who, when, what, on what and
  * the result, in the {@code audit} table and as one log line starting with {@code OPERATOR-AUDIT}. It is written
- * before the answer is sent; when the table cannot be written the log line still appears, at ERROR.
+ * before the response is sent. When the table cannot be written, the log line still appears at ERROR.
  */
 public final class AuditLog {
 

@@ -8,8 +8,8 @@ import org.slf4j.LoggerFactory;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
- * What operators with the actor role may do: pause and resume a municipality's delivery, move a dead-lettered file
- * back to its upload queue, and purge a municipality's dead letters. Every action is audited with its result before it
+ * The actions of operators with the actor role: pausing and resuming a municipality's delivery, moving a
+ * dead-lettered file back to its upload queue, and purging a municipality's dead letters. Every action is audited with its result before it
  * returns, and wakes the delivery so that a resumed or retried file moves at once.
  */
 public final class OperatorActions {

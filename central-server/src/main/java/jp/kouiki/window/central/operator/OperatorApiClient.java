@@ -91,7 +91,7 @@ final class OperatorApiClient implements AutoCloseable {
         try {
             body = JSON.readTree(response.body());
         } catch (IOException e) {
-            throw new IOException("operator API answered HTTP " + response.statusCode() + " without JSON", e);
+            throw new IOException("operator API returned HTTP " + response.statusCode() + " without a JSON body", e);
         }
         if (response.statusCode() >= 400) {
             throw new IOException("HTTP " + response.statusCode() + ": " + body.path("error").asText() + "; "

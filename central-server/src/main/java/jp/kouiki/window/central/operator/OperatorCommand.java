@@ -49,7 +49,7 @@ public final class OperatorCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Where the operator API is and who signs in. */
+    /** Connection options: the operator API's address, its CA and the operator who signs in. */
     static final class Connection {
 
         @Option(names = "--url", description = "Operator port of the central server (default: ${DEFAULT-VALUE}).")
@@ -196,7 +196,7 @@ public final class OperatorCommand implements Runnable {
         @Option(names = "--outcome", description = "announced, held, stored, waiting, delivered, rejected or retried.")
         String outcome;
 
-        @Option(names = "--limit", description = "Most records to list (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--limit", description = "Maximum number of records to list (default: ${DEFAULT-VALUE}).")
         int limit = 200;
 
         @Override
@@ -309,7 +309,7 @@ public final class OperatorCommand implements Runnable {
     @Command(name = "audit", description = "監査記録 / The audit trail of sign-ins and actions.")
     static final class Audit extends ApiCommand {
 
-        @Option(names = "--limit", description = "Most records to list (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--limit", description = "Maximum number of records to list (default: ${DEFAULT-VALUE}).")
         int limit = 50;
 
         @Override

@@ -79,6 +79,10 @@ final class OperatorRequests {
             page(exchange, method, path.equals("/operator/") ? "index.html" : path.substring("/operator/".length()));
             return;
         }
+        api(exchange, request, path, method);
+    }
+
+    private void api(Exchange exchange, HttpServletRequest request, String path, String method) throws Exception {
         Components parts = components.get();
         if (parts == null) {
             throw new OperatorHttpException(503, "this central server is on standby; the other node of its pair is"
@@ -89,6 +93,7 @@ final class OperatorRequests {
             signIn(exchange, parts, client);
             return;
         }
+
         OperatorAuthentication.Principal principal = authenticate(request, parts, client);
         if (path.equals("/metrics") && method.equals("GET")) {
             reply(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
@@ -386,7 +391,7 @@ final class OperatorRequests {
                 return limit;
             }
         } catch (NumberFormatException e) {
-            // Answered below with the allowed range.
+            // Rejected below with the allowed range.
         }
         throw new OperatorHttpException(400, "limit '" + value + "' is invalid", "use a number from 1 to "
                 + MAX_LIMIT);

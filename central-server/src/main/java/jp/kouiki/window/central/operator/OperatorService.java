@@ -23,8 +23,8 @@ import jp.kouiki.window.security.TlsMaterial;
 
 /**
  * The operators' side of the central server: the operator port, the transfer history, pause flags, agent contacts,
- * metrics and alerts. Pause flags and agent contacts work from start-up; the history, and with it the operator API,
- * is opened when the node becomes active, because only the active node of a pair may open the shared database.
+ * metrics and alerts. Pause flags and agent contacts work from start-up. The history, and with it the operator API,
+ * opens when the node becomes active, because only the active node of a pair may open the shared database.
  */
 public final class OperatorService implements AutoCloseable {
 
@@ -74,10 +74,12 @@ public final class OperatorService implements AutoCloseable {
      * Opens the history and starts the operator API, metrics, alerts and housekeeping on the scheduler. Called once,
      * when the node becomes active and before delivery starts.
      */
-    public void activate(ScheduledExecutorService scheduler) throws IOException, SQLException {
+    public void activate(ScheduledExecutorService scheduler, HistoryReconciler.Ledger ledger)
+            throws IOException, SQLException {
         database = HistoryDatabase.open(settings.dataDirectory().resolve("history"));
         contacts.load(database);
         TransferHistory history = new TransferHistory(database);
+        HistoryReconciler.reconcile(history, ledger, settings.codes(), settings.ledgerRetentionDays());
         writer = new HistoryWriter(history, metrics, operator.historyQueueCapacity());
         events.target = writer;
         AuditLog audit = new AuditLog(database);

@@ -12,23 +12,23 @@ import javax.crypto.spec.PBEKeySpec;
 /**
  * PBKDF2-HMAC-SHA256 password hashes from the JDK, written as {@code pbkdf2-sha256$iterations$salt$hash} with base64
  * salt (16 bytes) and hash (32 bytes). New hashes use {@value #ITERATIONS} iterations, the count OWASP's password
- * storage cheat sheet gave for PBKDF2-HMAC-SHA256 in 2021 (its 2023 edition asks for 600,000, which took about a
+ * storage cheat sheet gave for PBKDF2-HMAC-SHA256 in 2021 (its 2023 edition recommends 600,000, which took about a
  * second per sign-in on a loaded two-core test machine); a stored hash with fewer than {@value #MIN_ITERATIONS} is
  * rejected as too weak.
  */
 public final class PasswordHash {
 
     public static final int ITERATIONS = 310_000;
-    /** Fewest iterations a stored hash may have. */
+    /** Minimum number of iterations of a stored hash. */
     public static final int MIN_ITERATIONS = 210_000;
-    /** Fewest characters a new password may have. */
+    /** Minimum length of a new password, in characters. */
     public static final int MIN_PASSWORD_LENGTH = 12;
 
     private static final String SCHEME = "pbkdf2-sha256";
     private static final int SALT_BYTES = 16;
     private static final int HASH_BITS = 256;
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** A hash of no real password, verified when the account is unknown so that the answer takes as long. */
+    /** A hash of no real password, verified when the account is unknown so that the response takes as long. */
     private static final String DECOY = create("decoy password that nobody uses".toCharArray(), ITERATIONS);
 
     private PasswordHash() {

@@ -13,27 +13,27 @@ public interface TransferEvents {
     TransferEvents NONE = new TransferEvents() {
     };
 
-    /** A new file was announced with its signed manifest. */
+    /** Reports a new file announced with its signed manifest. */
     default void announced(FileManifest manifest) {
     }
 
-    /** A new file was held as a possible duplicate of a recent one. */
+    /** Reports a new file held as a possible duplicate of a recent one. */
     default void held(FileManifest manifest, String reason) {
     }
 
-    /** The complete ciphertext was stored in the municipality's upload queue. */
+    /** Reports a file whose complete ciphertext is stored in the municipality's upload queue. */
     default void stored(FileManifest manifest) {
     }
 
-    /** A checked file waits because a file of the same name is still in the union's folder. */
+    /** Reports a checked file waiting because a file of the same name is still in the union's folder. */
     default void waiting(MunicipalityCode code, String fileId, String fileName) {
     }
 
-    /** A file was renamed into the union's folder. */
+    /** Reports a file renamed into the union's folder. */
     default void delivered(MunicipalityCode code, String fileId, String fileName, long size) {
     }
 
-    /** A file was refused at delivery, or its delivery failed too often; it moves to the dead-letter queue. */
+    /** Reports a file rejected at delivery, or failed too often, on its way to the dead-letter queue. */
     default void rejected(FileManifest manifest, String reason) {
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,6 +84,22 @@ class TransferHistoryTest {
 
             assertThat(history.find("131016", FILE_ID)).isNotNull();
             assertThat(history.find("131016", "f".repeat(32))).isNull();
+        }
+    }
+
+    @Test
+    void reconcileTakesTheLedgerOutcomeOfAnOpenRecord() throws Exception {
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            TransferHistory history = new TransferHistory(database);
+            history.record(TransferHistory.Step.STORED, "131016", FILE_ID, "a.csv", null, null, null, null,
+                    Instant.now());
+            Instant delivered = Instant.now();
+
+            int changed = HistoryReconciler.reconcile(history, (code, fileId) -> FILE_ID.equals(fileId)
+                    ? new HistoryReconciler.LedgerState("delivered", delivered, null) : null, List.of(CHIYODA), 30);
+
+            assertThat(changed).isEqualTo(1);
+            assertThat(history.find("131016", FILE_ID).outcome()).isEqualTo("delivered");
         }
     }
 
