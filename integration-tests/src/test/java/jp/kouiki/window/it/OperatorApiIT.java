@@ -25,9 +25,9 @@ import jp.kouiki.window.security.DevCredentialGenerator;
 import jp.kouiki.window.security.KeyMaterialLayout;
 
 /**
- * The operator API over real HTTPS against a central server and an agent that upload real files: the views, the
- * history, metrics, sign-in and its audit, roles, the refusal of municipality certificates and crafted paths, and the
- * actions pause, resume and retry.
+ * The operator API over real HTTPS against a central server and an agent that upload real files. It covers the views,
+ * the history, metrics, sign-in and its audit, roles, municipality certificates and crafted paths, and the actions
+ * pause, resume and retry.
  */
 class OperatorApiIT {
 
@@ -226,7 +226,7 @@ class OperatorApiIT {
     }
 
     @Test
-    void deadLetterRetriedAfterFixAndHistorySurvivesRestart() throws Exception {
+    void deadLetterRetryAfterRestart() throws Exception {
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
             addAccounts(system);
             system.startAgent();

@@ -44,7 +44,7 @@ final class OperatorHttp {
         this.base = "https://localhost:" + port;
     }
 
-    /** A client that trusts the development CA and presents no certificate. */
+    /** Creates a client that trusts the development CA and presents no certificate. */
     static OperatorHttp to(WindowSystem system) throws Exception {
         KeyStore trusted = TlsMaterial.loadPkcs12(new KeyMaterialLayout(system.keys()).truststore());
         TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -54,7 +54,7 @@ final class OperatorHttp {
         return new OperatorHttp(client(context), system.operatorPort);
     }
 
-    /** A client that presents a client certificate from the keystore, such as a municipality's. */
+    /** Creates a client that presents a client certificate from the keystore, such as a municipality's. */
     static OperatorHttp withCertificate(WindowSystem system, Path keystore, int port) throws Exception {
         SSLContext context = TlsMaterial.clientContext(keystore, new KeyMaterialLayout(system.keys()).truststore());
         return new OperatorHttp(client(context), port);

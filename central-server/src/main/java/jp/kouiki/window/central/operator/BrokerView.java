@@ -18,7 +18,7 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.transfer.FileManifest;
 
 /**
- * What operators see of the broker, and the two things they may change. It reads queue counters and the properties of
+ * The operators' view of the broker, and the two changes they may make. It reads queue counters and the properties of
  * queued messages (file id and signed manifest, set by the upload store) on the broker's side and never opens a
  * consumer, so no message body leaves the broker. Retry and purge go through the queues' management controls, the
  * operations the {@code window-operators} role is granted: a retry moves the message within the broker, a purge
@@ -92,9 +92,9 @@ public final class BrokerView {
     }
 
     /**
-     * Moves one dead-lettered file back to the end of its municipality's upload queue; returns how many messages
-     * moved (0 when the file is not in the dead-letter queue). The file's duplicate-detection id is not checked
-     * again, because the upload queue has seen it once already.
+     * Moves one dead-lettered file back to the end of its municipality's upload queue and returns how many messages
+     * moved, 0 when the file is not in the dead-letter queue. Duplicate detection is skipped for the move, because
+     * the upload address has seen the file's id once already.
      */
     public int retry(MunicipalityCode code, String fileId) throws Exception {
         return control(QueueNames.deadLetter(code)).moveMessages(MAX_LISTED, fileIdFilter(fileId),

@@ -19,8 +19,8 @@ import jp.kouiki.window.transfer.FileManifest;
 
 /**
  * Writes transfer events into the {@link TransferHistory} on its own thread, so the window endpoint and the delivery
- * do not wait for the database. The queue is bounded; when it is full, a delivered or rejected record is written by
- * the calling thread, and a record of any other step is dropped with a warning. A record that cannot be written is
+ * do not wait for the database. The queue is bounded. When it is full, the calling thread writes a delivered or
+ * rejected record itself, and a record of any other step is dropped with a warning. A record that cannot be written is
  * logged as an ERROR with the file's ids. Deliveries also count files and bytes delivered and the time from announce
  * to delivery, per municipality.
  */

@@ -20,8 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  * <li>a session: {@code POST /operator/api/sign-in} with name and password sets an HttpOnly, Secure, SameSite=Strict
  * cookie and returns a CSRF token that every later POST of the session must send in {@value #CSRF_HEADER};</li>
- * <li>HTTP Basic on each request, for scripts and Prometheus. No response ever asks for Basic, so a browser never
- * stores these credentials. A verified password is remembered for {@value #BASIC_CACHE_MINUTES} minutes, because each
+ * <li>HTTP Basic on each request, for scripts and Prometheus. No response ever requests Basic credentials, so a
+ * browser never stores them. A verified password is remembered for {@value #BASIC_CACHE_MINUTES} minutes, because each
  * verification costs a PBKDF2 run.</li>
  * </ul>
  *
@@ -60,7 +60,7 @@ public final class OperatorAuthentication {
         }
     }
 
-    /** Why a sign-in failed. */
+    /** The reason a sign-in failed. */
     public enum Failure {
         WRONG_CREDENTIALS,
         LOCKED
@@ -238,7 +238,7 @@ public final class OperatorAuthentication {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
-    /** Returns a keyed digest of the password, so the Basic cache holds no password. */
+    /** Returns a keyed digest of the password, so the Basic cache contains no password. */
     private String digest(char[] password) {
         try {
             MessageDigest sha256 = MessageDigest.getInstance("SHA-256");

@@ -20,14 +20,14 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * Municipalities an operator has paused: one small file per municipality under {@code <central.data-dir>/operator/
- * paused/}, on the shared store, so the other node of a pair sees the pause when it takes over. A paused
+ * paused/}, on the shared store, so the other node of a pair finds the pause when it takes over. A paused
  * municipality's files wait in its upload queue while the others' files flow. {@link #isPaused} is called by the
  * delivery dispatcher on every look at the queues, so it answers from a copy read again at most every
  * {@value #REFRESH_MILLIS} ms.
  */
 public final class PauseFlags {
 
-    /** Who paused a municipality, when and why. */
+    /** The operator who paused a municipality, the time and the reason. */
     public record Pause(String operator, Instant at, String reason) {
     }
 

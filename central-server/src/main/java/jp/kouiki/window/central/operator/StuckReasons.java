@@ -9,10 +9,10 @@ import java.util.List;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
- * Explains, for each municipality with waiting files, why they wait and what to do next, in one plain sentence in
- * Japanese with English beside it, derived from the current state: a pause, delivery turned off, a file whose name is
- * taken in the union's folder, a dead-lettered file and its reason, a held possible duplicate, an incomplete upload, a
- * silent agent, or files simply queued. The most pressing cause comes first.
+ * Explains, for each municipality with waiting files, why they wait and what to do next. Each cause is one plain
+ * sentence in Japanese with English beside it, derived from the current state: a pause, delivery turned off, a file
+ * whose name is taken in the union's folder, a dead-lettered file and its reason, a held possible duplicate, an
+ * incomplete upload, a silent agent, or files simply queued. The most pressing cause comes first.
  */
 public final class StuckReasons {
 
@@ -49,7 +49,7 @@ public final class StuckReasons {
         return explanations;
     }
 
-    /** Explains one municipality; a municipality without waiting files gets a sentence that says so. */
+    /** Explains one municipality; for a municipality without waiting files the sentence states that none wait. */
     public Explanation explain(MunicipalityStatus status) throws SQLException {
         MunicipalityCode code = MunicipalityCode.of(status.code());
         List<Reason> reasons = new ArrayList<>();

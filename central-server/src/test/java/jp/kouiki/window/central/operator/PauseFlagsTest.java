@@ -17,7 +17,7 @@ class PauseFlagsTest {
     Path dataDirectory;
 
     @Test
-    void pauseIsSeenByAnotherNodeOnTheSharedStore() throws Exception {
+    void pauseVisibleToOtherNode() throws Exception {
         PauseFlags primary = new PauseFlags(dataDirectory);
         PauseFlags backup = new PauseFlags(dataDirectory);
 

@@ -25,7 +25,7 @@ class TransferHistoryTest {
     Path folder;
 
     @Test
-    void stepsOfOneFileFormOneRecordThatSurvivesReopening() throws Exception {
+    void stepsSurviveReopening() throws Exception {
         FileManifest manifest = new FileManifest(FILE_ID, "131016", "131016_JUKI_20261204.csv", 1234,
                 "a".repeat(64), "JUKI", "2026-12-04T09:00:00+09:00");
         try (HistoryDatabase database = HistoryDatabase.open(folder)) {
@@ -88,7 +88,7 @@ class TransferHistoryTest {
     }
 
     @Test
-    void reconcileTakesTheLedgerOutcomeOfAnOpenRecord() throws Exception {
+    void reconcileTakesLedgerOutcome() throws Exception {
         try (HistoryDatabase database = HistoryDatabase.open(folder)) {
             TransferHistory history = new TransferHistory(database);
             history.record(TransferHistory.Step.STORED, "131016", FILE_ID, "a.csv", null, null, null, null,
