@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * Logs alerts that an operator must look at, as WARN lines that start with {@value #PREFIX}: a municipality whose oldest
  * waiting file is older than {@code central.alert.oldest-file-minutes}, an agent silent for longer than {@code
  * central.alert.agent-silent-minutes}, and an expected file missing after its due time. An alert that still holds is
- * logged again every {@code central.alert.repeat-minutes}, and an INFO line says when it has cleared.
+ * logged again every {@code central.alert.repeat-minutes}, and an INFO line says when it has cleared. With
+ * {@code central.alert.smtp.host} set, each alert line is also mailed.
  */
 public final class OperatorAlerts {
 
@@ -28,15 +29,17 @@ public final class OperatorAlerts {
     private final OperatorViews views;
     private final ExpectedFiles expected;
     private final OperatorSettings settings;
+    private final AlertMail mail;
     /** Alert keys that hold, with when each was last logged. */
     private final Map<String, Instant> active = new HashMap<>();
     /** Expected files already reported missing, with the day, so each is reported once a day. */
     private final Set<String> missingReported = new HashSet<>();
 
-    public OperatorAlerts(OperatorViews views, ExpectedFiles expected, OperatorSettings settings) {
+    public OperatorAlerts(OperatorViews views, ExpectedFiles expected, OperatorSettings settings, AlertMail mail) {
         this.views = views;
         this.expected = expected;
         this.settings = settings;
+        this.mail = mail;
     }
 
     /** Checks every municipality once; called on a schedule, never throws. */
@@ -62,10 +65,10 @@ public final class OperatorAlerts {
         String key = "oldest-file/" + status.code();
         holding.add(key);
         if (due(key)) {
-            LOG.warn("{} oldest waiting file is {} min old: municipality={} name={} file={} waiting={} paused={}"
-                    + " threshold={} min; see the operator page or 'operator why' for the cause", PREFIX, age / 60,
-                    status.code(), status.name(), status.oldestWaitingFile(), status.uploadMessages(),
-                    status.paused(), settings.alertOldestFile().toMinutes());
+            alert("oldest waiting file is " + age / 60 + " min old: municipality=" + status.code() + " name="
+                    + status.name() + " file=" + status.oldestWaitingFile() + " waiting=" + status.uploadMessages()
+                    + " paused=" + status.paused() + " threshold=" + settings.alertOldestFile().toMinutes()
+                    + " min; see the operator page or 'operator why' for the cause");
         }
     }
 
@@ -77,11 +80,17 @@ public final class OperatorAlerts {
         String key = "agent-silent/" + status.code();
         holding.add(key);
         if (due(key)) {
-            LOG.warn("{} agent silent for {} min: municipality={} name={} lastSeen={} version={} threshold={} min;"
-                    + " check the agent at the municipality and its line", PREFIX, silent / 60, status.code(),
-                    status.name(), status.agentLastSeenAt(), status.agentVersion(),
-                    settings.alertAgentSilent().toMinutes());
+            alert("agent silent for " + silent / 60 + " min: municipality=" + status.code() + " name="
+                    + status.name() + " lastSeen=" + status.agentLastSeenAt() + " version=" + status.agentVersion()
+                    + " threshold=" + settings.alertAgentSilent().toMinutes() + " min; check the agent at the"
+                    + " municipality and its line");
         }
+    }
+
+    /** Logs one alert and mails it when a relay is set. */
+    private void alert(String text) {
+        LOG.warn("{} {}", PREFIX, text);
+        mail.send(PREFIX + " " + text.substring(0, text.indexOf(':')), PREFIX + " " + text + "\n");
     }
 
     private boolean due(String key) {
@@ -117,9 +126,9 @@ public final class OperatorAlerts {
             }
             if (!views.history().arrivedSince(file.municipality(), file.ifKind(), midnight)) {
                 missingReported.add(key);
-                LOG.warn("{} expected file missing: municipality={} ifKind={} due={} (Asia/Tokyo) declaredBy={};"
-                        + " no file of this kind has been announced today", PREFIX, file.municipality(),
-                        file.ifKind(), file.dueTime(), file.createdBy());
+                alert("expected file missing: municipality=" + file.municipality() + " ifKind=" + file.ifKind()
+                        + " due=" + file.dueTime() + " (Asia/Tokyo) declaredBy=" + file.createdBy() + "; no file of"
+                        + " this kind has been announced today");
             }
         }
     }

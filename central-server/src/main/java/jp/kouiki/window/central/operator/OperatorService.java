@@ -39,6 +39,7 @@ public final class OperatorService implements AutoCloseable {
     private final PauseFlags pauses;
     private final AgentContacts contacts = new AgentContacts();
     private final ForwardingEvents events = new ForwardingEvents();
+    private final AlertMail mail;
     private volatile OperatorRequests.Components components;
     private HistoryDatabase database;
     private HistoryWriter writer;
@@ -51,6 +52,7 @@ public final class OperatorService implements AutoCloseable {
         this.metrics = metrics;
         this.wakeDelivery = wakeDelivery;
         this.pauses = new PauseFlags(settings.dataDirectory());
+        this.mail = new AlertMail(operator.alertMail());
     }
 
     /** Adds the operator port's Jetty component and route, unless the operator port is turned off. */
@@ -87,7 +89,7 @@ public final class OperatorService implements AutoCloseable {
         BrokerView view = new BrokerView(broker);
         OperatorViews views = new OperatorViews(settings, view, pauses, history, contacts);
         ExpectedFiles expected = new ExpectedFiles(database);
-        OperatorAlerts alerts = new OperatorAlerts(views, expected, operator);
+        OperatorAlerts alerts = new OperatorAlerts(views, expected, operator, mail);
         registerGauges();
         components = new OperatorRequests.Components(new OperatorAuthentication(accounts, operator, audit), views,
                 new StuckReasons(views, operator.alertAgentSilent()),
@@ -160,6 +162,7 @@ public final class OperatorService implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         components = null;
+        mail.close();
         if (writer != null) {
             writer.close();
         }

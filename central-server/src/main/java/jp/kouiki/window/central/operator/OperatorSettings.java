@@ -2,6 +2,10 @@ package jp.kouiki.window.central.operator;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+
+import jakarta.mail.internet.AddressException;
+import jakarta.mail.internet.InternetAddress;
 
 import jp.kouiki.window.config.Settings;
 
@@ -23,6 +27,7 @@ import jp.kouiki.window.config.Settings;
  * @param alertAgentSilent    time without a window request from an agent after which an alert is logged
  * @param alertCheckInterval  interval between alert checks
  * @param alertRepeat         interval at which an alert that still holds is logged again
+ * @param alertMail           SMTP relay that alerts are mailed through, off when its host is blank
  */
 public record OperatorSettings(
         boolean enabled,
@@ -38,7 +43,8 @@ public record OperatorSettings(
         Duration alertOldestFile,
         Duration alertAgentSilent,
         Duration alertCheckInterval,
-        Duration alertRepeat) {
+        Duration alertRepeat,
+        AlertMail.Settings alertMail) {
 
     /** Reads the operator keys; the operator port must differ from {@code central.window.port}. */
     public static OperatorSettings from(Settings settings) {
@@ -62,6 +68,32 @@ public record OperatorSettings(
                 Duration.ofMinutes(settings.integer("central.alert.oldest-file-minutes", 1, 7 * 24 * 60)),
                 Duration.ofMinutes(settings.integer("central.alert.agent-silent-minutes", 1, 7 * 24 * 60)),
                 Duration.ofSeconds(settings.integer("central.alert.check-interval-seconds", 1, 3600)),
-                Duration.ofMinutes(settings.integer("central.alert.repeat-minutes", 1, 24 * 60)));
+                Duration.ofMinutes(settings.integer("central.alert.repeat-minutes", 1, 24 * 60)),
+                alertMail(settings));
+    }
+
+    private static AlertMail.Settings alertMail(Settings settings) {
+        String host = settings.text("central.alert.smtp.host", "");
+        String from = settings.text("central.alert.smtp.from");
+        List<String> to = settings.list("central.alert.smtp.to");
+        if (!host.isEmpty()) {
+            requireAddress(settings, "central.alert.smtp.from", from);
+            if (to.isEmpty()) {
+                throw settings.invalid("central.alert.smtp.to", "", "one or more comma-separated mail addresses"
+                        + " when central.alert.smtp.host is set");
+            }
+            to.forEach(address -> requireAddress(settings, "central.alert.smtp.to", address));
+        }
+        return new AlertMail.Settings(host, settings.integer("central.alert.smtp.port", 1, 65535),
+                settings.flag("central.alert.smtp.starttls"), from, List.copyOf(to),
+                settings.integer("central.alert.smtp.timeout-ms", 1000, 300_000));
+    }
+
+    private static void requireAddress(Settings settings, String key, String address) {
+        try {
+            new InternetAddress(address, true);
+        } catch (AddressException e) {
+            throw settings.invalid(key, address, "a mail address such as window-server@kouiki.example.lg.jp");
+        }
     }
 }

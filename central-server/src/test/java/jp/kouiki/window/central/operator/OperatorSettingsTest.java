@@ -55,6 +55,28 @@ class OperatorSettingsTest {
         assertThat(settings(properties).enabled()).isFalse();
     }
 
+    @Test
+    void mailRelayNeedsRecipients() {
+        Properties properties = new Properties();
+        properties.setProperty("central.alert.smtp.host", "smtp.kouiki.example.lg.jp");
+
+        assertThatThrownBy(() -> settings(properties))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("central.alert.smtp.to")
+                .hasMessageContaining("when central.alert.smtp.host is set");
+    }
+
+    @Test
+    void invalidRecipientNamesTheKey() {
+        Properties properties = new Properties();
+        properties.setProperty("central.alert.smtp.host", "smtp.kouiki.example.lg.jp");
+        properties.setProperty("central.alert.smtp.to", "operators at kouiki");
+
+        assertThatThrownBy(() -> settings(properties))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("central.alert.smtp.to=operators at kouiki");
+    }
+
     private static OperatorSettings settings(Properties overrides) throws Exception {
         return CentralSettings.from(Settings.of(CentralSettings.DEFAULTS, overrides)).operator();
     }
