@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends each alert as a plain-text mail through the union's SMTP relay (Jakarta Mail, Eclipse Angus), on one
  * background thread so that a slow relay never holds up the alert check. At most {@value #MAX_QUEUED} mails wait;
- * beyond that, and when sending fails, the alert stays in the log only and a WARN says so.
+ * beyond that, and when sending fails, the alert stays in the log only, with a WARN.
  *
  * <p>TODO: SMTP authentication and syslog forwarding are not built; a relay that requires a login cannot be used yet.
  */

@@ -11,6 +11,9 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * The actions of operators with the actor role: pausing and resuming a municipality's delivery, moving a
  * dead-lettered file back to its upload queue, and purging a municipality's dead letters. Every action is audited with its result before it
  * returns, and wakes the delivery so that a resumed or retried file moves at once.
+ *
+ * <p>TODO: cancelling a file that still waits in an agent's local queue needs a control request from the central
+ * server to the agent, which the window protocol does not have yet.
  */
 public final class OperatorActions {
 
