@@ -65,8 +65,8 @@ class OperatorApiIT {
             OperatorHttp viewer = OperatorHttp.to(system);
             assertEquals(200, viewer.signIn(VIEWER, VIEWER_PASSWORD).status());
 
-            await("history shows the deliveries").atMost(TIMEOUT).until(() -> chiyoda(viewer)
-                    .path("deliveredTodayFiles").asLong() == 2);
+            await("history shows the deliveries").atMost(TIMEOUT).until(() -> viewer
+                    .get("/operator/api/transfers?outcome=delivered").json().size() == 3);
             JsonNode chiyoda = chiyoda(viewer);
             assertThat(chiyoda.path("name").asText()).isEqualTo("千代田区");
             assertThat(chiyoda.path("uploadMessages").asLong()).isZero();

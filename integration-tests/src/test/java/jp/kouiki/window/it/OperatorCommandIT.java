@@ -47,8 +47,8 @@ class OperatorCommandIT {
             Path viewerPassword = Files.writeString(root.resolve("viewer.password"), OperatorApiIT.VIEWER_PASSWORD);
 
             await("delivery in the history").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> run(system, ACTOR, actorPassword, "transfers", "--municipality", "131016").out()
-                            .contains("delivered"));
+                    .until(() -> run(system, ACTOR, actorPassword, "transfers", "--municipality", "131016",
+                            "--outcome", "delivered").out().contains("1 件 / records"));
             Run transfers = run(system, ACTOR, actorPassword, "transfers", "--municipality", "131016", "--outcome",
                     "delivered", "--name", "POSTAL");
             assertEquals(0, transfers.exitCode());

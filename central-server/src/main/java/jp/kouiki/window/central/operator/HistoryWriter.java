@@ -1,8 +1,11 @@
 package jp.kouiki.window.central.operator;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +35,11 @@ public final class HistoryWriter implements TransferEvents, AutoCloseable {
             String ifKind, Long size, String sha256, String reason, Instant at) {
     }
 
+    /** Most events written in one transaction. */
+    static final int MAX_BATCH = 500;
+
     private final TransferHistory history;
+    private final HistoryDatabase database;
     private final MeterRegistry metrics;
     private final BlockingQueue<Event> queue;
     private final Thread thread;
@@ -41,7 +48,8 @@ public final class HistoryWriter implements TransferEvents, AutoCloseable {
     private final AtomicLong unwritten = new AtomicLong();
     private volatile boolean running = true;
 
-    public HistoryWriter(TransferHistory history, MeterRegistry metrics, int capacity) {
+    public HistoryWriter(HistoryDatabase database, TransferHistory history, MeterRegistry metrics, int capacity) {
+        this.database = database;
         this.history = history;
         this.metrics = metrics;
         this.queue = new ArrayBlockingQueue<>(capacity);
@@ -114,15 +122,20 @@ public final class HistoryWriter implements TransferEvents, AutoCloseable {
     }
 
     private void writeLoop() {
+        List<Event> batch = new ArrayList<>(MAX_BATCH);
         while (running || !queue.isEmpty()) {
             try {
-                Event event = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (event != null) {
-                    synchronized (history) {
-                        write(event);
-                    }
-                    unwritten.decrementAndGet();
+                Event first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
                 }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                synchronized (history) {
+                    writeBatch(batch);
+                }
+                unwritten.addAndGet(-batch.size());
+                batch.clear();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -130,14 +143,44 @@ public final class HistoryWriter implements TransferEvents, AutoCloseable {
         }
     }
 
+    /**
+     * Writes the events in one transaction, which costs one commit instead of one per event. When the transaction
+     * fails, each event is written on its own, so that one bad record does not lose the others.
+     */
+    private void writeBatch(List<Event> batch) {
+        if (batch.size() > 1) {
+            try (Connection connection = database.connection()) {
+                connection.setAutoCommit(false);
+                try {
+                    for (Event event : batch) {
+                        history.record(connection, event.step(), event.municipality(), event.fileId(),
+                                event.fileName(), event.ifKind(), event.size(), event.sha256(), event.reason(),
+                                event.at());
+                    }
+                    connection.commit();
+                    batch.stream().filter(event -> event.step() == TransferHistory.Step.DELIVERED)
+                            .forEach(this::countDelivery);
+                    return;
+                } catch (SQLException | RuntimeException e) {
+                    connection.rollback();
+                    LOG.warn("Transfer history batch failed, writing its {} records one by one: error={}",
+                            batch.size(), e.toString());
+                } finally {
+                    connection.setAutoCommit(true);
+                }
+            } catch (SQLException e) {
+                LOG.warn("Transfer history connection failed, writing records one by one: error={}", e.toString());
+            }
+        }
+        batch.forEach(this::write);
+    }
+
     private void write(Event event) {
         try {
-            Transfer before = event.step() == TransferHistory.Step.DELIVERED
-                    ? history.find(event.municipality(), event.fileId()) : null;
             history.record(event.step(), event.municipality(), event.fileId(), event.fileName(), event.ifKind(),
                     event.size(), event.sha256(), event.reason(), event.at());
             if (event.step() == TransferHistory.Step.DELIVERED) {
-                countDelivery(event, before);
+                countDelivery(event);
             }
         } catch (SQLException | RuntimeException e) {
             LOG.error("Transfer history record could not be written, the history lacks this step:"
@@ -146,14 +189,21 @@ public final class HistoryWriter implements TransferEvents, AutoCloseable {
         }
     }
 
-    private void countDelivery(Event event, Transfer before) {
+    /** Counts the delivered bytes and the time since the file's announce, read back from its record. */
+    private void countDelivery(Event event) {
         metrics.counter("window.delivery.bytes", "municipality", event.municipality()).increment(event.size());
-        if (before != null && before.announcedAt() != null) {
-            Timer.builder("window.transfer.latency")
-                    .description("time from a file's announce to its delivery into the union's folder")
-                    .tag("municipality", event.municipality())
-                    .register(metrics)
-                    .record(Duration.between(before.announcedAt(), event.at()));
+        try {
+            Transfer transfer = history.find(event.municipality(), event.fileId());
+            if (transfer != null && transfer.announcedAt() != null) {
+                Timer.builder("window.transfer.latency")
+                        .description("time from a file's announce to its delivery into the union's folder")
+                        .tag("municipality", event.municipality())
+                        .register(metrics)
+                        .record(Duration.between(transfer.announcedAt(), event.at()));
+            }
+        } catch (SQLException e) {
+            LOG.warn("Transfer latency not counted, the file's announce time could not be read: municipality={}"
+                    + " fileId={} error={}", event.municipality(), event.fileId(), e.toString());
         }
     }
 

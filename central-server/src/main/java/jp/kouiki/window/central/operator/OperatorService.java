@@ -82,7 +82,7 @@ public final class OperatorService implements AutoCloseable {
         contacts.load(database);
         TransferHistory history = new TransferHistory(database);
         HistoryReconciler.reconcile(history, ledger, settings.codes(), settings.ledgerRetentionDays());
-        writer = new HistoryWriter(history, metrics, operator.historyQueueCapacity());
+        writer = new HistoryWriter(database, history, metrics, operator.historyQueueCapacity());
         events.target = writer;
         AuditLog audit = new AuditLog(database);
         OperatorAccounts accounts = new OperatorAccounts(operator.accountsFile());

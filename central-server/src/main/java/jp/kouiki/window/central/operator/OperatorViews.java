@@ -34,34 +34,44 @@ public final class OperatorViews {
 
     /** Returns the status of every served municipality, in code order. */
     public List<MunicipalityStatus> statuses() throws SQLException {
-        Map<String, TransferHistory.Delivered> today = history.deliveredSince(Times.startOfToday());
-        Map<String, Instant> last = history.lastDelivered();
+        HistoryTotals totals = totals();
         List<MunicipalityStatus> statuses = new ArrayList<>();
         for (Municipality municipality : settings.municipalities()) {
-            statuses.add(status(municipality, today, last));
+            statuses.add(status(municipality, totals));
         }
         return statuses;
+    }
+
+    /** What the status takes from the history, read for all municipalities in three queries. */
+    private record HistoryTotals(Map<String, TransferHistory.Delivered> today, Map<String, Instant> last,
+            Map<String, TransferHistory.OpenCounts> open) {
+    }
+
+    private HistoryTotals totals() throws SQLException {
+        return new HistoryTotals(history.deliveredSince(Times.startOfToday()), history.lastDelivered(),
+                history.openCounts(heldSince(), receivingSince()));
     }
 
     /** Returns the status of one served municipality, or null when it is not served here. */
     public MunicipalityStatus status(MunicipalityCode code) throws SQLException {
         for (Municipality municipality : settings.municipalities()) {
             if (municipality.code().equals(code)) {
-                return status(municipality, history.deliveredSince(Times.startOfToday()), history.lastDelivered());
+                return status(municipality, totals());
             }
         }
         return null;
     }
 
-    private MunicipalityStatus status(Municipality municipality, Map<String, TransferHistory.Delivered> today,
-            Map<String, Instant> last) throws SQLException {
+    private MunicipalityStatus status(Municipality municipality, HistoryTotals totals) {
         MunicipalityCode code = municipality.code();
         Instant now = Instant.now();
         PauseFlags.Pause pause = pauses.pause(code);
         BrokerView.QueueState upload = broker.upload(code);
         BrokerView.QueueState download = broker.download(code);
         BrokerView.QueueState deadLetters = broker.deadLetters(code);
-        TransferHistory.Delivered delivered = today.getOrDefault(code.value(), new TransferHistory.Delivered(0, 0));
+        TransferHistory.Delivered delivered = totals.today().getOrDefault(code.value(),
+                new TransferHistory.Delivered(0, 0));
+        TransferHistory.OpenCounts open = totals.open().getOrDefault(code.value(), TransferHistory.OpenCounts.NONE);
         AgentContacts.Contact contact = contacts.get(code);
         Instant oldest = upload.oldestTimestamp() == null ? null : Instant.ofEpochMilli(upload.oldestTimestamp());
         return new MunicipalityStatus(code.value(), municipality.name(), pause != null,
@@ -71,11 +81,11 @@ public final class OperatorViews {
                 oldest == null ? null : Duration.between(oldest, now).toSeconds(),
                 upload.oldest() == null ? null : upload.oldest().fileName(),
                 download.messages(), download.bytes(), deadLetters.messages(),
-                delivered.files(), delivered.bytes(), Times.iso(last.get(code.value())),
+                delivered.files(), delivered.bytes(), Times.iso(totals.last().get(code.value())),
                 contact == null ? null : Times.iso(contact.lastSeen()),
                 contact == null ? null : Duration.between(contact.lastSeen(), now).toSeconds(),
                 contact == null ? null : contact.version(),
-                waitingForName(code).size(), held(code).size(), receiving(code).size());
+                open.waitingForName(), open.held(), open.receiving());
     }
 
     /** Files of the municipality whose name is taken in the union's folder. */
@@ -85,8 +95,15 @@ public final class OperatorViews {
 
     /** Files of the municipality held as possible duplicates within the hold window. */
     List<Transfer> held(MunicipalityCode code) throws SQLException {
-        Instant since = Instant.now().minus(Duration.ofDays(Math.max(1, settings.resubmissionHoldDays())));
-        return history.withOutcome(code.value(), "held", since, MAX_FILES);
+        return history.withOutcome(code.value(), "held", heldSince(), MAX_FILES);
+    }
+
+    private Instant heldSince() {
+        return Instant.now().minus(Duration.ofDays(Math.max(1, settings.resubmissionHoldDays())));
+    }
+
+    private Instant receivingSince() {
+        return Instant.now().minus(Duration.ofDays(settings.ledgerRetentionDays()));
     }
 
     /**
@@ -94,8 +111,7 @@ public final class OperatorViews {
      * deletes an abandoned partial upload.
      */
     List<Transfer> receiving(MunicipalityCode code) throws SQLException {
-        Instant since = Instant.now().minus(Duration.ofDays(settings.ledgerRetentionDays()));
-        return history.withOutcome(code.value(), "announced", since, MAX_FILES);
+        return history.withOutcome(code.value(), "announced", receivingSince(), MAX_FILES);
     }
 
     CentralSettings settings() {

@@ -16,24 +16,37 @@ import java.util.Map;
  */
 public final class TransferHistory {
 
-    /** The steps, each with the column of its time. */
+    /**
+     * The steps, each with the column of its time and its rank. Events of one file can reach the history out of
+     * order, such as a delivery reported before the upload thread reports the store, so a step becomes the outcome
+     * only when its rank is not below the current outcome's. A retry always does, because an operator starts it on a
+     * rejected file, and an announce replaces a hold, because it confirms the held file.
+     */
     enum Step {
-        ANNOUNCED("announced_at"),
-        HELD("held_at"),
-        STORED("stored_at"),
-        WAITING("waiting_at"),
-        DELIVERED("delivered_at"),
-        REJECTED("rejected_at"),
-        RETRIED("retried_at");
+        ANNOUNCED("announced_at", 0),
+        HELD("held_at", 1),
+        STORED("stored_at", 2),
+        RETRIED("retried_at", 2),
+        WAITING("waiting_at", 3),
+        REJECTED("rejected_at", 4),
+        DELIVERED("delivered_at", 5);
 
         final String column;
+        final int rank;
 
-        Step(String column) {
+        Step(String column, int rank) {
             this.column = column;
+            this.rank = rank;
         }
 
         String outcome() {
             return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** Returns whether this step replaces the current outcome. */
+        boolean replaces(String currentOutcome) {
+            Step current = valueOf(currentOutcome.toUpperCase(java.util.Locale.ROOT));
+            return this == RETRIED || (this == ANNOUNCED && current == HELD) || rank >= current.rank;
         }
     }
 
@@ -44,6 +57,11 @@ public final class TransferHistory {
 
     /** Files and bytes delivered for one municipality. */
     public record Delivered(long files, long bytes) {
+    }
+
+    /** Files of one municipality that wait for their name, are held, or are still being received. */
+    public record OpenCounts(int waitingForName, int held, int receiving) {
+        static final OpenCounts NONE = new OpenCounts(0, 0, 0);
     }
 
     private static final String COLUMNS = "municipality, file_id, file_name, if_kind, size_bytes, sha256, announced_at,"
@@ -62,14 +80,50 @@ public final class TransferHistory {
     void record(Step step, String municipality, String fileId, String fileName, String ifKind, Long size,
             String sha256, String reason, Instant at) throws SQLException {
         try (Connection connection = database.connection()) {
-            if (update(connection, step, municipality, fileId, fileName, ifKind, size, sha256, reason, at) == 0) {
-                insert(connection, step, municipality, fileId, fileName, ifKind, size, sha256, reason, at);
+            record(connection, step, municipality, fileId, fileName, ifKind, size, sha256, reason, at);
+        }
+    }
+
+    /** Records one step on the caller's connection, so that several steps can share one transaction. */
+    void record(Connection connection, Step step, String municipality, String fileId, String fileName, String ifKind,
+            Long size, String sha256, String reason, Instant at) throws SQLException {
+        String current = currentOutcome(connection, municipality, fileId);
+        if (current == null) {
+            insert(connection, step, municipality, fileId, fileName, ifKind, size, sha256, reason, at);
+        } else {
+            String outcome = step.replaces(current) ? step.outcome() : current;
+            update(connection, step, outcome, municipality, fileId, fileName, ifKind, size, sha256, reason, at);
+        }
+        if (step == Step.DELIVERED) {
+            recordLastDelivery(connection, municipality, at);
+        }
+    }
+
+    /** Keeps each municipality's latest delivery in its own table, so the status never scans the history for it. */
+    private static void recordLastDelivery(Connection connection, String municipality, Instant at)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("MERGE INTO last_delivery (municipality,"
+                + " delivered_at) KEY (municipality) VALUES (?, ?)")) {
+            statement.setString(1, municipality);
+            statement.setObject(2, HistoryDatabase.timestamp(at));
+            statement.executeUpdate();
+        }
+    }
+
+    private static String currentOutcome(Connection connection, String municipality, String fileId)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT outcome FROM transfer WHERE"
+                + " municipality = ? AND file_id = ?")) {
+            statement.setString(1, municipality);
+            statement.setString(2, fileId);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() ? rows.getString(1) : null;
             }
         }
     }
 
-    private static int update(Connection connection, Step step, String municipality, String fileId, String fileName,
-            String ifKind, Long size, String sha256, String reason, Instant at) throws SQLException {
+    private static void update(Connection connection, Step step, String outcome, String municipality, String fileId,
+            String fileName, String ifKind, Long size, String sha256, String reason, Instant at) throws SQLException {
         String reasonUpdate = step == Step.DELIVERED ? "NULL" : "COALESCE(?, reason)";
         String sql = "UPDATE transfer SET " + step.column + " = ?, outcome = ?, updated_at = ?,"
                 + " file_name = COALESCE(?, file_name), if_kind = COALESCE(?, if_kind),"
@@ -78,7 +132,7 @@ public final class TransferHistory {
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             int i = 1;
             statement.setObject(i++, HistoryDatabase.timestamp(at));
-            statement.setString(i++, step.outcome());
+            statement.setString(i++, outcome);
             statement.setObject(i++, HistoryDatabase.timestamp(at));
             statement.setString(i++, fileName);
             statement.setString(i++, ifKind);
@@ -89,7 +143,7 @@ public final class TransferHistory {
             }
             statement.setString(i++, municipality);
             statement.setString(i, fileId);
-            return statement.executeUpdate();
+            statement.executeUpdate();
         }
     }
 
@@ -180,14 +234,45 @@ public final class TransferHistory {
     public Map<String, Instant> lastDelivered() throws SQLException {
         Map<String, Instant> latest = new HashMap<>();
         try (Connection connection = database.connection();
-                PreparedStatement statement = connection.prepareStatement("SELECT municipality, MAX(delivered_at)"
-                        + " AS last_delivered FROM transfer WHERE delivered_at IS NOT NULL GROUP BY municipality");
+                PreparedStatement statement = connection.prepareStatement("SELECT municipality, delivered_at AS"
+                        + " last_delivered FROM last_delivery");
                 ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
                 latest.put(rows.getString(1).strip(), HistoryDatabase.instant(rows, "last_delivered"));
             }
         }
         return latest;
+    }
+
+    /**
+     * Counts, per municipality, the files waiting for their name, those held since {@code heldSince} and those
+     * announced but not stored since {@code receivingSince}. Each count reads only its outcome's rows through the
+     * (outcome, updated_at) index.
+     */
+    public Map<String, OpenCounts> openCounts(Instant heldSince, Instant receivingSince) throws SQLException {
+        Map<String, int[]> counts = new HashMap<>();
+        try (Connection connection = database.connection()) {
+            count(connection, "waiting", Instant.EPOCH, 0, counts);
+            count(connection, "held", heldSince, 1, counts);
+            count(connection, "announced", receivingSince, 2, counts);
+        }
+        Map<String, OpenCounts> result = new HashMap<>();
+        counts.forEach((code, row) -> result.put(code, new OpenCounts(row[0], row[1], row[2])));
+        return result;
+    }
+
+    private static void count(Connection connection, String outcome, Instant since, int slot,
+            Map<String, int[]> counts) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT municipality, COUNT(*) FROM transfer"
+                + " WHERE outcome = ? AND updated_at >= ? GROUP BY municipality")) {
+            statement.setString(1, outcome);
+            statement.setObject(2, HistoryDatabase.timestamp(since));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    counts.computeIfAbsent(rows.getString(1).strip(), code -> new int[3])[slot] = rows.getInt(2);
+                }
+            }
+        }
     }
 
     /** Returns whether a file of the municipality and IF kind was announced or stored since the instant. */

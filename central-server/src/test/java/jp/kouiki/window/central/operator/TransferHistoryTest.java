@@ -29,7 +29,7 @@ class TransferHistoryTest {
         FileManifest manifest = new FileManifest(FILE_ID, "131016", "131016_JUKI_20261204.csv", 1234,
                 "a".repeat(64), "JUKI", "2026-12-04T09:00:00+09:00");
         try (HistoryDatabase database = HistoryDatabase.open(folder)) {
-            HistoryWriter writer = new HistoryWriter(new TransferHistory(database), new SimpleMeterRegistry(), 100);
+            HistoryWriter writer = new HistoryWriter(database, new TransferHistory(database), new SimpleMeterRegistry(), 100);
             writer.announced(manifest);
             writer.stored(manifest);
             writer.delivered(CHIYODA, FILE_ID, manifest.fileName(), 1234);
@@ -47,6 +47,37 @@ class TransferHistoryTest {
             assertThat(transfer.storedAt()).isNotNull();
             assertThat(transfer.deliveredAt()).isNotNull();
             assertThat(transfer.rejectedAt()).isNull();
+        }
+    }
+
+    @Test
+    void lateStepKeepsLaterOutcome() throws Exception {
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            TransferHistory history = new TransferHistory(database);
+            Instant now = Instant.now();
+            history.record(TransferHistory.Step.ANNOUNCED, "131016", FILE_ID, "a.csv", null, null, null, null, now);
+            history.record(TransferHistory.Step.DELIVERED, "131016", FILE_ID, "a.csv", null, 1L, null, null, now);
+
+            history.record(TransferHistory.Step.STORED, "131016", FILE_ID, "a.csv", null, null, null, null, now);
+
+            Transfer transfer = history.find("131016", FILE_ID);
+            assertThat(transfer.outcome()).isEqualTo("delivered");
+            assertThat(transfer.storedAt()).isNotNull();
+        }
+    }
+
+    @Test
+    void retryReplacesRejectionAndRejectionReplacesRetry() throws Exception {
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            TransferHistory history = new TransferHistory(database);
+            Instant now = Instant.now();
+            history.record(TransferHistory.Step.REJECTED, "131016", FILE_ID, "a.csv", null, null, null, "bad", now);
+
+            history.record(TransferHistory.Step.RETRIED, "131016", FILE_ID, null, null, null, null, "retry", now);
+            assertThat(history.find("131016", FILE_ID).outcome()).isEqualTo("retried");
+
+            history.record(TransferHistory.Step.REJECTED, "131016", FILE_ID, null, null, null, null, "bad", now);
+            assertThat(history.find("131016", FILE_ID).outcome()).isEqualTo("rejected");
         }
     }
 
