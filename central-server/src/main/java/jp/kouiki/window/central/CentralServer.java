@@ -17,12 +17,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import jp.kouiki.window.broker.BrokerSettings;
 import jp.kouiki.window.broker.HaRole;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.central.operator.HistoryReconciler;
+import jp.kouiki.window.central.operator.OperatorService;
 import jp.kouiki.window.config.ServiceMain;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
@@ -55,7 +58,8 @@ public final class CentralServer implements ServiceMain.Service {
     private boolean closed;
     private Runnable onActivationFailure;
     private DownloadLedger downloadLedger;
-    private final MeterRegistry metrics = new SimpleMeterRegistry();
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private OperatorService operator;
 
     public CentralServer(CentralSettings settings) {
         this.settings = settings;
@@ -86,9 +90,13 @@ public final class CentralServer implements ServiceMain.Service {
         settings.codes().forEach(code -> queues.put(code, QueueNames.upload(code)));
         delivery = new QueueDrainer("delivery", broker, queues, unionDelivery, settings.deliveryWorkers(),
                 settings.pollIntervalMillis()).withMaxHandlerFailures(5);
+        operator = new OperatorService(settings, broker, metrics, delivery::wakeUp);
+        delivery.withPause(operator.pauses()::isPaused);
+        unionDelivery.setTransferEvents(operator.events());
         submissions = new SubmissionIndex(settings.dataDirectory().resolve("ledger"),
                 Duration.ofDays(settings.resubmissionHoldDays()));
         UploadStore store = new UploadStore(settings.dataDirectory(), broker, delivery::wakeUp, submissions, ledger);
+        store.setTransferEvents(operator.events());
 
         camel = new DefaultCamelContext();
         camel.setStreamCaching(false);
@@ -105,10 +113,12 @@ public final class CentralServer implements ServiceMain.Service {
         downloadLedger = new DownloadLedger(settings.dataDirectory().resolve("downloads"));
         DownloadRequests downloads = new DownloadRequests(settings,
                 new DownloadQueue(broker, signals, downloadLedger, settings));
-        camel.addRoutes(new WindowRoute(settings, this::isActive, new WindowRequests(settings, signingKeys, store,
-                ledger, identity, new ClientCertificatePolicy(settings.revokedCertificates(),
-                        settings.certificateWarningDays()), new IngressAdmission(settings.admission(), metrics)),
-                downloads));
+        WindowRequests windowRequests = new WindowRequests(settings, signingKeys, store, ledger, identity,
+                new ClientCertificatePolicy(settings.revokedCertificates(), settings.certificateWarningDays()),
+                new IngressAdmission(settings.admission(), metrics));
+        windowRequests.setAgentContacts(operator.agentContacts());
+        camel.addRoutes(new WindowRoute(settings, this::isActive, windowRequests, downloads));
+        operator.addRoutes(camel, keys);
         OutboundPickup outbound = new OutboundPickup(settings, unionSigningKey,
                 new DownloadQueueWriter(broker, cipher, signals));
         camel.getRegistry().bind(OutboundPickup.FILTER_BEAN, outbound.outboundFilter());
@@ -154,16 +164,21 @@ public final class CentralServer implements ServiceMain.Service {
         if (leftovers > 0) {
             LOG.info("Deleted {} temporary ledger entries left by an earlier stop", leftovers);
         }
-        if (settings.deliveryEnabled()) {
-            delivery.start();
-        } else {
-            LOG.warn("Delivery to the union's folders is off (central.delivery.enabled=false): files stay queued");
-        }
         sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "delivery-sweeper");
             thread.setDaemon(true);
             return thread;
         });
+        operator.activate(sweeper, (code, fileId) -> {
+            DeliveryLedger.Status status = ledger.status(code, fileId);
+            return status == null ? null : new HistoryReconciler.LedgerState(status.state(), status.at(),
+                    status.reason());
+        });
+        if (settings.deliveryEnabled()) {
+            delivery.start();
+        } else {
+            LOG.warn("Delivery to the union's folders is off (central.delivery.enabled=false): files stay queued");
+        }
         sweeper.scheduleWithFixedDelay(unionDelivery::sweep, 0, settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
         sweeper.scheduleWithFixedDelay(unionDelivery::expireLedger, 1, 60, TimeUnit.MINUTES);
         sweeper.scheduleWithFixedDelay(this::expireSubmissions, 1, 60, TimeUnit.MINUTES);
@@ -214,6 +229,11 @@ public final class CentralServer implements ServiceMain.Service {
         return metrics;
     }
 
+    /** Returns the operators' side: pause flags, transfer history and the operator port. */
+    public OperatorService operator() {
+        return operator;
+    }
+
     public WindowBroker broker() {
         return broker;
     }
@@ -241,6 +261,9 @@ public final class CentralServer implements ServiceMain.Service {
         }
         if (delivery != null) {
             delivery.close();
+        }
+        if (operator != null) {
+            operator.close();
         }
         if (broker != null) {
             broker.close();

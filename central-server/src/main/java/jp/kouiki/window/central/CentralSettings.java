@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 import jp.kouiki.window.broker.HaRole;
+import jp.kouiki.window.central.operator.OperatorSettings;
 import jp.kouiki.window.config.Settings;
 import jp.kouiki.window.iffile.InterfaceKindCatalogue;
 import jp.kouiki.window.municipality.Municipality;
@@ -46,7 +47,8 @@ public record CentralSettings(
         int brokerMaxDiskUsagePercent,
         AdmissionSettings admission,
         InterfaceKindCatalogue interfaceKinds,
-        CentralDownloadSettings downloads) {
+        CentralDownloadSettings downloads,
+        OperatorSettings operator) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
     /** Name of the folder below {@code union/outbound/} for files to every municipality the server serves. */
@@ -90,7 +92,8 @@ public record CentralSettings(
                 AdmissionSettings.from(settings),
                 InterfaceKindCatalogue.fromSetting(settings, "central.interface-kinds"),
                 CentralDownloadSettings.from(settings, settings.number("central.window.idle-timeout-ms", 1000,
-                        3_600_000)));
+                        3_600_000)),
+                OperatorSettings.from(settings));
     }
 
     private static HaRole haRole(Settings settings) {

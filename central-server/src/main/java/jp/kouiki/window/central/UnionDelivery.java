@@ -25,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import jp.kouiki.window.broker.MessageBodies;
+import jp.kouiki.window.central.operator.TransferEvents;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.files.FolderRetention;
@@ -58,6 +59,7 @@ final class UnionDelivery implements QueueDrainer.Handler {
 
     private final MeterRegistry metrics;
     private final InboundReports reports;
+    private volatile TransferEvents events = TransferEvents.NONE;
 
     UnionDelivery(CentralSettings settings, PayloadCipher cipher, DeliveryLedger ledger, MeterRegistry metrics,
             InboundReports reports) {
@@ -68,6 +70,11 @@ final class UnionDelivery implements QueueDrainer.Handler {
         this.contents = new InterfaceFileDelivery(new InterfaceFileChecker(settings.interfaceKinds()));
         LOG.info("Interface kind catalogue loaded: {}", settings.interfaceKinds());
         this.reports = reports;
+    }
+
+    /** Sets where deliveries, waiting files and rejections are reported, for the transfer history. */
+    void setTransferEvents(TransferEvents events) {
+        this.events = events;
     }
 
     @Override
@@ -184,7 +191,9 @@ final class UnionDelivery implements QueueDrainer.Handler {
             LOG.info("File delivered: municipality={} file={} fileId={} size={}", code, fileName, fileId,
                     Files.size(target));
             metrics.counter("window.delivery.delivered", "municipality", code.value()).increment();
+            events.delivered(code, fileId, fileName, Files.size(target));
         } else if (waitingReported.add(fileId)) {
+            events.waiting(code, fileId, fileName);
             LOG.warn("File waiting, its name is taken in the union folder: municipality={} file={} fileId={};"
                     + " it is delivered as soon as the union's system takes the existing file", code, fileName, fileId);
         }
@@ -254,6 +263,7 @@ final class UnionDelivery implements QueueDrainer.Handler {
 
     private void writeReason(MunicipalityCode code, FileManifest manifest, String reason) throws IOException {
         ledger.recordRejected(code, manifest.fileId(), reason);
+        events.rejected(manifest, reason);
         Path folder = AtomicFiles.createDirectories(settings.rejected(code));
         String text = "file: " + manifest.fileName() + "\nfileId: " + manifest.fileId() + "\nmunicipality: " + code
                 + "\nsize: " + manifest.size() + "\nsha256: " + manifest.sha256() + "\nreason: " + reason + "\n";

@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.central.operator.TransferEvents;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.transfer.FileManifest;
@@ -56,6 +57,7 @@ final class UploadStore {
     private final SubmissionIndex submissions;
     private final DeliveryLedger ledger;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
+    private volatile TransferEvents events = TransferEvents.NONE;
 
     UploadStore(Path dataDirectory, WindowBroker broker, Runnable onStored, SubmissionIndex submissions,
             DeliveryLedger ledger) {
@@ -67,6 +69,11 @@ final class UploadStore {
         for (int i = 0; i < LOCK_STRIPES; i++) {
             locks[i] = new ReentrantLock();
         }
+    }
+
+    /** Sets where the steps of each file are reported, for the transfer history. */
+    void setTransferEvents(TransferEvents events) {
+        this.events = events;
     }
 
     /**
@@ -98,6 +105,7 @@ final class UploadStore {
                 AtomicFiles.fsyncDirectory(directory.getParent());
                 LOG.info("Upload announced: municipality={} file={} fileId={} size={}", code, manifest.fileName(),
                         manifest.fileId(), manifest.size());
+                events.announced(manifest);
             }
             return new Progress(Files.size(directory.resolve("ciphertext")), false);
         } finally {
@@ -237,6 +245,7 @@ final class UploadStore {
         deleteRecursively(directory);
         LOG.info("Upload stored: municipality={} file={} fileId={} size={}", code, manifest.fileName(), fileId,
                 manifest.size());
+        events.stored(manifest);
         onStored.run();
     }
 
@@ -256,6 +265,7 @@ final class UploadStore {
                 : "received at " + earlier.storedAt().atZone(TOKYO).toOffsetDateTime() + " and not yet delivered";
         LOG.warn("Upload held as a possible duplicate: municipality={} file={} fileId={} earlierFileId={} {}", code,
                 manifest.fileName(), manifest.fileId(), earlier.fileId(), when);
+        events.held(manifest, "possible duplicate of the file " + when + " (file id " + earlier.fileId() + ")");
         throw WindowHttpException.held("possible duplicate of the file " + when + " (file id " + earlier.fileId()
                         + "): same name and SHA-256", "if the file is meant to be applied again, confirm the"
                         + " resubmission; otherwise discard it");

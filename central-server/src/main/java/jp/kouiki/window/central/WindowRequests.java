@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import jp.kouiki.window.central.operator.AgentContacts;
 import jp.kouiki.window.iffile.InterfaceFileName;
 import jp.kouiki.window.iffile.InterfaceFileRejectedException;
 import jp.kouiki.window.municipality.MunicipalityCode;
@@ -76,6 +77,7 @@ final class WindowRequests {
     private final Map<MunicipalityCode, Semaphore> inProgress = new ConcurrentHashMap<>();
     private final CallerIdentity identity;
     private final IngressAdmission admission;
+    private volatile AgentContacts agentContacts = new AgentContacts();
 
     WindowRequests(CentralSettings settings, SigningKeyRing signingKeys, UploadStore store,
                    DeliveryLedger ledger,
@@ -89,6 +91,11 @@ final class WindowRequests {
         this.certificatePolicy = certificatePolicy;
         this.identity = identity;
         this.admission = admission;
+    }
+
+    /** Sets where each municipality's last request and agent version are recorded, for operators. */
+    void setAgentContacts(AgentContacts contacts) {
+        this.agentContacts = contacts;
     }
 
     /** Maps the client certificate to a municipality and checks it against the code in the path. */
@@ -119,6 +126,7 @@ final class WindowRequests {
                     "use the file id of the signed manifest");
         }
         admit(exchange, caller);
+        agentContacts.seen(caller, request.getHeader(AgentContacts.VERSION_HEADER), request.getHeader("User-Agent"));
         exchange.setProperty(CODE, caller);
         exchange.setProperty(FILE_ID, fileId);
         exchange.setProperty(OPERATION, upload ? operation(request.getMethod(), fileId)

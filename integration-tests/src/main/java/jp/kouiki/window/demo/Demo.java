@@ -52,6 +52,10 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--port", description = "HTTPS port of the window endpoint on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
     int port = 18443;
 
+    @Option(names = "--operator-port", description = "HTTPS port of the operator page and API on 127.0.0.1"
+            + " (default: ${DEFAULT-VALUE}).")
+    int operatorPort = 18444;
+
     @Option(names = "--timeout-seconds", description = "How long to wait for every file to arrive (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds = 180;
 
@@ -79,7 +83,9 @@ public final class Demo implements Callable<Integer> {
         DevCredentialGenerator.Summary keys = new DevCredentialGenerator(work.resolve("keys")).generate(codes, List.of());
         out.printf("keys: %s (%d files created)%n", work.resolve("keys"), keys.createdFiles());
 
-        Path centralConfig = writeCentralConfig(work, run, codes);
+        DemoOperatorAccount operator = DemoOperatorAccount.ensure(work);
+        printOperatorAccount(operator);
+        Path centralConfig = writeCentralConfig(work, run, codes, operator);
         Path agentConfig = writeAgentConfig(work, run, codes);
         ChildJvm central = ChildJvm.start("central-server", "jp.kouiki.window.central.CentralServer", centralConfig,
                 run.resolve("logs/central-server.log"));
@@ -247,10 +253,24 @@ public final class Demo implements Callable<Integer> {
                 + run.resolve("union/outbound/131016/131016_POSTAL_TRY1.csv"));
         out.println("  find it:       ls " + run.resolve("agent-folders/inbox/131016/"));
         out.println("  logs:          " + run.resolve("logs"));
+        out.println("  operator page: https://127.0.0.1:" + operatorPort + "/operator/ (account "
+                + DemoOperatorAccount.NAME + ")");
         out.println("Stop with Ctrl-C.");
     }
 
-    private Path writeCentralConfig(Path work, Path run, List<MunicipalityCode> codes) throws IOException {
+    private void printOperatorAccount(DemoOperatorAccount operator) {
+        out.printf("operator page: https://127.0.0.1:%d/operator/ (trust %s, or accept the browser's warning)%n",
+                operatorPort, workDirectory.toAbsolutePath().resolve("keys/ca/ca.crt"));
+        if (operator.createdPassword() != null) {
+            out.printf("operator account created: %s, password %s (shown once; stored owner-only in %s)%n",
+                    operator.name(), operator.createdPassword(), operator.passwordFile());
+        } else {
+            out.printf("operator account: %s, password in %s%n", operator.name(), operator.passwordFile());
+        }
+    }
+
+    private Path writeCentralConfig(Path work, Path run, List<MunicipalityCode> codes, DemoOperatorAccount operator)
+            throws IOException {
         String text = "central.municipalities=" + join(codes) + "\n"
                 + "central.union-root=" + run.resolve("union") + "\n"
                 + "central.data-dir=" + run.resolve("central-data") + "\n"
@@ -258,7 +278,9 @@ public final class Demo implements Callable<Integer> {
                 + "central.window.host=127.0.0.1\n"
                 + "central.window.port=" + port + "\n"
                 + "central.outbound.pickup.quiet-period-ms=500\n"
-                + "central.outbound.poll-interval-ms=200\n";
+                + "central.outbound.poll-interval-ms=200\n"
+                + "central.operator.port=" + operatorPort + "\n"
+                + "central.operator.accounts-file=" + operator.accountsFile() + "\n";
         return Files.writeString(run.resolve("central.properties"), text, StandardCharsets.UTF_8);
     }
 

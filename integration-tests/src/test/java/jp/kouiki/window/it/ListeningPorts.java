@@ -42,7 +42,9 @@ final class ListeningPorts {
             if (!Files.isReadable(path)) {
                 continue;
             }
-            for (String line : Files.readAllLines(path).subList(1, Files.readAllLines(path).size())) {
+            // Read once: the table changes between two reads when other processes open or close sockets.
+            List<String> lines = Files.readAllLines(path);
+            for (String line : lines.subList(1, lines.size())) {
                 String[] fields = line.trim().split("\\s+");
                 if (fields.length > 9 && fields[3].equals(LISTEN) && socketInodes.contains(fields[9])) {
                     String local = fields[1];

@@ -67,6 +67,9 @@ final class ProcessSystem implements AutoCloseable {
     final int port;
     /** Port of the backup node of a central server pair. */
     final int backupPort;
+    /** Operator ports of the central server and of the backup node. */
+    final int operatorPort;
+    final int backupOperatorPort;
 
     private final Map<Role, Properties> properties = new EnumMap<>(Role.class);
     private final Map<Role, String> maxHeap = new EnumMap<>(Role.class);
@@ -84,6 +87,8 @@ final class ProcessSystem implements AutoCloseable {
         this.codes = List.copyOf(codes);
         this.port = freePort();
         this.backupPort = freePort();
+        this.operatorPort = freePort();
+        this.backupOperatorPort = freePort();
         new DevCredentialGenerator(keys()).generate(codes, List.of());
         Files.createDirectories(logs());
         this.classPath = snapshotClassPath();
@@ -125,6 +130,7 @@ final class ProcessSystem implements AutoCloseable {
         central.setProperty("central.broker.journal-type", "NIO");
         central.setProperty("central.outbound.pickup.quiet-period-ms", "300");
         central.setProperty("central.outbound.poll-interval-ms", "100");
+        central.setProperty("central.operator.port", Integer.toString(operatorPort));
         return central;
     }
 
@@ -140,6 +146,12 @@ final class ProcessSystem implements AutoCloseable {
         backup.putAll(central);
         backup.setProperty("central.ha.role", "backup");
         backup.setProperty("central.window.port", Integer.toString(backupPort));
+        try {
+            backup.setProperty("central.operator.port", Integer.toString(freePort()));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        backup.setProperty("central.operator.port", Integer.toString(backupOperatorPort));
         properties.get(Role.AGENT).setProperty("agent.central-url",
                 "https://localhost:" + port + ",https://localhost:" + backupPort);
     }

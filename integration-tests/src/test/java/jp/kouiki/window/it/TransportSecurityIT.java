@@ -44,7 +44,7 @@ class TransportSecurityIT {
     Path root;
 
     @Test
-    void centralServerListensOnlyOnItsHttpsPort() throws Exception {
+    void centralServerListensOnlyOnItsWindowAndOperatorPorts() throws Exception {
         Assumptions.assumeTrue(ListeningPorts.supported(), "needs Linux /proc to list a process's sockets");
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
             Path config = Files.writeString(root.resolve("central.properties"), String.join("\n",
@@ -53,6 +53,7 @@ class TransportSecurityIT {
                     "central.data-dir=" + system.centralData(),
                     "central.keys-dir=" + system.keys(),
                     "central.window.port=" + system.port,
+                    "central.operator.port=" + system.operatorPort,
                     "central.broker.journal-type=NIO", ""), StandardCharsets.UTF_8);
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
             ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp",
@@ -67,7 +68,10 @@ class TransportSecurityIT {
                 await("central server listening on " + system.port).atMost(Duration.ofSeconds(60))
                         .until(() -> central.isAlive() && accepts(system.port));
 
-                assertThat(ListeningPorts.of(central.pid())).containsExactly(system.port);
+                await("operator port open").atMost(Duration.ofSeconds(30)).until(() -> accepts(system.operatorPort));
+
+                assertThat(ListeningPorts.of(central.pid())).containsExactlyInAnyOrder(system.port,
+                        system.operatorPort);
             } finally {
                 central.destroy();
                 if (!central.waitFor(30, TimeUnit.SECONDS)) {

@@ -25,6 +25,7 @@ final class WindowSystem implements AutoCloseable {
     final Path root;
     final List<MunicipalityCode> codes;
     final int port;
+    final int operatorPort;
     private CentralServer central;
     private MunicipalAgent agent;
 
@@ -32,6 +33,7 @@ final class WindowSystem implements AutoCloseable {
         this.root = root;
         this.codes = List.copyOf(codes);
         this.port = freePort();
+        this.operatorPort = freePort();
         new DevCredentialGenerator(keys()).generate(codes, List.of());
     }
 
@@ -107,8 +109,19 @@ final class WindowSystem implements AutoCloseable {
         properties.setProperty("central.broker.journal-type", "NIO");
         properties.setProperty("central.outbound.pickup.quiet-period-ms", "300");
         properties.setProperty("central.outbound.poll-interval-ms", "100");
+        properties.setProperty("central.operator.port", Integer.toString(operatorPort));
+        properties.setProperty("central.operator.accounts-file", operatorAccounts().toString());
         properties.putAll(overrides);
         central = new CentralServer(CentralSettings.from(Settings.of(CentralSettings.DEFAULTS, properties))).start();
+        return central;
+    }
+
+    /** Returns the central server's operator accounts file. */
+    Path operatorAccounts() {
+        return root.resolve("operator-accounts");
+    }
+
+    CentralServer central() {
         return central;
     }
 

@@ -45,6 +45,8 @@ final class CentralClient implements AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(CentralClient.class);
+    /** This agent's version, sent with every request so that the union's operators see which agents run what. */
+    static final String VERSION = readVersion();
 
     private final CamelContext camelContext;
     private final AgentSettings settings;
@@ -121,6 +123,8 @@ final class CentralClient implements AutoCloseable {
             exchange.getMessage().setHeader(Exchange.HTTP_METHOD, method);
             exchange.getMessage().setHeader(Exchange.HTTP_PATH, path);
             headers.forEach(exchange.getMessage()::setHeader);
+            exchange.getMessage().setHeader("User-Agent", "window-agent/" + VERSION);
+            exchange.getMessage().setHeader("Window-Agent-Version", VERSION);
             exchange.getMessage().setBody(body);
         });
         Exception failure = reply.getException();
@@ -220,6 +224,19 @@ final class CentralClient implements AutoCloseable {
             LOG.warn("Client certificate could not be read for its expiry date: municipality={} error={}", code,
                     e.toString());
         }
+    }
+
+    private static String readVersion() {
+        java.util.Properties properties = new java.util.Properties();
+        try (java.io.InputStream in = CentralClient.class.getResourceAsStream("/agent-version.properties")) {
+            if (in != null) {
+                properties.load(in);
+            }
+        } catch (IOException e) {
+            LOG.warn("Agent version could not be read, sending 'unknown': error={}", e.toString());
+        }
+        String version = properties.getProperty("version", "unknown");
+        return version.startsWith("${") ? "unknown" : version;
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import org.apache.activemq.artemis.api.core.SimpleString;
@@ -76,6 +77,7 @@ public final class QueueDrainer implements AutoCloseable {
     private int maxHandlerFailures;
     private Duration failureRetryDelay = Duration.ofSeconds(5);
     private Supplier<String> consumerFilter = () -> null;
+    private Predicate<MunicipalityCode> paused = code -> false;
     private Thread dispatcher;
 
     /**
@@ -135,6 +137,15 @@ public final class QueueDrainer implements AutoCloseable {
         return !workers.getQueue().isEmpty();
     }
 
+    /**
+     * Sets the test of whether a municipality is paused; a paused municipality's messages stay in its queue while the
+     * other queues go on. A message already being handled when the pause starts is finished.
+     */
+    public QueueDrainer withPause(Predicate<MunicipalityCode> isPaused) {
+        this.paused = isPaused;
+        return this;
+    }
+
     public void start() {
         running.set(true);
         dispatcher = new Thread(this::dispatchLoop, name + "-dispatcher");
@@ -159,7 +170,7 @@ public final class QueueDrainer implements AutoCloseable {
                 if (!running.get()) {
                     return;
                 }
-                if (busy.containsKey(code) || notBefore.getOrDefault(code, 0L) > now) {
+                if (busy.containsKey(code) || notBefore.getOrDefault(code, 0L) > now || paused.test(code)) {
                     continue;
                 }
                 if (hasMessages(code, filter) && busy.putIfAbsent(code, Boolean.TRUE) == null) {

@@ -89,6 +89,19 @@ public final class TlsMaterial {
     }
 
     /**
+     * Returns Camel parameters for a TLS server that requests no client certificate, for ports where people sign in
+     * with a password instead. Only {@link #PROTOCOLS} are enabled.
+     */
+    public static SSLContextParameters serverParametersWithoutClientCertificate(Path keystore, Path truststore)
+            throws IOException {
+        SSLContextParameters parameters = commonParameters(keystore, truststore);
+        SSLContextServerParameters server = new SSLContextServerParameters();
+        server.setClientAuthentication(ClientAuthentication.NONE.name());
+        parameters.setServerParameters(server);
+        return parameters;
+    }
+
+    /**
      * Returns Camel parameters for a TLS client that presents the certificate in the keystore and trusts servers
      * whose certificate chains to a CA in the truststore. Only {@link #PROTOCOLS} are enabled.
      */

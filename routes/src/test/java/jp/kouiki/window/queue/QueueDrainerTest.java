@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -84,6 +85,28 @@ class QueueDrainerTest {
         assertThat(handled(CHUO)).containsExactlyElementsOf(chuoLabels);
         assertThat(broker.messageCount(QueueNames.deadLetter(CHIYODA))).isZero();
         assertThat(broker.messageCount(QueueNames.deadLetter(CHUO))).isZero();
+    }
+
+    @Test
+    void pausedMunicipalityWaitsWhileOthersFlow() throws Exception {
+        Set<MunicipalityCode> paused = ConcurrentHashMap.newKeySet();
+        paused.add(CHIYODA);
+        drainer = new QueueDrainer("test", broker, uploadQueues(),
+                recording((code, message) -> new DrainOutcome.Completed("done")), 2, POLL_INTERVAL_MILLIS)
+                .withPause(paused::contains);
+        drainer.start();
+        send(CHIYODA, List.of("paused-1", "paused-2"));
+        send(CHUO, List.of("flowing"));
+
+        awaitHandled(CHUO, 1);
+        await("paused queue untouched").during(Duration.ofMillis(500)).atMost(TIMEOUT)
+                .until(() -> handled(CHIYODA).isEmpty() && broker.messageCount(upload(CHIYODA)) == 2);
+
+        paused.remove(CHIYODA);
+        drainer.wakeUp();
+
+        awaitHandled(CHIYODA, 2);
+        assertThat(handled(CHIYODA)).containsExactly("paused-1", "paused-2");
     }
 
     @Test

@@ -1,0 +1,90 @@
+package jp.kouiki.window.central.operator;
+
+import java.io.IOException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/**
+ * The actions of operators with the actor role: pausing and resuming a municipality's delivery, moving a
+ * dead-lettered file back to its upload queue, and purging a municipality's dead letters. Every action is audited with its result before it
+ * returns, and wakes the delivery so that a resumed or retried file moves at once.
+ *
+ * <p>TODO: cancelling a file that still waits in an agent's local queue needs a control request from the central
+ * server to the agent, which the window protocol does not have yet.
+ */
+public final class OperatorActions {
+
+    /** The outcome of an action: whether it changed something, and a sentence in Japanese and English. */
+    public record Result(boolean changed, String japanese, String english) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(OperatorActions.class);
+
+    private final PauseFlags pauses;
+    private final BrokerView broker;
+    private final AuditLog audit;
+    private final HistoryWriter history;
+    private final Runnable wakeDelivery;
+
+    public OperatorActions(PauseFlags pauses, BrokerView broker, AuditLog audit, HistoryWriter history,
+            Runnable wakeDelivery) {
+        this.pauses = pauses;
+        this.broker = broker;
+        this.audit = audit;
+        this.history = history;
+        this.wakeDelivery = wakeDelivery;
+    }
+
+    public Result pause(String operator, MunicipalityCode code, String reason, String client) throws IOException {
+        boolean changed = pauses.pause(code, operator, reason);
+        audit.record(operator, "pause", code.value(), changed ? "ok" : "unchanged", reason, client);
+        if (changed) {
+            LOG.warn("Municipality paused by an operator, its files wait in its queue: municipality={} operator={}"
+                    + " reason={}", code, operator, AuditLog.printable(reason));
+            return new Result(true, code + " の配信を一時停止しました。", "Delivery for " + code + " is paused.");
+        }
+        return new Result(false, code + " はすでに一時停止中です。", code + " was paused already.");
+    }
+
+    public Result resume(String operator, MunicipalityCode code, String client) throws IOException {
+        boolean changed = pauses.resume(code);
+        audit.record(operator, "resume", code.value(), changed ? "ok" : "unchanged", null, client);
+        if (changed) {
+            LOG.info("Municipality resumed by an operator: municipality={} operator={}", code, operator);
+            wakeDelivery.run();
+            return new Result(true, code + " の配信を再開しました。", "Delivery for " + code + " is resumed.");
+        }
+        return new Result(false, code + " は一時停止していません。", code + " was not paused.");
+    }
+
+    /** Moves one dead-lettered file back to the end of its upload queue. */
+    public Result retry(String operator, MunicipalityCode code, String fileId, String client) throws Exception {
+        int moved = broker.retry(code, fileId);
+        String target = code + "/" + fileId;
+        if (moved == 0) {
+            audit.record(operator, "retry", target, "not-found", null, client);
+            return new Result(false, "ファイル " + fileId + " は " + code + " の退避キューにありません。",
+                    "File " + fileId + " is not in the dead-letter queue of " + code + ".");
+        }
+        audit.record(operator, "retry", target, "ok", null, client);
+        history.retried(code, fileId, operator);
+        LOG.info("Dead-lettered file moved back to its upload queue by an operator: municipality={} fileId={}"
+                + " operator={}", code, fileId, operator);
+        wakeDelivery.run();
+        return new Result(true, "ファイル " + fileId + " を配信キューに戻しました。",
+                "File " + fileId + " is back in the upload queue of " + code + ".");
+    }
+
+    /** Deletes every dead letter of the municipality; the caller has checked the confirmation. */
+    public Result purge(String operator, MunicipalityCode code, String client) throws Exception {
+        int removed = broker.purgeDeadLetters(code);
+        audit.record(operator, "purge", code.value(), "ok", "removed=" + removed, client);
+        LOG.warn("Dead letters purged by an operator: municipality={} removed={} operator={}", code, removed,
+                operator);
+        return new Result(removed > 0, code + " の退避キューから " + removed + " 件を削除しました。",
+                removed + " dead letters of " + code + " were deleted.");
+    }
+}

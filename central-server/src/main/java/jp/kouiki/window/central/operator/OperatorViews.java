@@ -1,0 +1,132 @@
+package jp.kouiki.window.central.operator;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import jp.kouiki.window.central.CentralSettings;
+import jp.kouiki.window.municipality.Municipality;
+import jp.kouiki.window.municipality.MunicipalityCode;
+
+/** Builds the per-municipality status from the broker, the pause flags, the transfer history and agent contacts. */
+public final class OperatorViews {
+
+    /** Most files of one kind that a status counts or names from the history. */
+    static final int MAX_FILES = 100;
+
+    private final CentralSettings settings;
+    private final BrokerView broker;
+    private final PauseFlags pauses;
+    private final TransferHistory history;
+    private final AgentContacts contacts;
+
+    public OperatorViews(CentralSettings settings, BrokerView broker, PauseFlags pauses, TransferHistory history,
+            AgentContacts contacts) {
+        this.settings = settings;
+        this.broker = broker;
+        this.pauses = pauses;
+        this.history = history;
+        this.contacts = contacts;
+    }
+
+    /** Returns the status of every served municipality, in code order. */
+    public List<MunicipalityStatus> statuses() throws SQLException {
+        HistoryTotals totals = totals();
+        List<MunicipalityStatus> statuses = new ArrayList<>();
+        for (Municipality municipality : settings.municipalities()) {
+            statuses.add(status(municipality, totals));
+        }
+        return statuses;
+    }
+
+    /** What the status takes from the history, read for all municipalities in three queries. */
+    private record HistoryTotals(Map<String, TransferHistory.Delivered> today, Map<String, Instant> last,
+            Map<String, TransferHistory.OpenCounts> open) {
+    }
+
+    private HistoryTotals totals() throws SQLException {
+        return new HistoryTotals(history.deliveredSince(Times.startOfToday()), history.lastDelivered(),
+                history.openCounts(heldSince(), receivingSince()));
+    }
+
+    /** Returns the status of one served municipality, or null when it is not served here. */
+    public MunicipalityStatus status(MunicipalityCode code) throws SQLException {
+        for (Municipality municipality : settings.municipalities()) {
+            if (municipality.code().equals(code)) {
+                return status(municipality, totals());
+            }
+        }
+        return null;
+    }
+
+    private MunicipalityStatus status(Municipality municipality, HistoryTotals totals) {
+        MunicipalityCode code = municipality.code();
+        Instant now = Instant.now();
+        PauseFlags.Pause pause = pauses.pause(code);
+        BrokerView.QueueState upload = broker.upload(code);
+        BrokerView.QueueState download = broker.download(code);
+        BrokerView.QueueState deadLetters = broker.deadLetters(code);
+        TransferHistory.Delivered delivered = totals.today().getOrDefault(code.value(),
+                new TransferHistory.Delivered(0, 0));
+        TransferHistory.OpenCounts open = totals.open().getOrDefault(code.value(), TransferHistory.OpenCounts.NONE);
+        AgentContacts.Contact contact = contacts.get(code);
+        Instant oldest = upload.oldestTimestamp() == null ? null : Instant.ofEpochMilli(upload.oldestTimestamp());
+        return new MunicipalityStatus(code.value(), municipality.name(), pause != null,
+                pause == null ? null : pause.operator(), pause == null ? null : Times.iso(pause.at()),
+                pause == null ? null : pause.reason(),
+                upload.messages(), upload.bytes(), Times.iso(oldest),
+                oldest == null ? null : Duration.between(oldest, now).toSeconds(),
+                upload.oldest() == null ? null : upload.oldest().fileName(),
+                download.messages(), download.bytes(), deadLetters.messages(),
+                delivered.files(), delivered.bytes(), Times.iso(totals.last().get(code.value())),
+                contact == null ? null : Times.iso(contact.lastSeen()),
+                contact == null ? null : Duration.between(contact.lastSeen(), now).toSeconds(),
+                contact == null ? null : contact.version(),
+                open.waitingForName(), open.held(), open.receiving());
+    }
+
+    /** Files of the municipality whose name is taken in the union's folder. */
+    List<Transfer> waitingForName(MunicipalityCode code) throws SQLException {
+        return history.withOutcome(code.value(), "waiting", Instant.EPOCH, MAX_FILES);
+    }
+
+    /** Files of the municipality held as possible duplicates within the hold window. */
+    List<Transfer> held(MunicipalityCode code) throws SQLException {
+        return history.withOutcome(code.value(), "held", heldSince(), MAX_FILES);
+    }
+
+    private Instant heldSince() {
+        return Instant.now().minus(Duration.ofDays(Math.max(1, settings.resubmissionHoldDays())));
+    }
+
+    private Instant receivingSince() {
+        return Instant.now().minus(Duration.ofDays(settings.ledgerRetentionDays()));
+    }
+
+    /**
+     * Files of the municipality announced but not stored yet, within the ledger retention after which the server
+     * deletes an abandoned partial upload.
+     */
+    List<Transfer> receiving(MunicipalityCode code) throws SQLException {
+        return history.withOutcome(code.value(), "announced", receivingSince(), MAX_FILES);
+    }
+
+    CentralSettings settings() {
+        return settings;
+    }
+
+    BrokerView broker() {
+        return broker;
+    }
+
+    PauseFlags pauses() {
+        return pauses;
+    }
+
+    TransferHistory history() {
+        return history;
+    }
+}

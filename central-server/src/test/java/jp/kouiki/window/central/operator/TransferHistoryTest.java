@@ -1,0 +1,140 @@
+package jp.kouiki.window.central.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.transfer.FileManifest;
+
+/** The transfer history on a real H2 file database: steps, search, and records that survive reopening. */
+class TransferHistoryTest {
+
+    private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
+    private static final String FILE_ID = "0123456789abcdef0123456789abcdef";
+
+    @TempDir
+    Path folder;
+
+    @Test
+    void stepsSurviveReopening() throws Exception {
+        FileManifest manifest = new FileManifest(FILE_ID, "131016", "131016_JUKI_20261204.csv", 1234,
+                "a".repeat(64), "JUKI", "2026-12-04T09:00:00+09:00");
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            HistoryWriter writer = new HistoryWriter(database, new TransferHistory(database), new SimpleMeterRegistry(), 100);
+            writer.announced(manifest);
+            writer.stored(manifest);
+            writer.delivered(CHIYODA, FILE_ID, manifest.fileName(), 1234);
+            assertThat(writer.flush(Duration.ofSeconds(10))).isTrue();
+            writer.close();
+        }
+
+        try (HistoryDatabase reopened = HistoryDatabase.open(folder)) {
+            Transfer transfer = new TransferHistory(reopened).find("131016", FILE_ID);
+            assertThat(transfer.outcome()).isEqualTo("delivered");
+            assertThat(transfer.fileName()).isEqualTo("131016_JUKI_20261204.csv");
+            assertThat(transfer.ifKind()).isEqualTo("JUKI");
+            assertThat(transfer.size()).isEqualTo(1234L);
+            assertThat(transfer.announcedAt()).isNotNull();
+            assertThat(transfer.storedAt()).isNotNull();
+            assertThat(transfer.deliveredAt()).isNotNull();
+            assertThat(transfer.rejectedAt()).isNull();
+        }
+    }
+
+    @Test
+    void lateStepKeepsLaterOutcome() throws Exception {
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            TransferHistory history = new TransferHistory(database);
+            Instant now = Instant.now();
+            history.record(TransferHistory.Step.ANNOUNCED, "131016", FILE_ID, "a.csv", null, null, null, null, now);
+            history.record(TransferHistory.Step.DELIVERED, "131016", FILE_ID, "a.csv", null, 1L, null, null, now);
+
+            history.record(TransferHistory.Step.STORED, "131016", FILE_ID, "a.csv", null, null, null, null, now);
+
+            Transfer transfer = history.find("131016", FILE_ID);
+            assertThat(transfer.outcome()).isEqualTo("delivered");
+            assertThat(transfer.storedAt()).isNotNull();
+        }
+    }
+
+    @Test
+    void retryReplacesRejectionAndRejectionReplacesRetry() throws Exception {
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            TransferHistory history = new TransferHistory(database);
+            Instant now = Instant.now();
+            history.record(TransferHistory.Step.REJECTED, "131016", FILE_ID, "a.csv", null, null, null, "bad", now);
+
+            history.record(TransferHistory.Step.RETRIED, "131016", FILE_ID, null, null, null, null, "retry", now);
+            assertThat(history.find("131016", FILE_ID).outcome()).isEqualTo("retried");
+
+            history.record(TransferHistory.Step.REJECTED, "131016", FILE_ID, null, null, null, null, "bad", now);
+            assertThat(history.find("131016", FILE_ID).outcome()).isEqualTo("rejected");
+        }
+    }
+
+    @Test
+    void searchFiltersByNameOutcomeAndTime() throws Exception {
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            TransferHistory history = new TransferHistory(database);
+            Instant now = Instant.now();
+            history.record(TransferHistory.Step.ANNOUNCED, "131016", FILE_ID, "131016_JUKI_100%_x.csv", "JUKI", 1L,
+                    null, null, now);
+            history.record(TransferHistory.Step.REJECTED, "131016", "f".repeat(32), "131016_SHOTOKU.csv", "SHOTOKU",
+                    2L, null, "does not decrypt", now.minus(Duration.ofDays(3)));
+
+            assertThat(history.search(query(null, null, "100%", null))).hasSize(1);
+            assertThat(history.search(query(null, null, "1%", null))).isEmpty();
+            assertThat(history.search(query(null, null, null, "rejected"))).singleElement()
+                    .extracting(Transfer::reason).isEqualTo("does not decrypt");
+            assertThat(history.search(query(now.minus(Duration.ofDays(1)), null, null, null))).hasSize(1);
+            assertThat(history.search(query(null, now.minus(Duration.ofDays(1)), null, null))).hasSize(1);
+            assertThat(history.arrivedSince("131016", "JUKI", now.minusSeconds(1))).isTrue();
+            assertThat(history.arrivedSince("131016", "SHOTOKU", now.minusSeconds(1))).isFalse();
+        }
+    }
+
+    @Test
+    void expireDeletesOldRecordsOnly() throws Exception {
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            TransferHistory history = new TransferHistory(database);
+            history.record(TransferHistory.Step.ANNOUNCED, "131016", FILE_ID, "new.csv", null, null, null, null,
+                    Instant.now());
+            history.record(TransferHistory.Step.ANNOUNCED, "131016", "f".repeat(32), "old.csv", null, null, null,
+                    null, Instant.now().minus(Duration.ofDays(401)));
+
+            assertThat(database.expire(400)).isEqualTo(1);
+
+            assertThat(history.find("131016", FILE_ID)).isNotNull();
+            assertThat(history.find("131016", "f".repeat(32))).isNull();
+        }
+    }
+
+    @Test
+    void reconcileTakesLedgerOutcome() throws Exception {
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            TransferHistory history = new TransferHistory(database);
+            history.record(TransferHistory.Step.STORED, "131016", FILE_ID, "a.csv", null, null, null, null,
+                    Instant.now());
+            Instant delivered = Instant.now();
+
+            int changed = HistoryReconciler.reconcile(history, (code, fileId) -> FILE_ID.equals(fileId)
+                    ? new HistoryReconciler.LedgerState("delivered", delivered, null) : null, List.of(CHIYODA), 30);
+
+            assertThat(changed).isEqualTo(1);
+            assertThat(history.find("131016", FILE_ID).outcome()).isEqualTo("delivered");
+        }
+    }
+
+    private static TransferHistory.Query query(Instant from, Instant to, String name, String outcome) {
+        return new TransferHistory.Query(null, from, to, name, outcome, 100);
+    }
+}
