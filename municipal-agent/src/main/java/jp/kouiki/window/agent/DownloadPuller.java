@@ -89,6 +89,8 @@ final class DownloadPuller implements AutoCloseable {
         URI uri = target.centralUrl().resolve("/window/v1/municipalities/" + code + "/downloads/next?waitMs="
                 + settings.downloads().longPollMillis());
         HttpGet request = new HttpGet(uri);
+        request.setHeader("User-Agent", "window-agent/" + CentralClient.VERSION);
+        request.setHeader("Window-Agent-Version", CentralClient.VERSION);
         String fileId;
         InboxWriter.Outcome outcome;
         ClassicHttpResponse response;

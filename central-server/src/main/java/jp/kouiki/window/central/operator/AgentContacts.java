@@ -37,7 +37,13 @@ public final class AgentContacts {
 
     /** Records a window request of the municipality's certificate; the headers may be null. */
     public void seen(MunicipalityCode code, String versionHeader, String userAgent) {
-        Contact contact = new Contact(Instant.now(), version(versionHeader, userAgent));
+        String version = version(versionHeader, userAgent);
+        if (version == null) {
+            // A request without a version (a hand-made one, say) does not erase the version the agent reported.
+            Contact previous = contacts.get(code);
+            version = previous == null ? null : previous.version();
+        }
+        Contact contact = new Contact(Instant.now(), version);
         contacts.put(code, contact);
         unsaved.put(code, contact);
     }
