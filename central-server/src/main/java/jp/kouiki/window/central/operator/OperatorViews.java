@@ -42,7 +42,7 @@ public final class OperatorViews {
         return statuses;
     }
 
-    /** What the status takes from the history, read for all municipalities in three queries. */
+    /** The history's part of every status, read for all municipalities at once. */
     private record HistoryTotals(Map<String, TransferHistory.Delivered> today, Map<String, Instant> last,
             Map<String, TransferHistory.OpenCounts> open) {
     }
