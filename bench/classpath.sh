@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Compiles the product and the bench classes in this working copy (offline, no install) and prints the class path
-# that runs them: the modules' own target folders first, then their dependencies from the local Maven repository.
+# Compiles the product and the bench classes in this working copy (offline, no install), copies the compiled classes
+# into SNAPSHOT_DIR (first argument) so that a rebuild during a long bench does not change the JVMs it starts, and
+# prints the class path: those copies first, then the dependencies from the local Maven repository.
 set -euo pipefail
+snapshot="$1"
 cd "$(dirname "$0")/.."
 mkdir -p bench-work
 if ! mvn -B -o -q -Dstyle.color=never -pl integration-tests -am test-compile dependency:build-classpath \
@@ -10,4 +12,14 @@ if ! mvn -B -o -q -Dstyle.color=never -pl integration-tests -am test-compile dep
     echo "build failed; the whole log is in bench-work/build.log" >&2
     exit 1
 fi
-echo "$PWD/integration-tests/target/test-classes:$PWD/integration-tests/target/classes:$(cat integration-tests/target/bench-classpath.txt)"
+rm -rf "$snapshot"
+mkdir -p "$snapshot"
+for module in broker routes municipal-agent central-server integration-tests; do
+    cp -r "$module/target/classes" "$snapshot/$module"
+done
+cp -r integration-tests/target/test-classes "$snapshot/integration-tests-test"
+dependencies="$(cat integration-tests/target/bench-classpath.txt)"
+for module in broker routes municipal-agent central-server; do
+    dependencies="${dependencies//$PWD\/$module\/target\/classes/$snapshot/$module}"
+done
+echo "$snapshot/integration-tests-test:$snapshot/integration-tests:$dependencies"
