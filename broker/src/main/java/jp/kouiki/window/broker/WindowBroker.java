@@ -46,9 +46,9 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * An embedded Artemis broker with a persistent journal and one set of addresses per municipality. It has no network
  * acceptor: the application reaches it in-VM only, and only HTTPS faces the network.
  *
- * <p>Security is on. Each municipality has a broker user whose role may send, consume and browse only on
- * {@code municipality.<code>.#}; the application's own routes use the {@value #ROUTES_ROLE} role. Passwords are random
- * per start because no client outside this JVM ever logs in.
+ * <p>Security is on. Each municipality has a broker user whose role may send, consume and browse only on its own
+ * addresses ({@link QueueNames#addresses}); the application's own routes use the {@value #ROUTES_ROLE} role.
+ * Passwords are random per start because no client outside this JVM ever logs in.
  *
  * <p>Two brokers can form a primary/backup pair on a shared data directory ({@link HaRole}). Such a broker may start
  * without being active; {@link #awaitActivation()} waits until it holds the shared store's lock, and only then are its
@@ -228,11 +228,16 @@ public final class WindowBroker implements AutoCloseable {
                 .setAutoCreateQueues(false)
                 .setSendToDLAOnNoRoute(false));
         configuration.putSecurityRoles("#", Set.of(routesRole(), operatorsRole()));
+        // Exact address names rather than one municipality.<code>.# match each: Artemis tests every wildcard match
+        // against an address with a regular expression (HierarchicalObjectRepository in 2.54), so with 1,741
+        // municipalities every look-up ran 1,741 of them and a 256 MiB central server ran out of heap at start-up.
         for (MunicipalityCode code : settings.municipalities()) {
-            configuration.addAddressSetting(QueueNames.municipalityMatch(code), municipalityAddressSettings(code));
-            configuration.putSecurityRoles(QueueNames.municipalityMatch(code), Set.of(routesRole(), operatorsRole(),
-                    new Role(QueueNames.municipalityRole(code), true, true, false, false, false, false, false, true,
-                            false, false, false, false)));
+            Set<Role> roles = Set.of(routesRole(), operatorsRole(), new Role(QueueNames.municipalityRole(code), true,
+                    true, false, false, false, false, false, true, false, false, false, false));
+            for (String address : QueueNames.addresses(code)) {
+                configuration.addAddressSetting(address, municipalityAddressSettings(code));
+                configuration.putSecurityRoles(address, roles);
+            }
         }
         return configuration;
     }

@@ -23,7 +23,9 @@ import org.apache.activemq.artemis.api.core.client.ClientSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import jp.kouiki.window.municipality.Municipality;
 import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.municipality.MunicipalityDirectory;
 
 class WindowBrokerTest {
 
@@ -108,6 +110,38 @@ class WindowBrokerTest {
             assertThatThrownBy(() -> own.createConsumer(QueueNames.upload(CHUO)))
                     .isInstanceOf(ActiveMQException.class);
             assertThat(broker.messageCount(QueueNames.upload(CHUO))).isZero();
+        }
+    }
+
+    @Test
+    void everyMemberGetsItsOwnSettingsAndRole() throws Exception {
+        List<MunicipalityCode> members = MunicipalityDirectory.bundled().members().stream()
+                .map(Municipality::code)
+                .toList();
+        MunicipalityCode first = members.get(0);
+        MunicipalityCode last = members.get(members.size() - 1);
+
+        try (WindowBroker broker = new WindowBroker(BrokerSettings.defaults(dataDirectory, 92, members)).start();
+                ClientSession own = broker.openMunicipalitySession(last, false)) {
+            for (MunicipalityCode code : List.of(first, last)) {
+                for (String address : QueueNames.addresses(code)) {
+                    assertThat(broker.server().getAddressSettingsRepository().getMatch(address)
+                            .getDeadLetterAddress().toString())
+                            .as("dead-letter address of " + address)
+                            .isEqualTo(QueueNames.deadLetter(code));
+                }
+            }
+            try (ClientProducer producer = own.createProducer(QueueNames.upload(last))) {
+                producer.send(own.createMessage(true));
+            }
+            await("own message counted in the queue").atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> broker.messageCount(QueueNames.upload(last)) == 1);
+            assertThatThrownBy(() -> {
+                try (ClientProducer producer = own.createProducer(QueueNames.upload(first))) {
+                    producer.send(own.createMessage(true));
+                }
+            }).isInstanceOf(ActiveMQException.class);
+            assertThat(members).hasSize(1741);
         }
     }
 
