@@ -13,7 +13,8 @@ final class BenchOptions {
     static final String USAGE = """
             options:
               --work DIR            folder for keys, source files, runs, logs and results.txt (default bench-work)
-              --scenarios LIST      comma-separated: large, small, memory (default large,small,memory)
+              --scenarios LIST      throughput bench: large, small, memory (default all three);
+                                    scale bench: keys, idle, spread (default all three)
               --pairs N             product/baseline pairs per scenario, interleaved (default 3)
               --large-mib N         size of the large file in MiB (default 1024)
               --memory-mib N        size of the memory run's file in MiB (default 4096)
@@ -24,10 +25,12 @@ final class BenchOptions {
               --jfr                 record a JFR profile (settings=profile) of every product JVM into its run folder
               --keep-runs           keep each run's folders (data, logs) instead of deleting them
               --set KEY=VALUE       add a product setting (agent.* or central.*) to every run; repeatable
+              --jvm-option OPTION   add an option to every product JVM's command line; repeatable
             """;
 
     Path work = Path.of("bench-work");
-    Set<String> scenarios = Set.of("large", "small", "memory");
+    /** Scenarios given with --scenarios, or null for the bench's default. */
+    private Set<String> scenarios;
     int pairs = 3;
     long largeMib = 1024;
     long memoryMib = 4096;
@@ -38,6 +41,7 @@ final class BenchOptions {
     boolean jfr;
     boolean keepRuns;
     final Map<String, String> settings = new LinkedHashMap<>();
+    final List<String> productJvmOptions = new ArrayList<>();
 
     static BenchOptions parse(String[] args) {
         BenchOptions options = new BenchOptions();
@@ -61,6 +65,7 @@ final class BenchOptions {
                     }
                     options.settings.put(setting.substring(0, equals), setting.substring(equals + 1));
                 }
+                case "--jvm-option" -> options.productJvmOptions.add(required(args[i], value));
                 case "--jfr" -> {
                     options.jfr = true;
                     continue;
@@ -80,6 +85,11 @@ final class BenchOptions {
         return options;
     }
 
+    /** Returns whether the scenario was selected, or is one of the defaults when none was. */
+    boolean runs(String scenario, Set<String> defaults) {
+        return (scenarios == null ? defaults : scenarios).contains(scenario);
+    }
+
     /** Returns the {@code --set} settings whose key starts with the prefix, such as "agent.". */
     Map<String, String> overrides(String prefix) {
         Map<String, String> selected = new LinkedHashMap<>();
@@ -91,9 +101,12 @@ final class BenchOptions {
         return selected;
     }
 
-    /** JVM options for one product JVM: a JFR recording into its run folder when {@code --jfr} is given. */
+    /**
+     * JVM options for one product JVM: those given with {@code --jvm-option}, and a JFR recording into its run folder
+     * when {@code --jfr} is given.
+     */
     List<String> jvmOptions(Path root, String label) {
-        List<String> jvm = new ArrayList<>();
+        List<String> jvm = new ArrayList<>(productJvmOptions);
         if (jfr) {
             jvm.add("-XX:StartFlightRecording=settings=profile,filename=" + root.resolve(label + ".jfr"));
         }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 import jp.kouiki.window.municipality.Municipality;
 import jp.kouiki.window.municipality.MunicipalityCode;
@@ -25,6 +26,8 @@ import jp.kouiki.window.security.DevCredentialGenerator;
  * {@code bench/run-scale.sh}.
  */
 public final class ScaleBench {
+
+    private static final Set<String> SCENARIOS = Set.of("keys", "idle", "spread");
 
     private final BenchOptions options;
     private final PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -48,10 +51,16 @@ public final class ScaleBench {
         print("scale bench started %s; machine: %s", Instant.now(), Machine.describe(work));
         List<MunicipalityCode> all = MunicipalityDirectory.bundled().members().stream().map(Municipality::code)
                 .toList();
-        generateKeys(all);
-        idleCentral("prefecture:13");
-        idleCentral("all");
-        spreadRun(all);
+        if (options.runs("keys", SCENARIOS) || !Files.exists(keys.resolve("server"))) {
+            generateKeys(all);
+        }
+        if (options.runs("idle", SCENARIOS)) {
+            idleCentral("prefecture:13");
+            idleCentral("all");
+        }
+        if (options.runs("spread", SCENARIOS)) {
+            spreadRun(all);
+        }
     }
 
     private void generateKeys(List<MunicipalityCode> all) throws Exception {

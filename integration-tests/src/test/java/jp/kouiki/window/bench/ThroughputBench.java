@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import jp.kouiki.window.municipality.Municipality;
@@ -43,6 +44,8 @@ public final class ThroughputBench {
 
     private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(30);
+
+    private static final Set<String> SCENARIOS = Set.of("large", "small", "memory");
 
     private final BenchOptions options;
     private final PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -75,13 +78,13 @@ public final class ThroughputBench {
             new DevCredentialGenerator(keys).generate(tokyo, List.of());
             print("keys for %d municipalities generated in %.1f s", tokyo.size(), seconds(started));
         }
-        if (options.scenarios.contains("large")) {
+        if (options.runs("large", SCENARIOS)) {
             largeFile(options.largeMib, options.pairs, true);
         }
-        if (options.scenarios.contains("small")) {
+        if (options.runs("small", SCENARIOS)) {
             smallFiles();
         }
-        if (options.scenarios.contains("memory")) {
+        if (options.runs("memory", SCENARIOS)) {
             largeFile(options.memoryMib, 1, false);
         }
     }
