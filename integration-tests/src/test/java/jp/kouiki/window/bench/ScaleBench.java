@@ -71,21 +71,29 @@ public final class ScaleBench {
                 all.size(), summary.createdFiles(), ThroughputBench.seconds(started), load, Machine.loadAverage());
     }
 
-    /** Starts a central server alone and reports its start-up time, idle heap, threads and sockets. */
+    /**
+     * Starts a central server alone twice on one data directory and reports start-up time, idle heap, threads and
+     * sockets: the first start creates every municipality's queues, the restart finds them in the journal.
+     */
     private void idleCentral(String municipalities) throws Exception {
         Path root = freshRoot("idle-" + municipalities.replace(':', '-'));
-        int port = ThroughputBench.freePort();
-        String load = Machine.loadAverage();
-        long started = System.nanoTime();
-        try (ProductJvm central = ThroughputBench.startCentral(options, root, port, municipalities, keys)) {
-            double readySeconds = ThroughputBench.seconds(started);
-            Thread.sleep(5000);
-            print("central %s: startupMs=%d (ready after %.1f s from launch); idle heap after full GC %d MiB;"
-                            + " RSS %d MiB; threads %d; sockets %d; load %s -> %s", municipalities,
-                    central.startupMillis(), readySeconds, central.heapAfterFullGcMib(), central.rssKib() / 1024,
-                    central.threadCount(), central.socketCount(), load, Machine.loadAverage());
+        for (String start : List.of("first start", "restart")) {
+            int port = ThroughputBench.freePort();
+            String load = Machine.loadAverage();
+            long started = System.nanoTime();
+            try (ProductJvm central = ThroughputBench.startCentral(options, root, port, municipalities, keys)) {
+                double readySeconds = ThroughputBench.seconds(started);
+                Thread.sleep(5000);
+                print("central %s, %s: startupMs=%d (ready %.1f s after launch); idle heap after full GC %d MiB;"
+                                + " RSS %d MiB; threads %d; sockets %d; load %s -> %s", municipalities, start,
+                        central.startupMillis(), readySeconds, central.heapAfterFullGcMib(), central.rssKib() / 1024,
+                        central.threadCount(), central.socketCount(), load, Machine.loadAverage());
+            }
+            Files.move(root.resolve("central.log"), root.resolve("central-" + start.replace(' ', '-') + ".log"));
         }
-        ThroughputBench.deleteTree(root);
+        if (!options.keepRuns) {
+            ThroughputBench.deleteTree(root);
+        }
     }
 
     /** Runs the small files spread over every municipality through several agents, each serving a share. */
