@@ -62,6 +62,9 @@ public final class WindowBroker implements AutoCloseable {
     public static final String OPERATORS_ROLE = "window-operators";
     public static final String OPERATOR_USER = "window-operator";
 
+    /** Delay before the in-VM session factory reconnects after its connection failed, doubling up to the maximum, ms. */
+    private static final long IN_VM_RETRY_INTERVAL_MS = 100;
+    private static final long IN_VM_MAX_RETRY_INTERVAL_MS = 5000;
     /** Message references each municipality queue allocates when it is created; a power of two. */
     private static final int INITIAL_QUEUE_BUFFER_REFERENCES = 128;
     private static final Logger LOG = LoggerFactory.getLogger(WindowBroker.class);
@@ -163,7 +166,14 @@ public final class WindowBroker implements AutoCloseable {
                 .setBlockOnDurableSend(true)
                 .setBlockOnAcknowledge(true)
                 .setMinLargeMessageSize(100 * 1024)
-                .setConsumerWindowSize(1024 * 1024);
+                .setConsumerWindowSize(1024 * 1024)
+                // A blocking call that waits longer than the call timeout (30 s, seen on an overloaded machine)
+                // destroys the in-VM connection. Without reconnecting, every later session of this factory failed
+                // until a restart; with it, the next session works again.
+                .setReconnectAttempts(-1)
+                .setRetryInterval(IN_VM_RETRY_INTERVAL_MS)
+                .setMaxRetryInterval(IN_VM_MAX_RETRY_INTERVAL_MS)
+                .setRetryIntervalMultiplier(2.0);
         locator = newLocator;
         routesSessionFactory = newLocator.createSessionFactory();
         LOG.info("Broker started: dataDirectory={} municipalities={} journalType={} persistence={}",

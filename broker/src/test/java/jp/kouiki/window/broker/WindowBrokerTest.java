@@ -15,11 +15,13 @@ import java.util.Random;
 
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
+import org.apache.activemq.artemis.api.core.ActiveMQNotConnectedException;
 import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.client.ClientConsumer;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 import org.apache.activemq.artemis.api.core.client.ClientProducer;
 import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -171,6 +173,26 @@ class WindowBrokerTest {
                 }
             }).isInstanceOf(ActiveMQException.class);
             assertThat(members).hasSize(1741);
+        }
+    }
+
+    @Test
+    void sessionsWorkAgainAfterConnectionFailure() throws Exception {
+        try (WindowBroker broker = new WindowBroker(settings()).start()) {
+            for (RemotingConnection connection : broker.server().getRemotingService().getConnections()) {
+                connection.fail(new ActiveMQNotConnectedException("connection failed in a test"));
+            }
+
+            await("a session that can send again").atMost(java.time.Duration.ofSeconds(10))
+                    .ignoreExceptions()
+                    .until(() -> {
+                        try (ClientSession session = broker.openRoutesSession(false);
+                                ClientProducer producer = session.createProducer(QueueNames.upload(CHIYODA))) {
+                            producer.send(session.createMessage(true));
+                            return true;
+                        }
+                    });
+            assertThat(broker.messageCount(QueueNames.upload(CHIYODA))).isEqualTo(1);
         }
     }
 
