@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Compiles the product and the bench classes in this working copy (offline, no install), copies the compiled classes
-# into SNAPSHOT_DIR (first argument) so that a rebuild during a long bench does not change the JVMs it starts, and
-# prints the class path: those copies first, then the dependencies from the local Maven repository.
+# Compiles the product and the bench classes in this working copy (offline, no install). Copies the compiled classes
+# into SNAPSHOT_DIR (first argument), so that a rebuild during a long bench does not change the JVMs it starts. Prints
+# the class path: those copies first, then the dependencies from the local Maven repository.
 set -euo pipefail
 snapshot="$1"
 cd "$(dirname "$0")/.."

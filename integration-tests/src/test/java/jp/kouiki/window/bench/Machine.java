@@ -25,7 +25,7 @@ final class Machine {
                 store.getUsableSpace() >> 30, System.getProperty("java.runtime.version"), loadAverage());
     }
 
-    /** The 1, 5 and 15 minute load averages from /proc/loadavg. */
+    /** Returns the 1, 5 and 15 minute load averages from /proc/loadavg. */
     static String loadAverage() {
         try {
             String[] fields = Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).split(" ");

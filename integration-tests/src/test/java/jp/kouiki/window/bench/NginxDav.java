@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The baseline: a private nginx instance (Debian package nginx) with its own prefix and configuration under the bench
- * folder, serving WebDAV PUT over HTTPS on 127.0.0.1 only with a self-signed certificate made at run time by openssl,
- * and curl uploading into it. It is stopped by its pid.
+ * The baseline: curl uploading into a private nginx instance (Debian package nginx). nginx has its own prefix and
+ * configuration under the bench folder and serves WebDAV PUT over HTTPS on 127.0.0.1 only, with a self-signed
+ * certificate that openssl makes at run time. It is stopped by its pid.
  */
 final class NginxDav implements AutoCloseable {
 
@@ -52,7 +52,7 @@ final class NginxDav implements AutoCloseable {
         return dav;
     }
 
-    /** The folder that a PUT to {@code /dav/<path>} writes into. */
+    /** Returns the folder that a PUT to {@code /dav/<path>} writes into. */
     Path davRoot() {
         return prefix.resolve("html/dav");
     }

@@ -89,8 +89,6 @@ public final class ThroughputBench {
         }
     }
 
-    // ---- large file ------------------------------------------------------------------------------------------
-
     private void largeFile(long mib, int pairs, boolean withBaseline) throws Exception {
         long bytes = mib * 1024 * 1024;
         long free = Files.getFileStore(work).getUsableSpace();
@@ -173,8 +171,6 @@ public final class ThroughputBench {
         deleteTree(nginx.davRoot().resolve("large-" + pair));
         return seconds;
     }
-
-    // ---- small files -----------------------------------------------------------------------------------------
 
     private void smallFiles() throws Exception {
         List<BenchFiles.Generated> generated = generateSmall(files, work.resolve("source-small"), tokyo,
@@ -280,8 +276,6 @@ public final class ThroughputBench {
         return seconds;
     }
 
-    // ---- processes -------------------------------------------------------------------------------------------
-
     ProductJvm startCentral(Path root, int port, String municipalities) throws Exception {
         return startCentral(options, root, port, municipalities, keys);
     }
@@ -344,8 +338,6 @@ public final class ThroughputBench {
     interface Check {
         boolean holds() throws IOException;
     }
-
-    // ---- helpers ---------------------------------------------------------------------------------------------
 
     /** Counts the regular files in the folders below {@code root}, leaving out the .part staging folders. */
     static long countDelivered(Path root) throws IOException {
