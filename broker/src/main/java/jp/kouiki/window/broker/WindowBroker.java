@@ -65,7 +65,13 @@ public final class WindowBroker implements AutoCloseable {
     /** Delay before the in-VM session factory reconnects after its connection failed, doubling up to the maximum, ms. */
     private static final long IN_VM_RETRY_INTERVAL_MS = 100;
     private static final long IN_VM_MAX_RETRY_INTERVAL_MS = 5000;
-    /** Message references each municipality queue allocates when it is created; a power of two. */
+    /**
+     * Message references each municipality queue allocates when it is created; a power of two.
+     *
+     * <p>TODO: a broker for all 1,741 municipalities still keeps about 54 KiB of heap per municipality, and a central
+     * server for all of them with -Xmx256m ran out of heap while decrypting under load; it needs more heap or less
+     * per-queue state.
+     */
     private static final int INITIAL_QUEUE_BUFFER_REFERENCES = 128;
     private static final Logger LOG = LoggerFactory.getLogger(WindowBroker.class);
 
