@@ -1,10 +1,13 @@
 package jp.kouiki.window.broker;
 
+import java.util.List;
+
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * Names of the per-municipality addresses. Each address has one anycast queue of the same name, and every name of
- * one municipality matches {@code municipality.<code>.#}, which its security role is limited to.
+ * one municipality starts with {@code municipality.<code>.}; its security role is limited to the names that
+ * {@link #addresses} lists.
  */
 public final class QueueNames {
 
@@ -26,9 +29,9 @@ public final class QueueNames {
         return "municipality." + code + ".dead-letter";
     }
 
-    /** Returns the address-setting and security match for everything of one municipality. */
-    public static String municipalityMatch(MunicipalityCode code) {
-        return "municipality." + code + ".#";
+    /** Returns every address of one municipality, each with the address settings and roles of that municipality. */
+    public static List<String> addresses(MunicipalityCode code) {
+        return List.of(upload(code), download(code), deadLetter(code));
     }
 
     /** Returns the broker role name of one municipality. */

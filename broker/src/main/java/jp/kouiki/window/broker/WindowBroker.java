@@ -46,9 +46,9 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * An embedded Artemis broker with a persistent journal and one set of addresses per municipality. It has no network
  * acceptor: the application reaches it in-VM only, and only HTTPS faces the network.
  *
- * <p>Security is on. Each municipality has a broker user whose role may send, consume and browse only on
- * {@code municipality.<code>.#}; the application's own routes use the {@value #ROUTES_ROLE} role. Passwords are random
- * per start because no client outside this JVM ever logs in.
+ * <p>Security is on. Each municipality has a broker user whose role may send, consume and browse only on its own
+ * addresses ({@link QueueNames#addresses}); the application's own routes use the {@value #ROUTES_ROLE} role.
+ * Passwords are random per start because no client outside this JVM ever logs in.
  *
  * <p>Two brokers can form a primary/backup pair on a shared data directory ({@link HaRole}). Such a broker may start
  * without being active; {@link #awaitActivation()} waits until it holds the shared store's lock, and only then are its
@@ -62,6 +62,17 @@ public final class WindowBroker implements AutoCloseable {
     public static final String OPERATORS_ROLE = "window-operators";
     public static final String OPERATOR_USER = "window-operator";
 
+    /** Delay before the in-VM session factory reconnects after its connection failed, doubling up to the maximum, ms. */
+    private static final long IN_VM_RETRY_INTERVAL_MS = 100;
+    private static final long IN_VM_MAX_RETRY_INTERVAL_MS = 5000;
+    /**
+     * Message references each municipality queue allocates when it is created; a power of two.
+     *
+     * <p>TODO: a broker for all 1,741 municipalities still keeps about 54 KiB of heap per municipality, and a central
+     * server for all of them with -Xmx256m ran out of heap while decrypting under load; it needs more heap or less
+     * per-queue state.
+     */
+    private static final int INITIAL_QUEUE_BUFFER_REFERENCES = 128;
     private static final Logger LOG = LoggerFactory.getLogger(WindowBroker.class);
 
     private final BrokerSettings settings;
@@ -161,7 +172,14 @@ public final class WindowBroker implements AutoCloseable {
                 .setBlockOnDurableSend(true)
                 .setBlockOnAcknowledge(true)
                 .setMinLargeMessageSize(100 * 1024)
-                .setConsumerWindowSize(1024 * 1024);
+                .setConsumerWindowSize(1024 * 1024)
+                // A blocking call that waits longer than the call timeout (30 s, seen on an overloaded machine)
+                // destroys the in-VM connection. Without reconnecting, every later session of this factory failed
+                // until a restart; with it, the next session works again.
+                .setReconnectAttempts(-1)
+                .setRetryInterval(IN_VM_RETRY_INTERVAL_MS)
+                .setMaxRetryInterval(IN_VM_MAX_RETRY_INTERVAL_MS)
+                .setRetryIntervalMultiplier(2.0);
         locator = newLocator;
         routesSessionFactory = newLocator.createSessionFactory();
         LOG.info("Broker started: dataDirectory={} municipalities={} journalType={} persistence={}",
@@ -228,17 +246,25 @@ public final class WindowBroker implements AutoCloseable {
                 .setAutoCreateQueues(false)
                 .setSendToDLAOnNoRoute(false));
         configuration.putSecurityRoles("#", Set.of(routesRole(), operatorsRole()));
+        // Exact address names rather than one municipality.<code>.# match each: Artemis tests every wildcard match
+        // against an address with a regular expression (HierarchicalObjectRepository in 2.54), so with 1,741
+        // municipalities every look-up ran 1,741 of them and a 256 MiB central server ran out of heap at start-up.
         for (MunicipalityCode code : settings.municipalities()) {
-            configuration.addAddressSetting(QueueNames.municipalityMatch(code), municipalityAddressSettings(code));
-            configuration.putSecurityRoles(QueueNames.municipalityMatch(code), Set.of(routesRole(), operatorsRole(),
-                    new Role(QueueNames.municipalityRole(code), true, true, false, false, false, false, false, true,
-                            false, false, false, false)));
+            Set<Role> roles = Set.of(routesRole(), operatorsRole(), new Role(QueueNames.municipalityRole(code), true,
+                    true, false, false, false, false, false, true, false, false, false, false));
+            for (String address : QueueNames.addresses(code)) {
+                configuration.addAddressSetting(address, municipalityAddressSettings(code));
+                configuration.putSecurityRoles(address, roles);
+            }
         }
         return configuration;
     }
 
     private AddressSettings municipalityAddressSettings(MunicipalityCode code) {
         return new AddressSettings()
+                // Each queue allocates this many message references up front, 8,192 by default (32 KiB or more);
+                // with three queues per municipality that was 170 MiB for 1,741 municipalities. It grows on demand.
+                .setInitialQueueBufferSize(INITIAL_QUEUE_BUFFER_REFERENCES)
                 .setAutoCreateAddresses(false)
                 .setAutoCreateQueues(false)
                 .setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE)

@@ -102,7 +102,9 @@ class TamperedUploadIT {
         assertThat(awaitReason(CHIYODA)).contains("record 1 carries local government code '13102'");
         assertNothingDelivered();
         assertThat(rejectedCount(CHIYODA, "content")).isEqualTo(1.0);
-        assertThat(system.centralMessages(QueueNames.deadLetter(CHIYODA))).isEqualTo(1);
+        // The reason file is written before the drainer moves the message, so the move may still be under way.
+        await("message in the dead-letter queue").atMost(Duration.ofSeconds(10))
+                .until(() -> system.centralMessages(QueueNames.deadLetter(CHIYODA)) == 1);
     }
 
     private String awaitReason(MunicipalityCode code) throws Exception {

@@ -202,6 +202,8 @@ final class CentralClient implements AutoCloseable {
         // The forwarder retries itself, with backoff and per municipality; the client's own retries would hold a worker
         // for as long as a Retry-After header requests.
         component.setAutomaticRetriesDisabled(true);
+        // TODO: each municipality's pool keeps its connections after use. An agent for 291 municipalities still held
+        // 875 sockets 70 s after sending one file for each, when the central server had closed its side of them.
         component.setMaxTotalConnections(4);
         component.setConnectionsPerRoute(4);
         String scheme = "https-" + code + "-" + generation.incrementAndGet();
