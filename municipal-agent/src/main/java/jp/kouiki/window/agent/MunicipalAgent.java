@@ -133,8 +133,10 @@ public final class MunicipalAgent implements ServiceMain.Service {
                 TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(inbox::sweep, 0, settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(() -> expireInboxLedger(inboxLedger), 1, 60, TimeUnit.MINUTES);
-        LOG.info("Municipal agent started: municipalities={} folders={} central={} pickup={} rateNow={} schedules={}"
-                + " downloads={}", settings.municipalities().size(), settings.folderRoot(), settings.centralUrls(),
+        LOG.info("Municipal agent started: municipalities={} folders={} central={} centralByMunicipality={} proxy={}"
+                + " pickup={} rateNow={} schedules={} downloads={}", settings.municipalities().size(),
+                settings.folderRoot(), settings.centralUrls(), settings.centralUrlsByMunicipality(),
+                settings.proxy() == null ? "none" : settings.proxy().url(),
                 settings.doneMarkerPickup() ? "done-marker" : "quiet-period " + settings.quietPeriodMillis() + " ms",
                 limiter.currentRate(), settings.pacing().schedules().size(),
                 settings.downloads().enabled() ? "on" : "off");
