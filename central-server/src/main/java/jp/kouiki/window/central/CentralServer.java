@@ -26,6 +26,7 @@ import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.central.operator.HistoryReconciler;
 import jp.kouiki.window.central.operator.OperatorService;
+import jp.kouiki.window.config.ConfigurationCheck;
 import jp.kouiki.window.config.ServiceMain;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
@@ -245,6 +246,27 @@ public final class CentralServer implements ServiceMain.Service {
     @Override
     public void startService() throws Exception {
         start();
+    }
+
+    /** Checks the server's key files, every served municipality's keys and the server's folders, without starting. */
+    @Override
+    public void checkConfiguration() {
+        KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
+        String keysKey = "central.keys-dir";
+        ConfigurationCheck.requireKeystore(keysKey, settings.keysDirectory(), keys.serverKeystore(), "server keystore");
+        ConfigurationCheck.requireKeystore(keysKey, settings.keysDirectory(), keys.truststore(), "truststore");
+        for (MunicipalityCode code : settings.codes()) {
+            ConfigurationCheck.requireFile(keysKey, settings.keysDirectory(), keys.signingPublicKey(code),
+                    "signing public key of municipality " + code);
+            ConfigurationCheck.requireFile(keysKey, settings.keysDirectory(), keys.encryptionKeyset(code),
+                    "encryption keyset of municipality " + code);
+        }
+        if (settings.revokedCertificates() != null) {
+            ConfigurationCheck.requireFile("central.revoked-certificates", settings.revokedCertificates(),
+                    settings.revokedCertificates(), "list of revoked certificates");
+        }
+        ConfigurationCheck.requireWritableFolder("central.union-root", settings.unionRoot());
+        ConfigurationCheck.requireWritableFolder("central.data-dir", settings.dataDirectory());
     }
 
     @Override

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import jp.kouiki.window.broker.BrokerSettings;
 import jp.kouiki.window.calendar.JapaneseCalendar;
+import jp.kouiki.window.config.ConfigurationCheck;
 import jp.kouiki.window.config.ServiceMain;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
@@ -225,6 +226,24 @@ public final class MunicipalAgent implements ServiceMain.Service {
     @Override
     public void startService() throws Exception {
         start();
+    }
+
+    /** Checks the key files of every served municipality and the agent's folders, without starting anything. */
+    @Override
+    public void checkConfiguration() {
+        KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
+        String keysKey = "agent.keys-dir";
+        ConfigurationCheck.requireKeystore(keysKey, settings.keysDirectory(), keys.truststore(), "truststore");
+        for (MunicipalityCode code : settings.municipalities()) {
+            ConfigurationCheck.requireKeystore(keysKey, settings.keysDirectory(), keys.clientKeystore(code),
+                    "client keystore of municipality " + code);
+            ConfigurationCheck.requireFile(keysKey, settings.keysDirectory(), keys.signingPrivateKey(code),
+                    "signing private key of municipality " + code);
+            ConfigurationCheck.requireFile(keysKey, settings.keysDirectory(), keys.encryptionKeyset(code),
+                    "encryption keyset of municipality " + code);
+        }
+        ConfigurationCheck.requireWritableFolder("agent.folder-root", settings.folderRoot());
+        ConfigurationCheck.requireWritableFolder("agent.data-dir", settings.dataDirectory());
     }
 
     @Override
