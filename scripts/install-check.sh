@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the installation steps of docs/operations.md from the built archives into a temporary prefix, as the current
-# user and on loopback only: unpack both archives, create keys and configuration, check the configuration, start the
-# central server and the agent with their start scripts (directly, since systemd may not be running here), move one
-# file, stop both with SIGTERM and check the systemd units with systemd-analyze when it is installed.
+# user and on loopback only. It unpacks both archives, creates keys and configuration and checks the configuration.
+# It checks the systemd units with systemd-analyze when that is installed. It starts the central server and the agent
+# with their start scripts (directly, since systemd may not be running here), moves one file and stops both with
+# SIGTERM.
 #
 #   scripts/install-check.sh [--keep]
 #
