@@ -2,7 +2,9 @@ package jp.kouiki.window.central;
 
 import java.io.IOException;
 import java.security.PrivateKey;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -185,6 +187,9 @@ public final class CentralServer implements ServiceMain.Service {
         sweeper.scheduleWithFixedDelay(this::expireSubmissions, 1, 60, TimeUnit.MINUTES);
         sweeper.scheduleWithFixedDelay(this::expireDownloadLedger, 1, 60, TimeUnit.MINUTES);
         camel.getRouteController().startRoute(OutboundRoute.ROUTE_ID);
+        UnionFolderRetention retention = new UnionFolderRetention(settings, ledger,
+                Clock.system(ZoneId.of("Asia/Tokyo")));
+        sweeper.scheduleWithFixedDelay(retention::expire, 1, 60, TimeUnit.MINUTES);
         active = true;
         LOG.info("Central window server started: municipalities={} window=https://{}:{}/window/v1 union={} role={}"
                 + " startupMs={}", settings.codes().size(), settings.windowHost(), settings.windowPort(),

@@ -7,7 +7,6 @@ import java.security.PrivateKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.time.Clock;
-import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.concurrent.Executors;
@@ -27,7 +26,6 @@ import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
-import jp.kouiki.window.files.FolderRetention;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.pacing.BandwidthLimiter;
 import jp.kouiki.window.pacing.PacingWindows;
@@ -125,9 +123,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
                 settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(receipts::poll, settings.receiptPollIntervalMillis(),
                 settings.receiptPollIntervalMillis(), TimeUnit.MILLISECONDS);
-        if (settings.sentRetentionDays() > 0) {
-            housekeeping.scheduleWithFixedDelay(this::expireSentFiles, 1, 60, TimeUnit.MINUTES);
-        }
+        AgentFolderRetention retention = new AgentFolderRetention(settings, Clock.system(ZoneId.of("Asia/Tokyo")));
+        housekeeping.scheduleWithFixedDelay(retention::expire, 1, 60, TimeUnit.MINUTES);
         housekeeping.scheduleWithFixedDelay(this::warnAboutDiskAndBacklog, 0, settings.warnCheckIntervalMillis(),
                 TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(status::update, 0, settings.pacing().statusIntervalMillis(),
@@ -200,18 +197,6 @@ public final class MunicipalAgent implements ServiceMain.Service {
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("Download records could not be expired, trying again in an hour: error={}", e.toString());
-        }
-    }
-
-    private void expireSentFiles() {
-        LocalDate keepFrom = LocalDate.now(ZoneId.of("Asia/Tokyo")).minusDays(settings.sentRetentionDays());
-        try {
-            int deleted = FolderRetention.deleteDatedFilesBefore(settings.folderRoot().resolve("sent"), keepFrom);
-            if (deleted > 0) {
-                LOG.info("Sent files expired: files={} keptFrom={}", deleted, keepFrom);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Sent files could not be expired, trying again in an hour: error={}", e.toString());
         }
     }
 
