@@ -84,7 +84,7 @@ class UnionFolderRetentionTest {
 
     @Test
     void pendingStagedFileIsKeptHoweverOld() throws Exception {
-        ledger.recordPending(CHIYODA, PENDING_ID, "131016_POSTAL_20260101.csv");
+        ledger.recordPending(CHIYODA, PENDING_ID, "131016_POSTAL_20260101.csv", 1, "00".repeat(32), "POSTAL");
         Path pending = staged(PENDING_ID + ".part", 300);
 
         int deleted = retention.expireStaging();
@@ -95,7 +95,7 @@ class UnionFolderRetentionTest {
 
     @Test
     void interruptedExpiryIsFinished() throws Exception {
-        ledger.recordPending(CHIYODA, PENDING_ID, "131016_POSTAL_20260101.csv");
+        ledger.recordPending(CHIYODA, PENDING_ID, "131016_POSTAL_20260101.csv", 1, "00".repeat(32), "POSTAL");
         Path ownedByDelivery = staged(".expired-" + PENDING_ID + ".part", 1);
         Path stale = staged(".expired-" + OLD_ID + ".part", 30);
 
