@@ -35,7 +35,8 @@ import jp.kouiki.window.security.DevCredentialGenerator;
  * port, data, union folder and in-VM broker id, and so do agents with their own folders and brokers. For the patterns
  * whose window servers are housed apart from the union (3 to 5), a private squid is the municipal network's forward
  * proxy with Basic authentication. Each pattern moves a real postal file of four Tokyo municipalities and checks that
- * every file lands once, in the union folder of the window server that serves its municipality, and nowhere else.
+ * every file lands once, in the union folder of the window server that serves its municipality, and nowhere else. A
+ * file from the union to each municipality then takes the same routes back to its agent site's inbox.
  */
 class DeploymentPatternIT {
 
@@ -138,6 +139,7 @@ class DeploymentPatternIT {
                 await("delivery of " + delivered).atMost(DELIVERY_TIMEOUT).until(() -> Files.exists(delivered));
                 assertThat(delivered).hasBinaryContent(files.get(code));
             }
+            assertDownloadsReachTheirSites(pattern);
             assertThat(log.linesContaining("Switching central window server")).as("node switches")
                     .containsExactlyElementsOf(pattern == Pattern.FIVE
                             ? List.of("WARN jp.kouiki.window.agent.CentralClient - Switching central window server:"
@@ -228,6 +230,28 @@ class DeploymentPatternIT {
                 Path outbox = Files.createDirectories(siteRoot(site).resolve("folders/outbox").resolve(code.value()));
                 Path temporary = Files.write(outbox.resolve("." + fileName(code) + ".tmp"), files.get(code));
                 Files.move(temporary, outbox.resolve(fileName(code)));
+            }
+        }
+    }
+
+    /**
+     * Places a file for each municipality in the union's outbound folder of its window server and waits for it in the
+     * inbox of the agent site that serves the municipality, the way back through the same routes and proxy.
+     */
+    private void assertDownloadsReachTheirSites(Pattern pattern) throws Exception {
+        for (MunicipalityCode code : CODES) {
+            Path outbound = Files.createDirectories(serverRoot(serverOf.get(code)).resolve("union/outbound")
+                    .resolve(code.value()));
+            String name = code + "_KYUFU_20261204.csv";
+            Path temporary = Files.writeString(outbound.resolve("." + name + ".tmp"), "download for " + code + "\r\n");
+            Files.move(temporary, outbound.resolve(name));
+        }
+        for (int site = 0; site < pattern.sites.size(); site++) {
+            for (MunicipalityCode code : pattern.sites.get(site)) {
+                Path inbox = siteRoot(site).resolve("folders/inbox").resolve(code.value())
+                        .resolve(code + "_KYUFU_20261204.csv");
+                await("download in " + inbox).atMost(DELIVERY_TIMEOUT).until(() -> Files.exists(inbox));
+                assertThat(inbox).hasContent("download for " + code + "\r\n");
             }
         }
     }
