@@ -101,6 +101,8 @@ set_property "$central_config" central.window.host 127.0.0.1
 set_property "$central_config" central.window.port "$port"
 set_property "$central_config" central.window.min-free-disk-mib 64
 set_property "$central_config" central.admission.caps-file "$prefix/etc/window/admission-caps.properties"
+set_property "$central_config" central.operator.port "$(free_port)"
+set_property "$central_config" central.operator.accounts-file "$prefix/etc/window/central-server/operator-accounts"
 set_property "$agent_config" agent.folder-root "$prefix/srv/window/agent"
 set_property "$agent_config" agent.data-dir "$prefix/var/lib/window/agent"
 set_property "$agent_config" agent.keys-dir "$prefix/etc/window/keys"

@@ -164,6 +164,9 @@ class DeploymentPatternIT {
             properties.setProperty("central.data-dir", serverRoot(server).resolve("data").toString());
             properties.setProperty("central.keys-dir", root.resolve("keys").toString());
             properties.setProperty("central.window.port", Integer.toString(port));
+            properties.setProperty("central.operator.port", Integer.toString(freePort()));
+            properties.setProperty("central.operator.accounts-file",
+                    serverRoot(server).resolve("operator-accounts").toString());
             properties.setProperty("central.broker.in-vm-id", Integer.toString(200 + server));
             properties.setProperty("central.broker.journal-type", "NIO");
             properties.setProperty("central.delivery.poll-interval-ms", "100");
