@@ -2,7 +2,9 @@ package jp.kouiki.window.central;
 
 import java.io.IOException;
 import java.security.PrivateKey;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -26,6 +28,7 @@ import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.central.operator.HistoryReconciler;
 import jp.kouiki.window.central.operator.OperatorService;
+import jp.kouiki.window.config.ConfigurationCheck;
 import jp.kouiki.window.config.ServiceMain;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
@@ -184,6 +187,9 @@ public final class CentralServer implements ServiceMain.Service {
         sweeper.scheduleWithFixedDelay(this::expireSubmissions, 1, 60, TimeUnit.MINUTES);
         sweeper.scheduleWithFixedDelay(this::expireDownloadLedger, 1, 60, TimeUnit.MINUTES);
         camel.getRouteController().startRoute(OutboundRoute.ROUTE_ID);
+        UnionFolderRetention retention = new UnionFolderRetention(settings, ledger,
+                Clock.system(ZoneId.of("Asia/Tokyo")));
+        sweeper.scheduleWithFixedDelay(retention::expire, 1, 60, TimeUnit.MINUTES);
         active = true;
         LOG.info("Central window server started: municipalities={} window=https://{}:{}/window/v1 union={} role={}"
                 + " startupMs={}", settings.codes().size(), settings.windowHost(), settings.windowPort(),
@@ -245,6 +251,27 @@ public final class CentralServer implements ServiceMain.Service {
     @Override
     public void startService() throws Exception {
         start();
+    }
+
+    /** Checks the server's key files, every served municipality's keys and the server's folders, without starting. */
+    @Override
+    public void checkConfiguration() {
+        KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
+        String keysKey = "central.keys-dir";
+        ConfigurationCheck.requireKeystore(keysKey, settings.keysDirectory(), keys.serverKeystore(), "server keystore");
+        ConfigurationCheck.requireKeystore(keysKey, settings.keysDirectory(), keys.truststore(), "truststore");
+        for (MunicipalityCode code : settings.codes()) {
+            ConfigurationCheck.requireFile(keysKey, settings.keysDirectory(), keys.signingPublicKey(code),
+                    "signing public key of municipality " + code);
+            ConfigurationCheck.requireFile(keysKey, settings.keysDirectory(), keys.encryptionKeyset(code),
+                    "encryption keyset of municipality " + code);
+        }
+        if (settings.revokedCertificates() != null) {
+            ConfigurationCheck.requireFile("central.revoked-certificates", settings.revokedCertificates(),
+                    settings.revokedCertificates(), "list of revoked certificates");
+        }
+        ConfigurationCheck.requireWritableFolder("central.union-root", settings.unionRoot());
+        ConfigurationCheck.requireWritableFolder("central.data-dir", settings.dataDirectory());
     }
 
     @Override

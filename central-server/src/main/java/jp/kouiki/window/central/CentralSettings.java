@@ -48,7 +48,9 @@ public record CentralSettings(
         AdmissionSettings admission,
         InterfaceKindCatalogue interfaceKinds,
         CentralDownloadSettings downloads,
-        OperatorSettings operator) {
+        OperatorSettings operator,
+        int rejectedRetentionDays,
+        int stagingRetentionDays) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
     /** Name of the folder below {@code union/outbound/} for files to every municipality the server serves. */
@@ -93,7 +95,9 @@ public record CentralSettings(
                 InterfaceKindCatalogue.fromSetting(settings, "central.interface-kinds"),
                 CentralDownloadSettings.from(settings, settings.number("central.window.idle-timeout-ms", 1000,
                         3_600_000)),
-                OperatorSettings.from(settings));
+                OperatorSettings.from(settings),
+                settings.integer("central.rejected.retention-days", 0, 3650),
+                settings.integer("central.staging.retention-days", 0, 3650));
     }
 
     private static HaRole haRole(Settings settings) {
@@ -137,6 +141,9 @@ public record CentralSettings(
         return file.isEmpty() ? null : Path.of(file).toAbsolutePath();
     }
 
+    // TODO: central.municipalities is read once at start-up, so adding or removing a municipality restarts the server
+    // while agents keep files queued. A reload needs the broker's per-municipality addresses, roles and users added
+    // and removed at run time, and the window route and delivery workers told.
     private static List<Municipality> served(Settings settings, MunicipalityDirectory directory) {
         String key = "central.municipalities";
         String value = settings.text(key);

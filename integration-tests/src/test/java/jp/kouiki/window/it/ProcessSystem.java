@@ -436,7 +436,8 @@ final class ProcessSystem implements AutoCloseable {
         return process;
     }
 
-    private Path writeConfig(Role role) throws IOException {
+    /** Writes the role's application.properties from {@link #properties} and returns its path. */
+    Path writeConfig(Role role) throws IOException {
         // Sorted key=value lines without the date comment and escapes that Properties.store adds.
         Map<String, String> sorted = new TreeMap<>();
         properties.get(role).forEach((key, value) -> sorted.put(key.toString(), value.toString()));

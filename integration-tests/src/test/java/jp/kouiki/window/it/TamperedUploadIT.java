@@ -64,7 +64,9 @@ class TamperedUploadIT {
         assertEquals(200, result.chunk().statusCode(), result.chunk().body());
         assertThat(awaitReason(CHIYODA)).contains(manifest.fileId()).contains("does not decrypt");
         assertNothingDelivered();
-        assertThat(rejectedCount(CHIYODA, "ciphertext")).isEqualTo(1.0);
+        // The reason file is written before the rejection is counted.
+        await("rejection counted").atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(rejectedCount(CHIYODA, "ciphertext")).isEqualTo(1.0));
     }
 
     @Test
@@ -101,10 +103,11 @@ class TamperedUploadIT {
 
         assertThat(awaitReason(CHIYODA)).contains("record 1 carries local government code '13102'");
         assertNothingDelivered();
-        assertThat(rejectedCount(CHIYODA, "content")).isEqualTo(1.0);
-        // The reason file is written before the drainer moves the message, so the move may still be under way.
-        await("message in the dead-letter queue").atMost(Duration.ofSeconds(10))
-                .until(() -> system.centralMessages(QueueNames.deadLetter(CHIYODA)) == 1);
+        // The reason file is written before the rejection is counted and dead-lettered, so wait for both.
+        await("rejection counted").atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(rejectedCount(CHIYODA, "content")).isEqualTo(1.0));
+        await("file dead-lettered").atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(system.centralMessages(QueueNames.deadLetter(CHIYODA))).isEqualTo(1));
     }
 
     private String awaitReason(MunicipalityCode code) throws Exception {

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import jp.kouiki.window.config.Settings;
 import jp.kouiki.window.iffile.InterfaceKindCatalogue;
@@ -38,9 +40,14 @@ public record AgentSettings(
         long brokerMaxSizeBytes,
         PacingSettings pacing,
         InterfaceKindCatalogue interfaceKinds,
-        AgentDownloadSettings downloads) {
+        AgentDownloadSettings downloads,
+        Map<MunicipalityCode, List<URI>> centralUrlsByMunicipality,
+        ForwardProxy proxy,
+        AgentRetention retention) {
 
     public static final String DEFAULTS = "/agent-defaults.properties";
+
+    private static final String CENTRAL_URL = "agent.central-url";
 
     public static AgentSettings from(Settings settings) throws IOException {
         String listFile = settings.text("agent.municipality-list", "");
@@ -62,26 +69,8 @@ public record AgentSettings(
         if (!mode.equals("quiet-period") && !mode.equals("done-marker")) {
             throw settings.invalid("agent.pickup.mode", mode, "quiet-period or done-marker");
         }
-        List<URI> central = new ArrayList<>();
-        for (String value : settings.list("agent.central-url")) {
-            URI url;
-            try {
-                url = URI.create(value);
-            } catch (IllegalArgumentException e) {
-                url = null;
-            }
-            if (url == null || !"https".equals(url.getScheme()) || url.getHost() == null || url.getPort() > 65535
-                    || central.contains(url)) {
-                throw settings.invalid("agent.central-url", value, "one https:// URL with a host and, if given, a port"
-                        + " from 1 to 65535; or two different ones, comma-separated, for the two nodes of a central"
-                        + " server pair");
-            }
-            central.add(url);
-        }
-        if (central.isEmpty() || central.size() > 2) {
-            throw settings.invalid("agent.central-url", String.join(",", settings.list("agent.central-url")),
-                    "one https:// URL, or two comma-separated ones for the two nodes of a central server pair");
-        }
+        List<URI> central = centralUrls(settings, CENTRAL_URL);
+        Map<MunicipalityCode, List<URI>> centralByMunicipality = centralUrlsByMunicipality(settings, codes);
         return new AgentSettings(
                 List.copyOf(codes),
                 settings.path("agent.folder-root").toAbsolutePath(),
@@ -109,14 +98,75 @@ public record AgentSettings(
                 PacingSettings.from(settings),
                 InterfaceKindCatalogue.fromSetting(settings, "agent.interface-kinds"),
                 AgentDownloadSettings.from(settings, codes.size(),
-                        settings.number("agent.http.response-timeout-ms", 100, 3_600_000)));
+                        settings.number("agent.http.response-timeout-ms", 100, 3_600_000)),
+                centralByMunicipality,
+                ForwardProxy.from(settings),
+                AgentRetention.from(settings));
+    }
+
+    /** Reads one or two different https:// URLs: a single central server, or the two nodes of a pair. */
+    private static List<URI> centralUrls(Settings settings, String key) {
+        List<URI> central = new ArrayList<>();
+        for (String value : settings.list(key)) {
+            URI url;
+            try {
+                url = URI.create(value);
+            } catch (IllegalArgumentException e) {
+                url = null;
+            }
+            if (url == null || !"https".equals(url.getScheme()) || url.getHost() == null || url.getPort() > 65535
+                    || central.contains(url)) {
+                throw settings.invalid(key, value, "one https:// URL with a host and, if given, a port"
+                        + " from 1 to 65535; or two different ones, comma-separated, for the two nodes of a central"
+                        + " server pair");
+            }
+            central.add(url);
+        }
+        if (central.isEmpty() || central.size() > 2) {
+            throw settings.invalid(key, String.join(",", settings.list(key)),
+                    "one https:// URL, or two comma-separated ones for the two nodes of a central server pair");
+        }
+        return List.copyOf(central);
+    }
+
+    /**
+     * Reads {@code agent.central-url.<code>} for municipalities whose central server differs from the default one, as
+     * where a union runs several window servers and one agent site serves municipalities of more than one.
+     */
+    private static Map<MunicipalityCode, List<URI>> centralUrlsByMunicipality(Settings settings,
+            List<MunicipalityCode> served) {
+        Map<MunicipalityCode, List<URI>> byMunicipality = new LinkedHashMap<>();
+        for (String key : settings.keysStartingWith(CENTRAL_URL + ".")) {
+            String suffix = key.substring(CENTRAL_URL.length() + 1);
+            MunicipalityCode code;
+            try {
+                code = MunicipalityCode.of(suffix);
+            } catch (IllegalArgumentException e) {
+                code = null;
+            }
+            if (code == null || !served.contains(code)) {
+                throw settings.invalid(key, settings.text(key, ""), "a key agent.central-url.<code> whose code is"
+                        + " one of agent.municipalities " + served + "; correct the code in the key or add the"
+                        + " municipality to agent.municipalities");
+            }
+            byMunicipality.put(code, centralUrls(settings, key));
+        }
+        return Map.copyOf(byMunicipality);
     }
 
     public static AgentSettings load(Path file) throws IOException {
         return from(Settings.load(DEFAULTS, file));
     }
 
-    /** Returns the first central server URL: the only one, or the primary's of a pair. */
+    /**
+     * Returns the URLs of the central server, or pair, that serves the municipality: those of
+     * {@code agent.central-url.<code>} where given, otherwise those of {@code agent.central-url}.
+     */
+    public List<URI> centralUrls(MunicipalityCode code) {
+        return centralUrlsByMunicipality.getOrDefault(code, centralUrls);
+    }
+
+    /** Returns the first default central server URL: the only one, or the primary's of a pair. */
     public URI centralUrl() {
         return centralUrls.get(0);
     }

@@ -12,7 +12,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -33,7 +35,9 @@ import jp.kouiki.window.security.TlsMaterial;
  *
  * <p>With two central URLs (the nodes of a primary/backup pair), requests go to one node until a connection fails or
  * the node responds with 503, as a node on standby does. The client then switches to the other node and sends the
- * request there once more. Every window request is idempotent, so sending it again is safe.
+ * request there once more. Every window request is idempotent, so sending it again is safe. Each municipality
+ * uses the server or pair that {@link AgentSettings#centralUrls(MunicipalityCode)} names for it, and every component
+ * goes through the forward proxy of {@link AgentSettings#proxy()} when one is configured.
  */
 final class CentralClient implements AutoCloseable {
 
@@ -54,7 +58,9 @@ final class CentralClient implements AutoCloseable {
     private final ProducerTemplate template;
     private final Map<MunicipalityCode, Registered> endpoints = new ConcurrentHashMap<>();
     private final AtomicInteger generation = new AtomicInteger();
-    private final AtomicInteger node = new AtomicInteger();
+    /** The node in use of each central server or pair, so municipalities that share one switch together. */
+    private final Map<List<URI>, AtomicInteger> nodes = new ConcurrentHashMap<>();
+    private final AtomicLong proxyErrorLogged = new AtomicLong();
 
     /** The component of one municipality and the keystore state it was built from. */
     private record Registered(String scheme, FileTime keystoreModified) {
@@ -81,18 +87,21 @@ final class CentralClient implements AutoCloseable {
             throw new IOException("client certificate of municipality " + code + " cannot be loaded: "
                     + e.getMessage(), e);
         }
+        List<URI> urls = settings.centralUrls(code);
+        AtomicInteger node = node(urls);
         int tried = node.get();
         try {
-            Response response = sendTo(tried, scheme, code, method, path, headers, body);
-            if (response.status() != 503 || !switchNode(tried, "HTTP 503")) {
+            Response response = sendTo(urls.get(tried % urls.size()), scheme, code, method, path, headers, body);
+            if (response.status() != 503 || !switchNode(urls, node, tried, "HTTP 503")) {
                 return response;
             }
         } catch (IOException e) {
-            if (!switchNode(tried, e.getMessage())) {
+            // The other node is behind the same proxy, so a rejection by the proxy is no reason to switch.
+            if (e instanceof ProxyRefusedException || !switchNode(urls, node, tried, e.getMessage())) {
                 throw e;
             }
         }
-        return sendTo(node.get(), scheme, code, method, path, headers, body);
+        return sendTo(urls.get(node.get() % urls.size()), scheme, code, method, path, headers, body);
     }
 
     /**
@@ -100,8 +109,7 @@ final class CentralClient implements AutoCloseable {
      *
      * @return false when there is no other node
      */
-    private boolean switchNode(int failed, String reason) {
-        List<URI> urls = settings.centralUrls();
+    private boolean switchNode(List<URI> urls, AtomicInteger node, int failed, String reason) {
         if (urls.size() < 2) {
             return false;
         }
@@ -113,10 +121,9 @@ final class CentralClient implements AutoCloseable {
         return true;
     }
 
-    private Response sendTo(int nodeIndex, String scheme, MunicipalityCode code, String method, String path,
+    private Response sendTo(URI central, String scheme, MunicipalityCode code, String method, String path,
             Map<String, String> headers, Object body) throws IOException {
-        List<URI> urls = settings.centralUrls();
-        String uri = scheme + "://" + urls.get(nodeIndex % urls.size()).getRawAuthority()
+        String uri = scheme + "://" + central.getRawAuthority()
                 + "?bridgeEndpoint=true&throwExceptionOnFailure=false&disableStreamCache=false";
         Exchange reply = template.request(uri, exchange -> {
             exchange.getMessage().removeHeaders("*");
@@ -133,14 +140,21 @@ final class CentralClient implements AutoCloseable {
                     + failure.getMessage(), failure);
         }
         Integer status = reply.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        if (status != null && status == 407) {
+            throw proxyRefused(code);
+        }
         return new Response(status == null ? 0 : status,
                 reply.getMessage().getBody(String.class),
                 reply.getMessage().getHeader("Upload-Offset", String.class),
                 reply.getMessage().getHeader("Retry-After", String.class));
     }
 
-    /** The HTTP client of a municipality's component and the central server it is aimed at. */
-    record StreamingTarget(org.apache.hc.client5.http.classic.HttpClient client, URI centralUrl, int node) {
+    /**
+     * The HTTP client of a municipality's component and the central server it is aimed at: node {@code node} of the
+     * server or pair {@code centralUrls}.
+     */
+    record StreamingTarget(org.apache.hc.client5.http.classic.HttpClient client, URI centralUrl, List<URI> centralUrls,
+            int node) {
     }
 
     /**
@@ -149,18 +163,22 @@ final class CentralClient implements AutoCloseable {
      * read whole.
      */
     StreamingTarget streamingTarget(MunicipalityCode code) throws IOException {
-        int current = node.get();
-        List<URI> urls = settings.centralUrls();
+        List<URI> urls = settings.centralUrls(code);
+        int current = node(urls).get();
         URI url = urls.get(current % urls.size());
         String uri = scheme(code) + "://" + url.getRawAuthority()
                 + "?bridgeEndpoint=true&throwExceptionOnFailure=false&disableStreamCache=true";
         return new StreamingTarget(camelContext.getEndpoint(uri, org.apache.camel.component.http.HttpEndpoint.class)
-                .getHttpClient(), url, current);
+                .getHttpClient(), url, urls, current);
     }
 
     /** Moves on to the other central server, if there is one, after a streaming request to the target failed. */
     void streamingFailed(StreamingTarget target, String reason) {
-        switchNode(target.node(), reason);
+        switchNode(target.centralUrls(), node(target.centralUrls()), target.node(), reason);
+    }
+
+    private AtomicInteger node(List<URI> urls) {
+        return nodes.computeIfAbsent(urls, key -> new AtomicInteger());
     }
 
     /**
@@ -206,9 +224,59 @@ final class CentralClient implements AutoCloseable {
         // 875 sockets 70 s after sending one file for each, when the central server had closed its side of them.
         component.setMaxTotalConnections(4);
         component.setConnectionsPerRoute(4);
+        useProxy(component);
         String scheme = "https-" + code + "-" + generation.incrementAndGet();
         camelContext.addComponent(scheme, component);
         return new Registered(scheme, modified);
+    }
+
+    /** Sends the component's requests through the forward proxy, if one is configured, with HTTP CONNECT. */
+    private void useProxy(HttpComponent component) throws IOException {
+        ForwardProxy proxy = settings.proxy();
+        if (proxy == null) {
+            return;
+        }
+        component.setProxyHost(proxy.host());
+        component.setProxyPort(proxy.port());
+        // The scheme of the connection to the proxy, which camel-http otherwise takes from the target (https).
+        component.setProxyAuthScheme("http");
+        if (proxy.user() != null) {
+            component.setProxyAuthMethod("Basic");
+            component.setProxyAuthUsername(proxy.user());
+            component.setProxyAuthPassword(proxy.readPassword());
+        }
+    }
+
+    /**
+     * Creates the failure for a 407 response, which only a forward proxy sends, and logs it as an error at most once a
+     * minute, because no file moves until a person corrects the proxy settings.
+     */
+    private ProxyRefusedException proxyRefused(MunicipalityCode code) {
+        ForwardProxy proxy = settings.proxy();
+        String message = proxy == null
+                ? "a proxy on the way answered 407 Proxy Authentication Required although agent.proxy.url is empty;"
+                        + " set agent.proxy.url, agent.proxy.user and agent.proxy.password-file"
+                : proxy.user() == null
+                        ? "forward proxy " + proxy.url() + " requires authentication (407 Proxy Authentication"
+                                + " Required); set agent.proxy.user and agent.proxy.password-file"
+                        : "forward proxy " + proxy.url() + " refused user " + proxy.user() + " (407 Proxy"
+                                + " Authentication Required); check agent.proxy.user and the password in "
+                                + proxy.passwordFile();
+        long now = System.nanoTime();
+        long last = proxyErrorLogged.get();
+        if ((last == 0 || now - last > TimeUnit.MINUTES.toNanos(1)) && proxyErrorLogged.compareAndSet(last, now)) {
+            LOG.error("Forward proxy refused the request, files wait in the queue: municipality={} {}", code, message);
+        }
+        return new ProxyRefusedException(message);
+    }
+
+    /** A request that the forward proxy rejected for want of valid credentials. */
+    private static final class ProxyRefusedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ProxyRefusedException(String message) {
+            super(message);
+        }
     }
 
     /** Logs a warning when the municipality's client certificate expires within the configured number of days. */

@@ -7,7 +7,6 @@ import java.security.PrivateKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.time.Clock;
-import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.concurrent.Executors;
@@ -21,12 +20,12 @@ import org.slf4j.LoggerFactory;
 
 import jp.kouiki.window.broker.BrokerSettings;
 import jp.kouiki.window.calendar.JapaneseCalendar;
+import jp.kouiki.window.config.ConfigurationCheck;
 import jp.kouiki.window.config.ServiceMain;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
-import jp.kouiki.window.files.FolderRetention;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.pacing.BandwidthLimiter;
 import jp.kouiki.window.pacing.PacingWindows;
@@ -124,17 +123,18 @@ public final class MunicipalAgent implements ServiceMain.Service {
                 settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(receipts::poll, settings.receiptPollIntervalMillis(),
                 settings.receiptPollIntervalMillis(), TimeUnit.MILLISECONDS);
-        if (settings.sentRetentionDays() > 0) {
-            housekeeping.scheduleWithFixedDelay(this::expireSentFiles, 1, 60, TimeUnit.MINUTES);
-        }
+        AgentFolderRetention retention = new AgentFolderRetention(settings, Clock.system(ZoneId.of("Asia/Tokyo")));
+        housekeeping.scheduleWithFixedDelay(retention::expire, 1, 60, TimeUnit.MINUTES);
         housekeeping.scheduleWithFixedDelay(this::warnAboutDiskAndBacklog, 0, settings.warnCheckIntervalMillis(),
                 TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(status::update, 0, settings.pacing().statusIntervalMillis(),
                 TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(inbox::sweep, 0, settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(() -> expireInboxLedger(inboxLedger), 1, 60, TimeUnit.MINUTES);
-        LOG.info("Municipal agent started: municipalities={} folders={} central={} pickup={} rateNow={} schedules={}"
-                + " downloads={}", settings.municipalities().size(), settings.folderRoot(), settings.centralUrls(),
+        LOG.info("Municipal agent started: municipalities={} folders={} central={} centralByMunicipality={} proxy={}"
+                + " pickup={} rateNow={} schedules={} downloads={}", settings.municipalities().size(),
+                settings.folderRoot(), settings.centralUrls(), settings.centralUrlsByMunicipality(),
+                settings.proxy() == null ? "none" : settings.proxy().url(),
                 settings.doneMarkerPickup() ? "done-marker" : "quiet-period " + settings.quietPeriodMillis() + " ms",
                 limiter.currentRate(), settings.pacing().schedules().size(),
                 settings.downloads().enabled() ? "on" : "off");
@@ -200,18 +200,6 @@ public final class MunicipalAgent implements ServiceMain.Service {
         }
     }
 
-    private void expireSentFiles() {
-        LocalDate keepFrom = LocalDate.now(ZoneId.of("Asia/Tokyo")).minusDays(settings.sentRetentionDays());
-        try {
-            int deleted = FolderRetention.deleteDatedFilesBefore(settings.folderRoot().resolve("sent"), keepFrom);
-            if (deleted > 0) {
-                LOG.info("Sent files expired: files={} keptFrom={}", deleted, keepFrom);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Sent files could not be expired, trying again in an hour: error={}", e.toString());
-        }
-    }
-
     public WindowBroker broker() {
         return broker;
     }
@@ -223,6 +211,24 @@ public final class MunicipalAgent implements ServiceMain.Service {
     @Override
     public void startService() throws Exception {
         start();
+    }
+
+    /** Checks the key files of every served municipality and the agent's folders, without starting anything. */
+    @Override
+    public void checkConfiguration() {
+        KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
+        String keysKey = "agent.keys-dir";
+        ConfigurationCheck.requireKeystore(keysKey, settings.keysDirectory(), keys.truststore(), "truststore");
+        for (MunicipalityCode code : settings.municipalities()) {
+            ConfigurationCheck.requireKeystore(keysKey, settings.keysDirectory(), keys.clientKeystore(code),
+                    "client keystore of municipality " + code);
+            ConfigurationCheck.requireFile(keysKey, settings.keysDirectory(), keys.signingPrivateKey(code),
+                    "signing private key of municipality " + code);
+            ConfigurationCheck.requireFile(keysKey, settings.keysDirectory(), keys.encryptionKeyset(code),
+                    "encryption keyset of municipality " + code);
+        }
+        ConfigurationCheck.requireWritableFolder("agent.folder-root", settings.folderRoot());
+        ConfigurationCheck.requireWritableFolder("agent.data-dir", settings.dataDirectory());
     }
 
     @Override

@@ -1,7 +1,10 @@
 package jp.kouiki.window.config;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import org.slf4j.Logger;
@@ -10,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The command-line life cycle shared by the agent and the central server: read {@code --config FILE}, build the
  * service from its settings (exit code 2 on invalid settings), start it (exit code 1 when it cannot start, after
- * closing what did start), and close it on SIGTERM or Ctrl-C.
+ * closing what did start), and close it on SIGTERM or Ctrl-C. With {@code --check-config} it checks the settings and
+ * the files they name, and exits 0 or 2 without starting.
  */
 public final class ServiceMain {
 
@@ -23,7 +27,19 @@ public final class ServiceMain {
     /** A service that can be started once and closed. */
     public interface Service extends AutoCloseable {
         void startService() throws Exception;
+
+        /**
+         * Checks what start-up will need beyond the settings' form, such as key files and folders, without starting
+         * anything.
+         *
+         * @throws IllegalArgumentException naming the setting and the fix when something is missing or unusable
+         */
+        default void checkConfiguration() throws IOException {
+        }
     }
+
+    /** The option that checks the configuration and exits: 0 when it is valid, 2 with the key to fix otherwise. */
+    public static final String CHECK_CONFIG = "--check-config";
 
     private static final Logger LOG = LoggerFactory.getLogger(ServiceMain.class);
 
@@ -37,24 +53,19 @@ public final class ServiceMain {
             System.exit(relaunched);
             return;
         }
-        Path config = null;
-        if (args.length == 2 && args[0].equals("--config")) {
-            config = Path.of(args[1]);
-        } else if (args.length != 0) {
-            System.err.println("usage: " + name + " [--config application.properties]");
+        List<String> arguments = new ArrayList<>(List.of(args));
+        boolean checkOnly = arguments.remove(CHECK_CONFIG);
+        if (!(arguments.isEmpty() || arguments.size() == 2 && arguments.get(0).equals("--config"))) {
+            System.err.println("usage: " + name + " [--config application.properties] [" + CHECK_CONFIG + "]");
             System.exit(2);
             return;
         }
-        Service service;
-        try {
-            service = factory.create(config);
-        } catch (java.nio.file.NoSuchFileException e) {
-            System.err.println(name + ": configuration file " + e.getFile() + " not found");
-            System.exit(2);
-            return;
-        } catch (IllegalArgumentException | IOException e) {
-            System.err.println(name + ": invalid configuration: " + e.getMessage());
-            System.exit(2);
+        Path config = arguments.isEmpty() ? null : Path.of(arguments.get(1));
+        Service service = createOrExit(name, factory, config, checkOnly);
+        if (checkOnly) {
+            System.out.println(name + ": 設定に誤りはありません / configuration is valid: "
+                    + (config == null ? "defaults" : config));
+            System.exit(0);
             return;
         }
         try {
@@ -77,6 +88,26 @@ public final class ServiceMain {
             }
         }, name + "-shutdown"));
         stopped.await();
+    }
+
+    /**
+     * Builds the service, and with {@code --check-config} checks the files its settings name. Exits with code 2 and a
+     * message that names the setting when either fails.
+     */
+    private static Service createOrExit(String name, Factory<?> factory, Path config, boolean check) {
+        try {
+            Service service = factory.create(config);
+            if (check) {
+                service.checkConfiguration();
+            }
+            return service;
+        } catch (NoSuchFileException e) {
+            System.err.println(name + ": 設定ファイルがありません / configuration file " + e.getFile() + " not found");
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println(name + ": 設定に誤りがあります / invalid configuration: " + e.getMessage());
+        }
+        System.exit(2);
+        throw new IllegalStateException("System.exit returned");
     }
 
     private static void closeQuietly(String name, Service service) {

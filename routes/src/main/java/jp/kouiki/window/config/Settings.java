@@ -118,6 +118,15 @@ public final class Settings {
         return items;
     }
 
+    /**
+     * Returns the keys that start with {@code prefix}, sorted, for settings that name a municipality in their key, such
+     * as {@code agent.central-url.131016}. Only keys in the defaults or the file count; a JVM system property overrides
+     * such a key but does not add one.
+     */
+    public List<String> keysStartingWith(String prefix) {
+        return values.stringPropertyNames().stream().filter(key -> key.startsWith(prefix)).sorted().toList();
+    }
+
     public String source() {
         return source;
     }
