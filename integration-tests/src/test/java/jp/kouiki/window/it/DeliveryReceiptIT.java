@@ -30,7 +30,9 @@ class DeliveryReceiptIT {
     void deliveredFileGetsAReceiptBesideItInSent() throws Exception {
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
             system.startCentral();
-            system.startAgent();
+            java.util.Properties agent = new java.util.Properties();
+            agent.setProperty("agent.status.interval-ms", "200");
+            system.startAgent(agent);
             system.drop(CHIYODA, "131016_POSTAL_20261204.csv", TestFiles.postalRecords("13101"));
 
             await("receipt in sent/").atMost(Duration.ofSeconds(30))
@@ -39,6 +41,11 @@ class DeliveryReceiptIT {
             assertThat(receipt).contains("131016_POSTAL_20261204.csv")
                     .contains("delivered to the union's folder at 20")
                     .contains("+09:00");
+            Path status = system.agentData().resolve("status.txt");
+            await("receipt in the agent's status file").atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.exists(status) && Files.readString(status, StandardCharsets.UTF_8)
+                            .matches("(?s).*131016: 配信確認待ち 0 件.*\\n    [0-9-]+_131016_POSTAL_20261204\\.csv:"
+                                    + " 配信済み / delivered to the union's folder at 20.*"));
         }
     }
 
@@ -54,8 +61,10 @@ class DeliveryReceiptIT {
 
             system.startCentral();
 
+            // A count alone could match the refused file and the reason's temporary while it is being written.
             await("refused file and reason in error/").atMost(Duration.ofSeconds(30))
-                    .until(() -> TestFiles.countFiles(system.error(CHIYODA)) == 2);
+                    .until(() -> TestFiles.countFiles(system.error(CHIYODA)) == 2
+                            && reasonFiles(system.error(CHIYODA)) == 1);
             try (Stream<Path> files = Files.list(system.error(CHIYODA))) {
                 Path reason = files.filter(file -> file.toString().endsWith(".reason")).findFirst().orElseThrow();
                 assertThat(Files.readString(reason, StandardCharsets.UTF_8))
@@ -64,6 +73,12 @@ class DeliveryReceiptIT {
             }
             assertThat(TestFiles.countFiles(system.sent(CHIYODA))).isZero();
             assertThat(TestFiles.countFiles(system.inbound(CHIYODA))).isZero();
+        }
+    }
+
+    private static long reasonFiles(Path folder) throws Exception {
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(file -> file.toString().endsWith(".reason")).count();
         }
     }
 

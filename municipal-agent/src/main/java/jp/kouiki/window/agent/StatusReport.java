@@ -2,17 +2,20 @@ package jp.kouiki.window.agent;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalTime;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +38,8 @@ final class StatusReport {
     private static final Logger LOG = LoggerFactory.getLogger(StatusReport.class);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm", Locale.ROOT);
     private static final long WARN_REPEAT_MINUTES = 15;
+    /** Receipts listed per municipality, newest first. */
+    private static final int RECENT_RECEIPTS = 10;
 
     private final AgentSettings settings;
     private final QueueInspector queues;
@@ -83,7 +88,60 @@ final class StatusReport {
         }
         queued.forEach((code, items) -> appendMunicipality(text, code, items, completions.get(code), now));
         checkDeadline(text, completions, now);
+        for (MunicipalityCode code : settings.municipalities()) {
+            appendReceipts(text, code);
+        }
         return text.toString();
+    }
+
+    /**
+     * Lists how many uploaded files still wait for word of their delivery, and the latest receipts, so that municipal
+     * staff can answer "did it arrive?" from this file.
+     */
+    private void appendReceipts(StringBuilder text, MunicipalityCode code) {
+        try {
+            long awaiting = countFiles(settings.dataDirectory().resolve("receipts").resolve(code.value()), "");
+            List<Path> receipts = new ArrayList<>();
+            Path sent = settings.sent(code);
+            if (Files.isDirectory(sent)) {
+                try (Stream<Path> files = Files.list(sent)) {
+                    receipts.addAll(files.filter(file -> file.getFileName().toString().endsWith(".receipt")).toList());
+                }
+            }
+            if (awaiting == 0 && receipts.isEmpty()) {
+                return;
+            }
+            receipts.sort(Comparator.comparing(StatusReport::modified).reversed());
+            text.append(code).append(": 配信確認待ち ").append(awaiting).append(" 件 / awaiting delivery receipt: ")
+                    .append(awaiting).append(" files\n");
+            for (Path receipt : receipts.subList(0, Math.min(RECENT_RECEIPTS, receipts.size()))) {
+                List<String> lines = Files.readAllLines(receipt, StandardCharsets.UTF_8);
+                String name = receipt.getFileName().toString();
+                text.append("    ").append(name, 0, name.length() - ".receipt".length()).append(": ")
+                        .append(lines.size() > 1 ? lines.get(1) : "").append('\n');
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            text.append(code).append(": 配信確認を読めません / receipts could not be read: ").append(e.getMessage())
+                    .append('\n');
+        }
+    }
+
+    private static long countFiles(Path folder, String suffix) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(file -> !file.getFileName().toString().startsWith(".")
+                    && file.getFileName().toString().endsWith(suffix)).count();
+        }
+    }
+
+    private static java.nio.file.attribute.FileTime modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (IOException e) {
+            return java.nio.file.attribute.FileTime.fromMillis(0);
+        }
     }
 
     private Map<MunicipalityCode, List<BacklogEstimator.Item>> queuedItems() {
