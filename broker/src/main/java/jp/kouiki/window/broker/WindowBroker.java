@@ -262,8 +262,8 @@ public final class WindowBroker implements AutoCloseable {
 
     private AddressSettings municipalityAddressSettings(MunicipalityCode code) {
         return new AddressSettings()
-                // Each queue allocates this many message references up front, 8,192 by default (32 KiB or more);
-                // with three queues per municipality that was 170 MiB for 1,741 municipalities. It grows on demand.
+                // Each queue allocates its message references up front, 8,192 by default (32 KiB or more). With three
+                // queues per municipality that was 170 MiB for 1,741 municipalities, so start small: it grows on demand.
                 .setInitialQueueBufferSize(INITIAL_QUEUE_BUFFER_REFERENCES)
                 .setAutoCreateAddresses(false)
                 .setAutoCreateQueues(false)
@@ -345,7 +345,7 @@ public final class WindowBroker implements AutoCloseable {
 
     /**
      * Returns whether the broker takes no more messages because its disk is fuller than the configured limit or its
-     * global memory limit is reached; a send would then block.
+     * global memory limit is reached. A send would then block.
      */
     public boolean isStorageFull() {
         return isActive() && (server().getPagingManager().isDiskFull() || server().getPagingManager().isGlobalFull());

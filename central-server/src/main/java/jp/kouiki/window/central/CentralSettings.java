@@ -143,7 +143,7 @@ public record CentralSettings(
 
     // TODO: central.municipalities is read once at start-up, so adding or removing a municipality restarts the server
     // while agents keep files queued. A reload needs the broker's per-municipality addresses, roles and users added
-    // and removed at run time, and the window route and delivery workers told.
+    // and removed at run time, and the window route and delivery workers updated.
     private static List<Municipality> served(Settings settings, MunicipalityDirectory directory) {
         String key = "central.municipalities";
         String value = settings.text(key);

@@ -142,7 +142,7 @@ final class ProductJvm implements AutoCloseable {
         }
     }
 
-    /** Number of TCP connections that this JVM holds open, counted from its socket file descriptors. */
+    /** Returns the number of TCP connections that this JVM keeps open, counted from its socket file descriptors. */
     int socketCount() throws IOException {
         int sockets = 0;
         try (Stream<Path> descriptors = Files.list(Path.of("/proc", Long.toString(pid()), "fd"))) {

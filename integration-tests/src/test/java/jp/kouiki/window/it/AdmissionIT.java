@@ -20,7 +20,7 @@ import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
- * The central server's ingress cap answers 429 with Retry-After; agents wait as told, and every file still arrives
+ * The central server's ingress cap answers 429 with Retry-After; agents wait the time given, and every file still arrives
  * exactly once. The agent's own retry delay is set to 10 ms, so an agent that ignored Retry-After would be refused
  * dozens of times a second.
  */
@@ -54,7 +54,7 @@ class AdmissionIT {
                             300_000, i * 7, expected -> { }));
                 }
             }
-            // Each expected name, not a count: countFiles also sees files still staged in .part/.
+            // Each expected name, not a count: countFiles also counts files still staged in .part/.
             await("every file delivered").atMost(Duration.ofSeconds(90))
                     .until(() -> dropped.stream().allMatch(file -> Files.isRegularFile(
                             system.inbound(file.code()).resolve(file.name()))));

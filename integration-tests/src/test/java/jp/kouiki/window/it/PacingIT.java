@@ -19,7 +19,7 @@ import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
- * An agent's bandwidth cap holds over real HTTPS. The rate is measured where the bytes arrive: the growth of the
+ * An agent's bandwidth cap is kept over real HTTPS. The rate is measured where the bytes arrive: the growth of the
  * central server's partial upload between 1 MiB and 7 MiB, which leaves out connection set-up and the final store.
  */
 class PacingIT {
@@ -54,7 +54,7 @@ class PacingIT {
         }
     }
 
-    /** Waits until the central server's partial upload holds at least {@code bytes}; returns System.nanoTime(). */
+    /** Waits until the central server's partial upload contains at least {@code bytes}, then returns System.nanoTime(). */
     private static long awaitReceived(WindowSystem system, long bytes) {
         await("central server received " + bytes + " bytes").atMost(Duration.ofSeconds(60))
                 .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))

@@ -96,7 +96,7 @@ final class StatusReport {
 
     /**
      * Lists how many uploaded files still wait for word of their delivery, and the latest receipts, so that municipal
-     * staff can answer "did it arrive?" from this file.
+     * staff can tell from this file whether a file arrived.
      */
     private void appendReceipts(StringBuilder text, MunicipalityCode code) {
         try {

@@ -47,7 +47,7 @@ public final class OperatorAccounts {
         return accounts.get(name);
     }
 
-    /** Returns how many accounts the file holds now. */
+    /** Returns how many accounts the file contains now. */
     public synchronized int size() {
         reloadIfChanged();
         return accounts.size();

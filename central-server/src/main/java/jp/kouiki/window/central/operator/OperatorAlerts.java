@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Logs alerts that an operator must look at, as WARN lines that start with {@value #PREFIX}: a municipality whose oldest
  * waiting file is older than {@code central.alert.oldest-file-minutes}, an agent silent for longer than {@code
- * central.alert.agent-silent-minutes}, and an expected file missing after its due time. An alert that still holds is
+ * central.alert.agent-silent-minutes}, and an expected file missing after its due time. An alert whose condition persists is
  * logged again every {@code central.alert.repeat-minutes}, and an INFO line says when it has cleared. With
  * {@code central.alert.smtp.host} set, each alert line is also mailed.
  */
