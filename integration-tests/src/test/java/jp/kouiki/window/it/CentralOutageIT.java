@@ -35,6 +35,7 @@ class CentralOutageIT {
     void filesQueuedBeforeCentralStartsArriveOnceEach() throws Exception {
         try (WindowSystem system = new WindowSystem(root, CODES)) {
             system.startAgent();
+            long agentStarted = System.nanoTime();
             for (MunicipalityCode code : CODES) {
                 byte[] records = TestFiles.postalRecords(code.fiveDigits());
                 for (int day = 1; day <= 4; day++) {
@@ -42,13 +43,16 @@ class CentralOutageIT {
                 }
             }
 
-            await("all twelve files taken into the agent's queue").atMost(Duration.ofSeconds(30))
+            await("all twelve files taken into the agent's queue").atMost(Duration.ofSeconds(15))
                     .until(() -> CODES.stream().mapToLong(code -> count(system.sent(code))).sum() == 12);
             await("files waiting at the agent while the central server is down")
-                    .during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+                    .during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(15))
                     .until(() -> CODES.stream().mapToLong(code -> system.agentMessages(QueueNames.upload(code)))
                             .sum() == 12);
 
+            Duration centralLate = Duration.ofNanos(System.nanoTime() - agentStarted);
+            assertThat(centralLate).as("central server starts 10 to 30 s after the agent")
+                    .isBetween(Duration.ofSeconds(10), Duration.ofSeconds(30));
             system.startCentral();
             for (MunicipalityCode code : CODES) {
                 await("four files delivered for " + code).atMost(Duration.ofSeconds(60))
