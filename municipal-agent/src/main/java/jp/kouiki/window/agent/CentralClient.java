@@ -21,6 +21,13 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.support.jsse.SSLContextParameters;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.apache.hc.client5.http.io.HttpClientConnectionManager;
+import org.apache.hc.client5.http.socket.ConnectionSocketFactory;
+import org.apache.hc.core5.http.config.Registry;
+import org.apache.hc.core5.http.io.SocketConfig;
+import org.apache.hc.core5.pool.PoolStats;
+import org.apache.hc.core5.util.TimeValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +38,10 @@ import jp.kouiki.window.security.TlsMaterial;
 /**
  * Sends requests to the central window server over HTTPS with camel-http, presenting each municipality's own client
  * certificate. camel-http supports one SSL context per component, so every municipality gets its own component
- * (and connection pool) named {@code https-<code>-<generation>}; a changed keystore file gets a new generation.
+ * named {@code https-<code>-<generation>}; a changed keystore file gets a new generation. All endpoints of a component
+ * share its one connection pool, and {@link #closeIdleConnections()} closes the connections that have been idle
+ * longer than {@code agent.http.idle-close-ms}, so an agent for hundreds of municipalities holds sockets only for the
+ * municipalities that are sending.
  *
  * <p>With two central URLs (the nodes of a primary/backup pair), requests go to one node until a connection fails or
  * the node responds with 503, as a node on standby does. The client then switches to the other node and sends the
@@ -210,7 +220,7 @@ final class CentralClient implements AutoCloseable {
         Path keystore = keys.clientKeystore(code);
         SSLContextParameters tls = TlsMaterial.clientParameters(keystore, keys.truststore());
         warnIfExpiring(code, keystore);
-        HttpComponent component = new HttpComponent();
+        HttpComponent component = new SharedPoolComponent();
         component.setSslContextParameters(tls);
         component.setConnectTimeout(settings.connectTimeoutMillis());
         component.setConnectionRequestTimeout(settings.connectTimeoutMillis());
@@ -220,14 +230,60 @@ final class CentralClient implements AutoCloseable {
         // The forwarder retries itself, with backoff and per municipality; the client's own retries would hold a worker
         // for as long as a Retry-After header requests.
         component.setAutomaticRetriesDisabled(true);
-        // TODO: each municipality's pool keeps its connections after use. An agent for 291 municipalities still held
-        // 875 sockets 70 s after sending one file for each, when the central server had closed its side of them.
         component.setMaxTotalConnections(4);
         component.setConnectionsPerRoute(4);
         useProxy(component);
         String scheme = "https-" + code + "-" + generation.incrementAndGet();
         camelContext.addComponent(scheme, component);
         return new Registered(scheme, modified);
+    }
+
+    /**
+     * Closes every pooled connection that has been idle for longer than {@code agent.http.idle-close-ms}, and those
+     * the server has closed meanwhile; runs on the housekeeping thread.
+     */
+    void closeIdleConnections() {
+        TimeValue idle = TimeValue.ofMilliseconds(settings.idleConnectionCloseMillis());
+        for (Registered registered : endpoints.values()) {
+            if (camelContext.hasComponent(registered.scheme()) instanceof SharedPoolComponent component
+                    && component.getClientConnectionManager() instanceof PoolingHttpClientConnectionManager pool) {
+                pool.closeExpired();
+                pool.closeIdle(idle);
+            }
+        }
+    }
+
+    /** Counts the connections held by the pools of every municipality, in use or idle. */
+    int openConnections() {
+        int open = 0;
+        for (Registered registered : endpoints.values()) {
+            if (camelContext.hasComponent(registered.scheme()) instanceof SharedPoolComponent component
+                    && component.getClientConnectionManager() instanceof PoolingHttpClientConnectionManager pool) {
+                PoolStats stats = pool.getTotalStats();
+                open += stats.getLeased() + stats.getAvailable();
+            }
+        }
+        return open;
+    }
+
+    /**
+     * An HTTP component whose endpoints share one connection pool. Plain camel-http gives each endpoint URI a pool of
+     * its own, and the agent uses several URIs per municipality (buffered and streaming responses, two nodes), so
+     * each municipality kept about three sockets open after sending.
+     */
+    private static final class SharedPoolComponent extends HttpComponent {
+        @Override
+        protected synchronized HttpClientConnectionManager createConnectionManager(
+                Registry<ConnectionSocketFactory> registry, int maxTotalConnections, int connectionsPerRoute,
+                SocketConfig socketConfig) {
+            HttpClientConnectionManager shared = getClientConnectionManager();
+            if (shared == null) {
+                shared = super.createConnectionManager(registry, maxTotalConnections, connectionsPerRoute,
+                        socketConfig);
+                setClientConnectionManager(shared);
+            }
+            return shared;
+        }
     }
 
     /** Sends the component's requests through the forward proxy, if one is configured, with HTTP CONNECT. */

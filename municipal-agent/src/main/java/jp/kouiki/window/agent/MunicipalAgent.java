@@ -129,6 +129,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
                 TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(status::update, 0, settings.pacing().statusIntervalMillis(),
                 TimeUnit.MILLISECONDS);
+        long idleCheck = Math.max(100, settings.idleConnectionCloseMillis() / 2);
+        housekeeping.scheduleWithFixedDelay(client::closeIdleConnections, idleCheck, idleCheck, TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(inbox::sweep, 0, settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(() -> expireInboxLedger(inboxLedger), 1, 60, TimeUnit.MINUTES);
         LOG.info("Municipal agent started: municipalities={} folders={} central={} centralByMunicipality={} proxy={}"
@@ -206,6 +208,11 @@ public final class MunicipalAgent implements ServiceMain.Service {
 
     public AgentSettings settings() {
         return settings;
+    }
+
+    /** Counts the HTTPS connections to central servers that the agent holds open, in use or idle. */
+    public int openConnections() {
+        return client == null ? 0 : client.openConnections();
     }
 
     @Override

@@ -1,0 +1,89 @@
+package jp.kouiki.window.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import jp.kouiki.window.agent.MunicipalAgent;
+import jp.kouiki.window.municipality.Municipality;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.municipality.MunicipalityDirectory;
+
+/**
+ * An agent for 40 municipalities sends one file for each and then holds no connection open: the connections of each
+ * municipality share one pool, and the agent closes them after {@code agent.http.idle-close-ms}. Without that, each
+ * municipality it had sent for kept about three sockets open for as long as the agent ran.
+ */
+class AgentConnectionsIT {
+
+    @TempDir
+    Path root;
+
+    @Test
+    void connectionsCloseAfterTheFilesHaveGone() throws Exception {
+        List<MunicipalityCode> codes = MunicipalityDirectory.bundled().membersOfPrefecture("01").stream()
+                .limit(40).map(Municipality::code).toList();
+        try (WindowSystem system = new WindowSystem(root, codes)) {
+            system.startCentral();
+            Properties settings = new Properties();
+            settings.setProperty("agent.http.idle-close-ms", "1000");
+            settings.setProperty("agent.download.enabled", "false");
+            MunicipalAgent agent = system.startAgent(settings);
+            for (MunicipalityCode code : codes) {
+                system.drop(code, code + "_POSTAL_20261204.csv", TestFiles.postalRecords(code.fiveDigits()));
+            }
+
+            AtomicInteger mostOpen = new AtomicInteger();
+            await("every file delivered").atMost(Duration.ofSeconds(90)).until(() -> {
+                mostOpen.accumulateAndGet(agent.openConnections(), Math::max);
+                for (MunicipalityCode code : codes) {
+                    if (count(system.inbound(code)) != 1) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            await("every file's receipt collected").atMost(Duration.ofSeconds(30)).until(() -> {
+                mostOpen.accumulateAndGet(agent.openConnections(), Math::max);
+                for (MunicipalityCode code : codes) {
+                    if (count(system.sent(code), ".receipt") != 1) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            // An upload and a receipt query of one municipality may overlap; nothing else opens a connection.
+            assertThat(mostOpen.get()).as("connections open at once while sending").isPositive()
+                    .isLessThanOrEqualTo(2 * codes.size());
+            await("idle connections closed").atMost(Duration.ofSeconds(10))
+                    .until(() -> agent.openConnections() == 0);
+        }
+    }
+
+    private static long count(Path folder) throws IOException {
+        return count(folder, "");
+    }
+
+    private static long count(Path folder, String suffix) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(file -> suffix.isEmpty() ? !file.getFileName().toString().startsWith(".")
+                            : file.getFileName().toString().endsWith(suffix))
+                    .count();
+        }
+    }
+}
