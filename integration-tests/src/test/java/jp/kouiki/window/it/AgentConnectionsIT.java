@@ -21,9 +21,8 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.municipality.MunicipalityDirectory;
 
 /**
- * An agent for 40 municipalities sends one file for each and then holds no connection open: the connections of each
- * municipality share one pool, and the agent closes them after {@code agent.http.idle-close-ms}. Without that, each
- * municipality it had sent for kept about three sockets open for as long as the agent ran.
+ * An agent for 40 municipalities sends one file for each. Afterwards it keeps no connection open, because it closes
+ * pooled connections idle for longer than {@code agent.http.idle-close-ms}.
  */
 class AgentConnectionsIT {
 
@@ -31,7 +30,7 @@ class AgentConnectionsIT {
     Path root;
 
     @Test
-    void connectionsCloseAfterTheFilesHaveGone() throws Exception {
+    void idleConnectionsCloseAfterSending() throws Exception {
         List<MunicipalityCode> codes = MunicipalityDirectory.bundled().membersOfPrefecture("01").stream()
                 .limit(40).map(Municipality::code).toList();
         try (WindowSystem system = new WindowSystem(root, codes)) {
@@ -44,9 +43,9 @@ class AgentConnectionsIT {
                 system.drop(code, code + "_POSTAL_20261204.csv", TestFiles.postalRecords(code.fiveDigits()));
             }
 
-            AtomicInteger mostOpen = new AtomicInteger();
+            AtomicInteger maxOpen = new AtomicInteger();
             await("every file delivered").atMost(Duration.ofSeconds(90)).until(() -> {
-                mostOpen.accumulateAndGet(agent.openConnections(), Math::max);
+                maxOpen.accumulateAndGet(agent.openConnections(), Math::max);
                 for (MunicipalityCode code : codes) {
                     if (count(system.inbound(code)) != 1) {
                         return false;
@@ -55,7 +54,7 @@ class AgentConnectionsIT {
                 return true;
             });
             await("every file's receipt collected").atMost(Duration.ofSeconds(30)).until(() -> {
-                mostOpen.accumulateAndGet(agent.openConnections(), Math::max);
+                maxOpen.accumulateAndGet(agent.openConnections(), Math::max);
                 for (MunicipalityCode code : codes) {
                     if (count(system.sent(code), ".receipt") != 1) {
                         return false;
@@ -64,7 +63,7 @@ class AgentConnectionsIT {
                 return true;
             });
             // An upload and a receipt query of one municipality may overlap; nothing else opens a connection.
-            assertThat(mostOpen.get()).as("connections open at once while sending").isPositive()
+            assertThat(maxOpen.get()).as("connections open at once while sending").isPositive()
                     .isLessThanOrEqualTo(2 * codes.size());
             await("idle connections closed").atMost(Duration.ofSeconds(10))
                     .until(() -> agent.openConnections() == 0);

@@ -40,8 +40,8 @@ import jp.kouiki.window.security.TlsMaterial;
  * certificate. camel-http supports one SSL context per component, so every municipality gets its own component
  * named {@code https-<code>-<generation>}; a changed keystore file gets a new generation. All endpoints of a component
  * share its one connection pool, and {@link #closeIdleConnections()} closes the connections that have been idle
- * longer than {@code agent.http.idle-close-ms}, so an agent for hundreds of municipalities holds sockets only for the
- * municipalities that are sending.
+ * longer than {@code agent.http.idle-close-ms}, so an agent for hundreds of municipalities keeps sockets open only
+ * for the municipalities that are sending.
  *
  * <p>With two central URLs (the nodes of a primary/backup pair), requests go to one node until a connection fails or
  * the node responds with 503, as a node on standby does. The client then switches to the other node and sends the
@@ -239,8 +239,8 @@ final class CentralClient implements AutoCloseable {
     }
 
     /**
-     * Closes every pooled connection that has been idle for longer than {@code agent.http.idle-close-ms}, and those
-     * the server has closed meanwhile; runs on the housekeeping thread.
+     * Closes every pooled connection idle for longer than {@code agent.http.idle-close-ms} and every expired one. Runs
+     * on the housekeeping thread.
      */
     void closeIdleConnections() {
         TimeValue idle = TimeValue.ofMilliseconds(settings.idleConnectionCloseMillis());
@@ -267,9 +267,8 @@ final class CentralClient implements AutoCloseable {
     }
 
     /**
-     * An HTTP component whose endpoints share one connection pool. Plain camel-http gives each endpoint URI a pool of
-     * its own, and the agent uses several URIs per municipality (buffered and streaming responses, two nodes), so
-     * each municipality kept about three sockets open after sending.
+     * An HTTP component whose endpoints share one connection pool. Plain camel-http gives each endpoint URI its own
+     * pool, and the agent uses several URIs per municipality (buffered and streaming responses, two nodes).
      */
     private static final class SharedPoolComponent extends HttpComponent {
         @Override
