@@ -1,6 +1,9 @@
 package jp.kouiki.window.broker;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 
 import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
 import org.apache.activemq.artemis.api.core.Message;
@@ -11,7 +14,27 @@ import org.apache.activemq.artemis.core.client.impl.LargeMessageController;
 /** Streams message bodies, large ones included, without holding a whole body in memory. */
 public final class MessageBodies {
 
+    /**
+     * The largest body that {@link #setBody} copies into the message itself, below Artemis's default minimum large
+     * message size of 100 KiB.
+     */
+    public static final int INLINE_LIMIT_BYTES = 64 * 1024;
+
     private MessageBodies() {
+    }
+
+    /**
+     * Sets a durable message's body from a stream. A body of at most {@link #INLINE_LIMIT_BYTES} is copied into the
+     * message, so the broker keeps it in its journal and a commit costs one journal sync. A longer body streams as a
+     * large message into a file of its own, which the broker creates and syncs apart from the journal.
+     */
+    public static void setBody(ClientMessage message, InputStream body) throws IOException {
+        byte[] head = body.readNBytes(INLINE_LIMIT_BYTES + 1);
+        if (head.length <= INLINE_LIMIT_BYTES) {
+            message.getBodyBuffer().writeBytes(head);
+        } else {
+            message.setBodyInputStream(new SequenceInputStream(new ByteArrayInputStream(head), body));
+        }
     }
 
     /**
@@ -83,7 +106,9 @@ public final class MessageBodies {
 
     /** Body size in bytes; large messages above 2 GiB report theirs in a property because the int overflows. */
     public static long size(ClientMessage message) {
-        Long large = message.getLongProperty(Message.HDR_LARGE_BODY_SIZE);
-        return large != null ? large : message.getBodySize();
+        if (message.containsProperty(Message.HDR_LARGE_BODY_SIZE)) {
+            return message.getLongProperty(Message.HDR_LARGE_BODY_SIZE);
+        }
+        return message.getBodySize();
     }
 }

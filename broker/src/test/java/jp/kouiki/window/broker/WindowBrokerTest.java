@@ -74,6 +74,47 @@ class WindowBrokerTest {
     }
 
     @Test
+    void setBodyKeepsSmallBodiesInTheJournal() throws Exception {
+        int[] sizes = {0, 1, MessageBodies.INLINE_LIMIT_BYTES, MessageBodies.INLINE_LIMIT_BYTES + 1, 300 * 1024};
+        List<byte[]> bodies = new java.util.ArrayList<>();
+        try (WindowBroker broker = new WindowBroker(settings()).start();
+                ClientSession session = broker.openRoutesSession(true);
+                ClientProducer producer = session.createProducer(QueueNames.upload(CHIYODA))) {
+            Random random = new Random(11);
+            for (int size : sizes) {
+                byte[] body = new byte[size];
+                random.nextBytes(body);
+                bodies.add(body);
+                ClientMessage message = session.createMessage(true);
+                MessageBodies.setBody(message, new ByteArrayInputStream(body));
+                producer.send(message);
+            }
+            session.commit();
+        }
+        long largeMessageFiles;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dataDirectory.resolve("large-messages"))) {
+            largeMessageFiles = files.count();
+        }
+        assertEquals(2, largeMessageFiles, "bodies above the inline limit get a large message file each");
+
+        try (WindowBroker broker = new WindowBroker(settings()).start();
+                ClientSession session = broker.openRoutesSession(true)) {
+            session.start();
+            try (ClientConsumer consumer = session.createConsumer(QueueNames.upload(CHIYODA))) {
+                for (byte[] body : bodies) {
+                    ClientMessage received = consumer.receive(5000);
+                    assertEquals(body.length, MessageBodies.size(received));
+                    try (InputStream in = MessageBodies.open(received)) {
+                        assertArrayEquals(body, in.readAllBytes());
+                    }
+                    received.acknowledge();
+                }
+                session.commit();
+            }
+        }
+    }
+
+    @Test
     void duplicateIdInTransactionIsRejectedAtCommit() throws Exception {
         try (WindowBroker broker = new WindowBroker(settings()).start();
                 ClientSession session = broker.openRoutesSession(true);

@@ -17,6 +17,7 @@ import org.apache.activemq.artemis.api.core.client.ClientSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import jp.kouiki.window.broker.MessageBodies;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.crypto.PayloadCipher;
@@ -65,7 +66,7 @@ final class DownloadQueueWriter {
             message.putStringProperty(FILE_ID, manifest.fileId());
             message.putStringProperty(MANIFEST, new String(manifestJson, StandardCharsets.UTF_8));
             message.putStringProperty(SIGNATURE, signature);
-            message.setBodyInputStream(ciphertext);
+            MessageBodies.setBody(message, ciphertext);
             producer.send(message);
 
             String read = FileIds.hex(digest.digest());

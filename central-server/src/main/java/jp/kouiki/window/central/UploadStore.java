@@ -21,6 +21,7 @@ import org.apache.activemq.artemis.api.core.client.ClientSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import jp.kouiki.window.broker.MessageBodies;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.central.operator.TransferEvents;
@@ -229,7 +230,7 @@ final class UploadStore {
             message.putStringProperty(FILE_ID, fileId);
             message.putStringProperty(MANIFEST, new String(manifestJson, StandardCharsets.UTF_8));
             message.putStringProperty(SIGNATURE, signature);
-            message.setBodyInputStream(ciphertext);
+            MessageBodies.setBody(message, ciphertext);
             producer.send(message);
             try {
                 session.commit();

@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import jp.kouiki.window.broker.MessageBodies;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
@@ -60,17 +61,28 @@ class PlaintextAtRestIT {
                 .findFirst().orElseThrow();
         assertThat(TestFiles.indexOf(content, townName)).isNotNegative();
 
+        // The first file is above the inline body limit, so the brokers keep it as a large message in a file of its
+        // own; the second stays below it and is kept in the journal.
+        int cut = TestFiles.indexOf(content, townName) + 4096;
+        while (content[cut - 1] != '\n') {
+            cut++;
+        }
+        byte[] small = java.util.Arrays.copyOf(content, cut);
+        assertThat(content.length).isGreaterThan(MessageBodies.INLINE_LIMIT_BYTES);
+        assertThat(small.length).isLessThan(MessageBodies.INLINE_LIMIT_BYTES);
+
         try (WindowSystem system = new WindowSystem(root, List.of(MINATO))) {
             system.startAgent();
             system.drop(MINATO, "131032_POSTAL_20261204.csv", content);
-            await("file queued at the agent").atMost(Duration.ofSeconds(30))
-                    .until(() -> TestFiles.countFiles(system.sent(MINATO)) == 1);
+            system.drop(MINATO, "131032_POSTAL_20261205.csv", small);
+            await("files queued at the agent").atMost(Duration.ofSeconds(30))
+                    .until(() -> TestFiles.countFiles(system.sent(MINATO)) == 2);
             assertThat(TestFiles.filesContaining(system.agentData(), townName)).isEmpty();
             assertThat(TestFiles.filesContaining(system.agentData(), firstRecord)).isEmpty();
 
             system.startCentral(false);
-            await("file stored in the central queue").atMost(Duration.ofSeconds(30))
-                    .until(() -> system.centralMessages(QueueNames.upload(MINATO)) == 1);
+            await("files stored in the central queue").atMost(Duration.ofSeconds(30))
+                    .until(() -> system.centralMessages(QueueNames.upload(MINATO)) == 2);
             assertThat(TestFiles.countFiles(system.centralData().resolve("broker/large-messages"))).isPositive();
             assertThat(TestFiles.filesContaining(system.centralData(), townName)).isEmpty();
             assertThat(TestFiles.filesContaining(system.centralData(), firstRecord)).isEmpty();

@@ -19,6 +19,7 @@ import org.apache.camel.component.crypto.DigitalSignatureConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import jp.kouiki.window.broker.MessageBodies;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.crypto.PayloadCipher;
@@ -83,7 +84,7 @@ final class LocalQueueWriter implements Processor {
             if (schedule != null) {
                 message.putStringProperty(QueuedFile.SCHEDULE, schedule.schedule().name());
             }
-            message.setBodyInputStream(ciphertext);
+            MessageBodies.setBody(message, ciphertext);
             producer.send(message);
 
             String read = FileIds.hex(digest.digest());
