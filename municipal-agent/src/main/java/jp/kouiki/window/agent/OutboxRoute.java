@@ -7,7 +7,8 @@ import jp.kouiki.window.iffile.InterfaceFileRejectedException;
 
 /**
  * Watches {@code outbox/<code>/} of every served municipality with one file consumer and takes each complete file
- * into the local queue. The consumer moves a file out of the outbox only after the route has finished: to
+ * into the local queue, several municipalities at once on {@link PickupLanes}. The consumer moves a file out of the
+ * outbox only after its lane has finished with it: to
  * {@code sent/<code>/} once the encrypted file is committed to the local queue, or to {@code error/<code>/} beside a
  * reason file when the file is refused. Any other failure leaves the file in the outbox for the next scan.
  */
@@ -23,11 +24,17 @@ final class OutboxRoute extends RouteBuilder {
         this.writer = writer;
     }
 
+    private static final String TAKE = "direct:outbox-take";
+
     @Override
     public void configure() {
         from(outboxUri())
                 .routeId("outbox-pickup")
                 .removeHeaders("*", "CamelFile*")
+                .process(new PickupLanes(getContext(), this, settings.pickupWorkers(), TAKE));
+
+        from(TAKE)
+                .routeId("outbox-take")
                 .doTry()
                     .process(pickup::identify)
                     .process(pickup::checkAndDescribe)
