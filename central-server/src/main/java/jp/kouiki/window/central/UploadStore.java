@@ -95,13 +95,17 @@ final class UploadStore {
                 if (!confirmed) {
                     holdIfRepeated(manifest);
                 }
+                // The staging folder appears under its real name only once its files and their entries are synced.
                 Path staging = AtomicFiles.createDirectories(directory.resolveSibling("." + manifest.fileId() + ".new"));
-                AtomicFiles.writeAtomically(staging.resolve("manifest.json"), manifestJson);
-                AtomicFiles.writeAtomically(staging.resolve("signature"), signature.getBytes(StandardCharsets.US_ASCII));
+                Files.write(staging.resolve("manifest.json"), manifestJson);
+                Files.write(staging.resolve("signature"), signature.getBytes(StandardCharsets.US_ASCII));
                 if (confirmed) {
                     Files.write(staging.resolve(CONFIRMED), new byte[0]);
                 }
                 Files.write(staging.resolve("ciphertext"), new byte[0]);
+                AtomicFiles.fsync(staging.resolve("manifest.json"));
+                AtomicFiles.fsync(staging.resolve("signature"));
+                AtomicFiles.fsyncDirectory(staging);
                 Files.move(staging, directory, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 AtomicFiles.fsyncDirectory(directory.getParent());
                 LOG.info("Upload announced: municipality={} file={} fileId={} size={}", code, manifest.fileName(),
@@ -154,7 +158,8 @@ final class UploadStore {
                         + " the announced file cannot exceed " + limit + " bytes", "send the file again; its size"
                         + " must match the signed manifest");
             }
-            long offset = append(ciphertext, start, length, body);
+            // The last chunk is not synced on its own: the queue commit that follows syncs the whole ciphertext.
+            long offset = append(ciphertext, start, length, body, total < 0);
             if (total >= 0 && offset > total) {
                 throw new WindowHttpException(400, "received " + offset + " bytes but the range declares a total of "
                         + total, "send the file again under a new file id");
@@ -169,7 +174,7 @@ final class UploadStore {
         }
     }
 
-    private static long append(Path ciphertext, long start, long length, InputStream body)
+    private static long append(Path ciphertext, long start, long length, InputStream body, boolean sync)
             throws IOException, WindowHttpException {
         try (FileChannel channel = FileChannel.open(ciphertext, StandardOpenOption.WRITE)) {
             long offset = channel.size();
@@ -197,7 +202,9 @@ final class UploadStore {
                 channel.truncate(offset);
                 throw e;
             }
-            channel.force(false);
+            if (sync) {
+                channel.force(false);
+            }
             return channel.size();
         }
     }
