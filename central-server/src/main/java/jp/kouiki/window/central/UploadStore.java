@@ -158,7 +158,7 @@ final class UploadStore {
                         + " the announced file cannot exceed " + limit + " bytes", "send the file again; its size"
                         + " must match the signed manifest");
             }
-            // The last chunk is not synced on its own: the queue commit that follows syncs the whole ciphertext.
+            // The last chunk is not synced, because the queue commit that follows makes the whole ciphertext durable.
             long offset = append(ciphertext, start, length, body, total < 0);
             if (total >= 0 && offset > total) {
                 throw new WindowHttpException(400, "received " + offset + " bytes but the range declares a total of "
