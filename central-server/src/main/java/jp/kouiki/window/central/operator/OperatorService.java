@@ -40,6 +40,7 @@ public final class OperatorService implements AutoCloseable {
     private final AgentContacts contacts = new AgentContacts();
     private final ForwardingEvents events = new ForwardingEvents();
     private final AlertMail mail;
+    private final AlertSyslog syslog;
     private volatile OperatorRequests.Components components;
     private HistoryDatabase database;
     private HistoryWriter writer;
@@ -53,6 +54,7 @@ public final class OperatorService implements AutoCloseable {
         this.wakeDelivery = wakeDelivery;
         this.pauses = new PauseFlags(settings.dataDirectory());
         this.mail = new AlertMail(operator.alertMail());
+        this.syslog = new AlertSyslog(operator.alertSyslog());
     }
 
     /** Adds the operator port's Jetty component and route, unless the operator port is turned off. */
@@ -89,7 +91,7 @@ public final class OperatorService implements AutoCloseable {
         BrokerView view = new BrokerView(broker);
         OperatorViews views = new OperatorViews(settings, view, pauses, history, contacts);
         ExpectedFiles expected = new ExpectedFiles(database);
-        OperatorAlerts alerts = new OperatorAlerts(views, expected, operator, mail);
+        OperatorAlerts alerts = new OperatorAlerts(views, expected, operator, mail, syslog);
         registerGauges();
         components = new OperatorRequests.Components(new OperatorAuthentication(accounts, operator, audit), views,
                 new StuckReasons(views, operator.alertAgentSilent()),
@@ -163,6 +165,7 @@ public final class OperatorService implements AutoCloseable {
     public void close() throws InterruptedException {
         components = null;
         mail.close();
+        syslog.close();
         if (writer != null) {
             writer.close();
         }
