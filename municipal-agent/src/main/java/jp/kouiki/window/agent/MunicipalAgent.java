@@ -41,6 +41,8 @@ import jp.kouiki.window.security.SigningKeys;
 public final class MunicipalAgent implements ServiceMain.Service {
 
     private static final Logger LOG = LoggerFactory.getLogger(MunicipalAgent.class);
+    /** The argument that prints the status file instead of starting the agent. */
+    static final String STATUS_COMMAND = "status";
 
     private final AgentSettings settings;
     private WindowBroker broker;
@@ -267,7 +269,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
 
     /** Runs the agent until the JVM is stopped; the one argument is the path of an application.properties file. */
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("status")) {
+        if (java.util.List.of(args).contains(STATUS_COMMAND)) {
             System.exit(printStatus(args));
             return;
         }
@@ -275,15 +277,18 @@ public final class MunicipalAgent implements ServiceMain.Service {
     }
 
     /**
-     * Prints the running agent's status file ({@code status [--config application.properties]}). Returns 0, or 1 when
-     * the file is missing or older than three status intervals, which means the agent is not running.
+     * Prints the running agent's status file ({@code status [--config application.properties]}, in either order, as
+     * the start script puts {@code --config} first). Returns 0, or 1 when the file is missing or older than three
+     * status intervals, which means the agent is not running.
      */
     static int printStatus(String[] args) throws IOException {
-        if (!(args.length == 1 || args.length == 3 && args[1].equals("--config"))) {
+        java.util.List<String> options = new java.util.ArrayList<>(java.util.List.of(args));
+        options.remove(STATUS_COMMAND);
+        if (!(options.isEmpty() || options.size() == 2 && options.get(0).equals("--config"))) {
             System.err.println("usage: municipal-agent status [--config application.properties]");
             return 2;
         }
-        AgentSettings settings = args.length == 3 ? AgentSettings.load(Path.of(args[2]))
+        AgentSettings settings = options.size() == 2 ? AgentSettings.load(Path.of(options.get(1)))
                 : AgentSettings.from(jp.kouiki.window.config.Settings.load(AgentSettings.DEFAULTS, null));
         Path file = settings.dataDirectory().resolve(StatusReport.FILE_NAME);
         if (!Files.isRegularFile(file)) {
