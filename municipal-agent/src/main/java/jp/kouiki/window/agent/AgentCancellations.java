@@ -38,7 +38,7 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.transfer.FileManifest;
 
 /**
- * Carries out the cancellations that union operators request at the central server. The agent asks for each
+ * Carries out the cancellations that union operators request at the central server. The agent requests each
  * municipality's open cancellations ({@code GET /window/v1/municipalities/{code}/cancellations}) every {@code
  * agent.cancellation.poll-interval-ms}. It removes every matching file from the municipality's upload queue and
  * from {@code held/<code>/}, moves its plaintext to {@code cancelled/<code>/} beside a {@code .reason} file that names
@@ -83,7 +83,7 @@ final class AgentCancellations {
         this.records = settings.dataDirectory().resolve("cancellations");
     }
 
-    /** Asks for and carries out every municipality's cancellations; runs on the housekeeping thread, never throws. */
+    /** Fetches and carries out every municipality's cancellations on the housekeeping thread, logging any failure. */
     void poll() {
         for (MunicipalityCode code : settings.municipalities()) {
             try {
@@ -118,7 +118,7 @@ final class AgentCancellations {
     /**
      * Moves a file aside that the central server rejected with 410 as cancelled while a worker was sending it.
      *
-     * @param centralError the error text of the 410 answer, which names the operator, the time and the cancellation
+     * @param centralError the error text of the 410 response, which names the operator, the time and the cancellation
      */
     void cancelledAtCentral(MunicipalityCode code, String fileId, String fileName, String sentPath,
             String centralError) throws IOException {

@@ -17,7 +17,7 @@ final class UploadProgress {
 
     /** Smallest file, in plaintext bytes, whose progress is logged. */
     static final long MIN_LOGGED_BYTES = 16L * 1024 * 1024;
-    /** Longest time between two progress lines of one upload, in ms. */
+    /** Maximum time between two progress lines of one upload, in ms. */
     static final long LOG_INTERVAL_MILLIS = 10_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(UploadProgress.class);

@@ -14,8 +14,8 @@ import jp.kouiki.window.transfer.FileManifest;
 
 /**
  * Cancels a file that still waits at a municipality's agent, named by its file id or its file name. The cancellation
- * is recorded on the shared store and audited before the answer; the agent learns of it at its next poll. A file the
- * central server has already received cannot be cancelled this way: the answer is 409.
+ * is recorded on the shared store and audited before the response; the agent learns of it at its next poll. A file the
+ * central server has already received cannot be cancelled this way: the response is 409.
  */
 final class CancelAction {
 

@@ -33,8 +33,8 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  *
  * <p>The window endpoint rejects an upload whose file id a cancellation names, and, while a name cancellation is
  * requested, every upload of that name. After the agent's report only the file ids it listed stay rejected, so a file
- * dropped again later under the same name travels normally. {@link #matching} is called for every chunk, so it answers
- * from a copy kept in memory and replaced on every write.
+ * dropped again later under the same name travels normally. {@link #matching} is called for every chunk, so it reads
+ * a copy kept in memory and replaced on every write.
  */
 public final class Cancellations {
 
