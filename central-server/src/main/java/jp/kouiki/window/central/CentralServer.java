@@ -100,6 +100,8 @@ public final class CentralServer implements ServiceMain.Service {
                 Duration.ofDays(settings.resubmissionHoldDays()));
         UploadStore store = new UploadStore(settings.dataDirectory(), broker, delivery::wakeUp, submissions, ledger);
         store.setTransferEvents(operator.events());
+        store.setCancellations(operator.cancellations());
+        operator.setUploadCancellation(store);
 
         camel = new DefaultCamelContext();
         camel.setStreamCaching(false);
@@ -120,6 +122,7 @@ public final class CentralServer implements ServiceMain.Service {
                 new ClientCertificatePolicy(settings.revokedCertificates(), settings.certificateWarningDays()),
                 new IngressAdmission(settings.admission(), metrics));
         windowRequests.setAgentContacts(operator.agentContacts());
+        windowRequests.setCancellations(operator.cancellations(), operator.events());
         camel.addRoutes(new WindowRoute(settings, this::isActive, windowRequests, downloads));
         operator.addRoutes(camel, keys);
         OutboundPickup outbound = new OutboundPickup(settings, unionSigningKey,

@@ -57,6 +57,33 @@ final class SubmissionIndex {
         return new Earlier(lines.get(0), storedAt);
     }
 
+    /**
+     * Returns the latest file of the municipality stored under the name within the hold window, whatever its bytes,
+     * or null when there is none or holding is off.
+     */
+    Earlier latestByName(MunicipalityCode code, String fileName) throws IOException {
+        Path folder = root.resolve(code.value());
+        if (holdWindow.isZero() || !Files.isDirectory(folder)) {
+            return null;
+        }
+        String suffix = "-" + nameDigest(fileName);
+        Earlier latest = null;
+        try (Stream<Path> entries = Files.list(folder)) {
+            for (Path entry : entries.filter(path -> path.getFileName().toString().endsWith(suffix)).toList()) {
+                List<String> lines = Files.readAllLines(entry, StandardCharsets.UTF_8);
+                if (lines.size() < 3 || !lines.get(1).equals(fileName)) {
+                    continue;
+                }
+                Instant storedAt = Instant.parse(lines.get(2));
+                if (!storedAt.isBefore(Instant.now().minus(holdWindow))
+                        && (latest == null || storedAt.isAfter(latest.storedAt()))) {
+                    latest = new Earlier(lines.get(0), storedAt);
+                }
+            }
+        }
+        return latest;
+    }
+
     /** Records a file as the latest one with its name and bytes. */
     void record(FileManifest manifest, Instant storedAt) throws IOException {
         Path entry = entry(manifest);
@@ -89,7 +116,10 @@ final class SubmissionIndex {
 
     private Path entry(FileManifest manifest) {
         MunicipalityCode code = manifest.municipalityCode();
-        String nameDigest = FileIds.hex(FileIds.sha256().digest(manifest.fileName().getBytes(StandardCharsets.UTF_8)));
-        return root.resolve(code.value()).resolve(manifest.sha256() + "-" + nameDigest.substring(0, 32));
+        return root.resolve(code.value()).resolve(manifest.sha256() + "-" + nameDigest(manifest.fileName()));
+    }
+
+    private static String nameDigest(String fileName) {
+        return FileIds.hex(FileIds.sha256().digest(fileName.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
     }
 }

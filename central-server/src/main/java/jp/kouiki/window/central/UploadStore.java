@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.activemq.artemis.api.core.ActiveMQException;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
 import jp.kouiki.window.broker.MessageBodies;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.central.operator.Cancellations;
 import jp.kouiki.window.central.operator.TransferEvents;
+import jp.kouiki.window.central.operator.UploadCancellation;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.transfer.FileManifest;
@@ -34,8 +37,12 @@ import jp.kouiki.window.transfer.FileManifest;
  * streams it into the municipality's upload queue as one durable message. Every chunk is fsynced before its offset
  * is confirmed, so a confirmed offset survives a crash; the file id is the message's duplicate-detection id and a
  * marker in {@code stored/<code>/} remembers completed files, so no retry ever queues a file twice.
+ *
+ * <p>A file that an operator cancelled is rejected with 410 and the state {@code cancelled} at its announce and at
+ * every chunk. Its partial upload is deleted, and a marker in {@code cancelled/<code>/} names the cancellation, so the
+ * rejection holds after the cancellation has been reported done.
  */
-final class UploadStore {
+final class UploadStore implements UploadCancellation {
 
     /** Message properties of a stored file. */
     static final String FILE_ID = "WindowFileId";
@@ -59,6 +66,7 @@ final class UploadStore {
     private final DeliveryLedger ledger;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
     private volatile TransferEvents events = TransferEvents.NONE;
+    private volatile Cancellations cancellations;
 
     UploadStore(Path dataDirectory, WindowBroker broker, Runnable onStored, SubmissionIndex submissions,
             DeliveryLedger ledger) {
@@ -70,6 +78,11 @@ final class UploadStore {
         for (int i = 0; i < LOCK_STRIPES; i++) {
             locks[i] = new ReentrantLock();
         }
+    }
+
+    /** Sets the operators' cancellations that uploads are checked against. */
+    void setCancellations(Cancellations cancellations) {
+        this.cancellations = cancellations;
     }
 
     /** Sets where the steps of each file are reported, for the transfer history. */
@@ -91,6 +104,7 @@ final class UploadStore {
                 return new Progress(-1, true);
             }
             Path directory = uploadDirectory(code, manifest.fileId());
+            rejectIfCancelled(code, manifest.fileId(), manifest.fileName(), directory);
             if (!Files.isDirectory(directory)) {
                 if (!confirmed) {
                     holdIfRepeated(manifest);
@@ -148,6 +162,8 @@ final class UploadStore {
             }
             Path directory = uploadDirectory(code, fileId);
             Path ciphertext = directory.resolve("ciphertext");
+            rejectIfCancelled(code, fileId, Files.exists(ciphertext) ? manifestOf(directory).fileName() : null,
+                    directory);
             if (!Files.exists(ciphertext)) {
                 throw new WindowHttpException(404, "file " + fileId + " was not announced",
                         "POST the signed manifest to /window/v1/municipalities/" + code + "/uploads first");
@@ -219,6 +235,7 @@ final class UploadStore {
         FileManifest manifest = FileManifest.fromJson(manifestJson);
         // Checked again here, because two drops of the same bytes may both pass the check at their announce.
         synchronized (submissions) {
+            rejectIfCancelled(code, fileId, manifest.fileName(), directory);
             if (!Files.exists(directory.resolve(CONFIRMED))) {
                 try {
                     holdIfRepeated(manifest);
@@ -255,6 +272,107 @@ final class UploadStore {
                 manifest.size());
         events.stored(manifest);
         onStored.run();
+    }
+
+    @Override
+    public Received cancel(MunicipalityCode code, String fileId, String fileName, Recorder recorder)
+            throws IOException {
+        if (fileId != null) {
+            ReentrantLock lock = lockFor(code, fileId);
+            lock.lock();
+            try {
+                Path marker = root.resolve("stored").resolve(code.value()).resolve(fileId);
+                if (Files.exists(marker)) {
+                    return new Received(fileId, FileManifest.fromJson(Files.readAllBytes(marker)).fileName(),
+                            Files.getLastModifiedTime(marker).toInstant());
+                }
+                dropPartial(code, fileId, recorder.record());
+                return null;
+            } finally {
+                lock.unlock();
+            }
+        }
+        Cancellations.Cancellation recorded;
+        synchronized (submissions) {
+            SubmissionIndex.Earlier earlier = submissions.latestByName(code, fileName);
+            if (earlier != null) {
+                return new Received(earlier.fileId(), fileName, earlier.storedAt());
+            }
+            recorded = recorder.record();
+        }
+        for (Path partial : partialUploads(code)) {
+            if (fileName.equals(manifestOf(partial).fileName())) {
+                String partialId = partial.getFileName().toString();
+                ReentrantLock lock = lockFor(code, partialId);
+                lock.lock();
+                try {
+                    if (!isStored(code, partialId)) {
+                        dropPartial(code, partialId, recorded);
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Throws the 410 "cancelled" response, after dropping the partial upload, when a cancellation names the file.
+     * The caller holds the file's lock.
+     */
+    private void rejectIfCancelled(MunicipalityCode code, String fileId, String fileName, Path directory)
+            throws IOException, WindowHttpException {
+        Cancellations store = cancellations;
+        if (store == null) {
+            return;
+        }
+        Cancellations.Cancellation cancellation = store.matching(code, fileId, fileName);
+        Path marker = root.resolve("cancelled").resolve(code.value()).resolve(fileId);
+        if (cancellation == null && Files.exists(marker)) {
+            cancellation = store.find(code, Files.readString(marker, StandardCharsets.US_ASCII).strip());
+        }
+        if (cancellation == null) {
+            return;
+        }
+        if (Files.isDirectory(directory)) {
+            dropPartial(code, fileId, cancellation);
+        }
+        throw WindowHttpException.cancelled(cancellation, fileId, fileName);
+    }
+
+    /** Deletes a partial upload that a cancellation names and leaves the marker that keeps rejecting it. */
+    private void dropPartial(MunicipalityCode code, String fileId, Cancellations.Cancellation cancellation)
+            throws IOException {
+        Path marker = AtomicFiles.createDirectories(root.resolve("cancelled").resolve(code.value())).resolve(fileId);
+        AtomicFiles.writeAtomically(marker, cancellation.id().getBytes(StandardCharsets.US_ASCII));
+        Path directory = uploadDirectory(code, fileId);
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        FileManifest manifest = manifestOf(directory);
+        long received = Files.size(directory.resolve("ciphertext"));
+        deleteRecursively(directory);
+        LOG.warn("Partial upload dropped, an operator cancelled the file: municipality={} file={} fileId={}"
+                + " bytesDropped={} cancellation={} operator={}", code, manifest.fileName(), fileId, received,
+                cancellation.id(), cancellation.operator());
+        events.cancelled(manifest, "cancelled by operator " + cancellation.operator() + " while it was being"
+                + " received");
+    }
+
+    private List<Path> partialUploads(MunicipalityCode code) throws IOException {
+        Path folder = root.resolve("uploads").resolve(code.value());
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (var entries = Files.list(folder)) {
+            return entries.filter(entry -> FileManifest.isFileId(entry.getFileName().toString())
+                    && Files.exists(entry.resolve("manifest.json"))).toList();
+        }
+    }
+
+    private static FileManifest manifestOf(Path directory) throws IOException {
+        return FileManifest.fromJson(Files.readAllBytes(directory.resolve("manifest.json")));
     }
 
     /**

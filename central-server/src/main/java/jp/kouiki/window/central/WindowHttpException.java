@@ -38,6 +38,20 @@ final class WindowHttpException extends Exception {
         return withState(409, "held", error, action);
     }
 
+    /**
+     * Creates the 410 response for a file an operator cancelled. Its body carries the state {@code cancelled}, with
+     * which the agent moves the file aside instead of sending it.
+     */
+    static WindowHttpException cancelled(jp.kouiki.window.central.operator.Cancellations.Cancellation cancellation,
+            String fileId, String fileName) {
+        String note = cancellation.note().isBlank() ? "" : " (" + cancellation.note() + ")";
+        return withState(410, "cancelled", "file " + (fileName == null ? "" : fileName + " ") + "with file id " + fileId
+                + " was cancelled by operator " + cancellation.operator() + " at "
+                + cancellation.requestedAt().atZone(java.time.ZoneId.of("Asia/Tokyo")).toOffsetDateTime() + note
+                + " [cancellation " + cancellation.id() + "]", "do not send it; the agent moves it to its cancelled"
+                + " folder");
+    }
+
     /** Creates an error response whose body carries a state that agents act on, such as {@code held}. */
     static WindowHttpException withState(int status, String state, String error, String action) {
         return new WindowHttpException(status, error, action, null, state);

@@ -6,7 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
+import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +35,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import jp.kouiki.window.central.operator.AgentContacts;
+import jp.kouiki.window.central.operator.Cancellations;
+import jp.kouiki.window.central.operator.TransferEvents;
 import jp.kouiki.window.iffile.InterfaceFileName;
 import jp.kouiki.window.iffile.InterfaceFileRejectedException;
 import jp.kouiki.window.municipality.MunicipalityCode;
@@ -52,6 +57,8 @@ final class WindowRequests {
     static final String STATUS = "status";
     static final String DOWNLOAD_NEXT = "download-next";
     static final String DOWNLOAD_ACK = "download-ack";
+    static final String CANCELLATIONS = "cancellations";
+    static final String CANCELLATION_DONE = "cancellation-done";
     static final String CODE = "WindowMunicipality";
     static final String FILE_ID = "WindowFileId";
 
@@ -60,10 +67,14 @@ final class WindowRequests {
     /** Whether the announce confirms a resubmission that the server held before as a possible duplicate. */
     private static final String RESUBMISSION_CONFIRMED = "WindowResubmissionConfirmed";
     private static final Logger LOG = LoggerFactory.getLogger(WindowRequests.class);
+    private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern UPLOADS = Pattern.compile("/window/v1/municipalities/([0-9]{6})/uploads(?:/([^/]+))?/?");
     private static final Pattern DOWNLOADS = Pattern.compile(
             "/window/v1/municipalities/([0-9]{6})/downloads/([^/]+)(/ack)?/?");
+    private static final Pattern CANCELLATION_PATHS = Pattern.compile(
+            "/window/v1/municipalities/([0-9]{6})/cancellations(?:/([^/]+))?/?");
+    private static final Pattern CANCELLATION_ID = Pattern.compile("[0-9a-f]{20}");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (?:(\\d{1,18})-(\\d{1,18})|\\*)/(\\d{1,18}|\\*)");
     private static final int MAX_ANNOUNCE_BYTES = 64 * 1024;
     private static final long MAX_DRAIN_BYTES = 1024 * 1024;
@@ -78,6 +89,8 @@ final class WindowRequests {
     private final CallerIdentity identity;
     private final IngressAdmission admission;
     private volatile AgentContacts agentContacts = new AgentContacts();
+    private volatile Cancellations cancellations;
+    private volatile TransferEvents events = TransferEvents.NONE;
 
     WindowRequests(CentralSettings settings, SigningKeyRing signingKeys, UploadStore store,
                    DeliveryLedger ledger,
@@ -98,12 +111,23 @@ final class WindowRequests {
         this.agentContacts = contacts;
     }
 
+    /** Sets the operators' cancellations that agents poll, and where reported cancelled files are recorded. */
+    void setCancellations(Cancellations cancellations, TransferEvents events) {
+        this.cancellations = cancellations;
+        this.events = events;
+    }
+
     /** Maps the client certificate to a municipality and checks it against the code in the path. */
     void authenticate(Exchange exchange) throws WindowHttpException {
         HttpServletRequest request = request(exchange);
         MunicipalityCode caller = callerOf(request);
         Matcher path = UPLOADS.matcher(request.getRequestURI());
         boolean upload = path.matches();
+        Matcher cancellation = CANCELLATION_PATHS.matcher(request.getRequestURI());
+        if (cancellation.matches()) {
+            authenticateCancellation(exchange, request, caller, cancellation);
+            return;
+        }
         if (!upload) {
             path = DOWNLOADS.matcher(request.getRequestURI());
             if (!path.matches()) {
@@ -131,6 +155,98 @@ final class WindowRequests {
         exchange.setProperty(FILE_ID, fileId);
         exchange.setProperty(OPERATION, upload ? operation(request.getMethod(), fileId)
                 : downloadOperation(request.getMethod(), next, path.group(3) != null));
+    }
+
+    private void authenticateCancellation(Exchange exchange, HttpServletRequest request, MunicipalityCode caller,
+            Matcher path) throws WindowHttpException {
+        requireOwnCode(request, caller, path.group(1));
+        String id = path.group(2);
+        if (id != null && !CANCELLATION_ID.matcher(id).matches()) {
+            throw new WindowHttpException(400, "cancellation id '" + id + "' is not 20 lowercase hexadecimal digits",
+                    "use the id from GET /window/v1/municipalities/" + caller + "/cancellations");
+        }
+        admit(exchange, caller);
+        agentContacts.seen(caller, request.getHeader(AgentContacts.VERSION_HEADER), request.getHeader("User-Agent"));
+        exchange.setProperty(CODE, caller);
+        exchange.setProperty(FILE_ID, id);
+        String method = request.getMethod();
+        exchange.setProperty(OPERATION, id == null && method.equals("GET") ? CANCELLATIONS
+                : id != null && method.equals("POST") ? CANCELLATION_DONE : "none");
+    }
+
+    private static void requireOwnCode(HttpServletRequest request, MunicipalityCode caller, String pathCode)
+            throws WindowHttpException {
+        if (!caller.value().equals(pathCode)) {
+            LOG.warn("Request refused, certificate and path differ: certificate={} path={} method={}", caller,
+                    request.getRequestURI(), request.getMethod());
+            throw new WindowHttpException(403, "the client certificate of municipality " + caller
+                    + " may not act for municipality " + pathCode, "use the path of your own municipality code "
+                    + caller);
+        }
+    }
+
+    /** Lists the cancellations that wait for the calling agent's report, oldest first. */
+    void listCancellations(Exchange exchange) throws IOException {
+        MunicipalityCode code = exchange.getProperty(CODE, MunicipalityCode.class);
+        List<Map<String, Object>> open = new ArrayList<>();
+        Cancellations store = cancellations;
+        for (Cancellations.Cancellation cancellation : store == null ? List.<Cancellations.Cancellation>of()
+                : store.open(code)) {
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("id", cancellation.id());
+            item.put("fileId", cancellation.fileId());
+            item.put("fileName", cancellation.fileName());
+            item.put("operator", cancellation.operator());
+            item.put("requestedAt", cancellation.requestedAt().atZone(TOKYO).toOffsetDateTime().toString());
+            item.put("reason", cancellation.note());
+            open.add(item);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("cancellations", open);
+        json(exchange, 200, body);
+    }
+
+    /**
+     * Records the agent's report of one cancellation: the files it removed from its queue, each of which the
+     * transfer history then shows as cancelled.
+     */
+    void completeCancellation(Exchange exchange) throws IOException, WindowHttpException {
+        MunicipalityCode code = exchange.getProperty(CODE, MunicipalityCode.class);
+        String id = exchange.getProperty(FILE_ID, String.class);
+        List<Cancellations.CancelledFile> files = new ArrayList<>();
+        try (InputStream in = request(exchange).getInputStream()) {
+            byte[] body = in.readNBytes(MAX_ANNOUNCE_BYTES + 1);
+            if (body.length > MAX_ANNOUNCE_BYTES) {
+                throw new WindowHttpException(413, "cancellation report exceeds " + MAX_ANNOUNCE_BYTES + " bytes",
+                        "report at most a few hundred files at a time");
+            }
+            for (JsonNode file : JSON.readTree(body).path("files")) {
+                String fileId = file.path("fileId").asText("");
+                if (!FileManifest.isFileId(fileId)) {
+                    throw new IllegalArgumentException(fileId);
+                }
+                files.add(new Cancellations.CancelledFile(fileId, file.path("fileName").asText(null)));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new WindowHttpException(400, "cancellation report is not JSON with files of 32-digit file ids",
+                    "send {\"files\": [{\"fileId\": ..., \"fileName\": ...}]}");
+        }
+        Cancellations store = cancellations;
+        Cancellations.Cancellation done = store == null ? null : store.complete(code, id, files);
+        if (done == null) {
+            throw new WindowHttpException(404, "municipality " + code + " has no cancellation " + id,
+                    "report only cancellations listed at GET /window/v1/municipalities/" + code + "/cancellations");
+        }
+        String reason = "cancelled by operator " + done.operator() + " (cancellation " + done.id() + ")";
+        for (Cancellations.CancelledFile file : files) {
+            events.cancelled(code, file.fileId(), file.fileName(), reason);
+        }
+        LOG.info("Cancellation done at the agent: municipality={} cancellation={} {} state={} filesRemoved={}", code,
+                id, done.target(), done.state(), files.size());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", done.id());
+        body.put("state", done.state());
+        json(exchange, 200, body);
     }
 
     private static String downloadOperation(String method, boolean next, boolean ack) {

@@ -79,8 +79,18 @@ class OperatorCommandIT {
             Run purgeUnconfirmed = run(system, ACTOR, actorPassword, "purge", "131016", "--confirm", "131024");
             assertEquals(1, purgeUnconfirmed.exitCode());
             assertThat(purgeUnconfirmed.err()).contains("confirm=131016");
+            Run cancel = run(system, ACTOR, actorPassword, "cancel", "131016", "--file-name",
+                    "131016_POSTAL_20261231.csv", "--reason", "not needed");
+            assertEquals(0, cancel.exitCode(), cancel.err());
+            assertThat(cancel.out()).contains("取り消し").contains("requested");
+            Run lateCancel = run(system, ACTOR, actorPassword, "cancel", "131016", "--file-name",
+                    "131016_POSTAL_20261204.csv");
+            assertEquals(1, lateCancel.exitCode());
+            assertThat(lateCancel.err()).contains("already received").contains("purge it at the central server");
+            Run cancellations = run(system, VIEWER, viewerPassword, "cancellations", "--municipality", "131016");
+            assertThat(cancellations.out()).contains("131016_POSTAL_20261231.csv").contains(ACTOR);
             Run audit = run(system, ACTOR, actorPassword, "audit");
-            assertThat(audit.out()).contains("pause").contains("resume").contains("denied");
+            assertThat(audit.out()).contains("pause").contains("resume").contains("denied").contains("cancel");
             Run wrong = run(system, "nobody", viewerPassword, "status");
             assertEquals(1, wrong.exitCode());
             assertThat(wrong.err()).contains("HTTP 401");

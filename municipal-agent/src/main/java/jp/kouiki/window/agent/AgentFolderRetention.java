@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 import jp.kouiki.window.files.FolderRetention;
 
 /**
- * Deletes what the agent's folders have kept past their retention times. Files in {@code sent/}, {@code error/} and
- * {@code held/} carry their pickup time in their names ({@code yyyyMMdd-HHmmss-SSS_<name>}, with the receipt or reason
+ * Deletes what the agent's folders have kept past their retention times. Files in {@code sent/}, {@code error/},
+ * {@code cancelled/} (kept as long as {@code error/}) and {@code held/} carry their pickup time in their names ({@code yyyyMMdd-HHmmss-SSS_<name>}, with the receipt or reason
  * beside them named the same way), so they age from that day in Asia/Tokyo. Downloads in {@code inbox/} age from their
  * modification time, which is their arrival, because the agent writes each one anew.
  */
@@ -38,7 +38,8 @@ final class AgentFolderRetention {
     void expire() {
         try {
             int sent = expireDated("sent", settings.sentRetentionDays());
-            int error = expireDated("error", settings.retention().errorDays());
+            int error = expireDated("error", settings.retention().errorDays())
+                    + expireDated("cancelled", settings.retention().errorDays());
             int held = expireDated("held", settings.retention().heldDays());
             int inbox = expireInbox();
             if (sent + error + held + inbox > 0) {

@@ -45,7 +45,8 @@ public record AgentSettings(
         AgentDownloadSettings downloads,
         Map<MunicipalityCode, List<URI>> centralUrlsByMunicipality,
         ForwardProxy proxy,
-        AgentRetention retention) {
+        AgentRetention retention,
+        long cancellationPollIntervalMillis) {
 
     public static final String DEFAULTS = "/agent-defaults.properties";
 
@@ -105,7 +106,8 @@ public record AgentSettings(
                         settings.number("agent.http.response-timeout-ms", 100, 3_600_000)),
                 centralByMunicipality,
                 ForwardProxy.from(settings),
-                AgentRetention.from(settings));
+                AgentRetention.from(settings),
+                settings.number("agent.cancellation.poll-interval-ms", 100, 3_600_000));
     }
 
     /** Reads one or two different https:// URLs: a single central server, or the two nodes of a pair. */
@@ -185,6 +187,11 @@ public record AgentSettings(
 
     public Path error(MunicipalityCode code) {
         return folderRoot.resolve("error").resolve(code.value());
+    }
+
+    /** The folder of files that an operator cancelled before they reached the central server, with reasons. */
+    public Path cancelled(MunicipalityCode code) {
+        return folderRoot.resolve("cancelled").resolve(code.value());
     }
 
     /** The folder of files that the central server held as possible duplicates. */

@@ -41,6 +41,8 @@ import jp.kouiki.window.security.SigningKeys;
 public final class MunicipalAgent implements ServiceMain.Service {
 
     private static final Logger LOG = LoggerFactory.getLogger(MunicipalAgent.class);
+    /** The argument that prints the status file instead of starting the agent. */
+    static final String STATUS_COMMAND = "status";
 
     private final AgentSettings settings;
     private WindowBroker broker;
@@ -100,6 +102,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
         forwarder = new QueueDrainer("forwarder", broker, queues, uploads, settings.uploadWorkers(),
                 settings.pollIntervalMillis()).withMaxHandlerFailures(5).withConsumerFilter(schedules::consumerFilter);
         uploads.yieldWhen(forwarder::othersWaiting);
+        AgentCancellations cancellations = new AgentCancellations(settings, client, broker, uploads);
+        uploads.cancelWith(cancellations);
         StatusReport status = new StatusReport(settings, new QueueInspector(broker), uploads, schedules, limiter,
                 Clock.systemUTC());
         writer.wakeUpAfterCommit(forwarder);
@@ -121,6 +125,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
         });
         housekeeping.scheduleWithFixedDelay(heldFiles::releaseConfirmed, settings.pollIntervalMillis(),
                 settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(cancellations::poll, settings.cancellationPollIntervalMillis(),
+                settings.cancellationPollIntervalMillis(), TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(receipts::poll, settings.receiptPollIntervalMillis(),
                 settings.receiptPollIntervalMillis(), TimeUnit.MILLISECONDS);
         AgentFolderRetention retention = new AgentFolderRetention(settings, Clock.system(ZoneId.of("Asia/Tokyo")));
@@ -263,6 +269,42 @@ public final class MunicipalAgent implements ServiceMain.Service {
 
     /** Runs the agent until the JVM is stopped; the one argument is the path of an application.properties file. */
     public static void main(String[] args) throws Exception {
+        if (java.util.List.of(args).contains(STATUS_COMMAND)) {
+            System.exit(printStatus(args));
+            return;
+        }
         ServiceMain.run("municipal-agent", MunicipalAgent.class, args, config -> new MunicipalAgent(AgentSettings.load(config)));
+    }
+
+    /**
+     * Prints the running agent's status file ({@code status [--config application.properties]}, in either order, as
+     * the start script puts {@code --config} first). Returns 0, or 1 when the file is missing or older than three
+     * status intervals, which means the agent is not running.
+     */
+    static int printStatus(String[] args) throws IOException {
+        java.util.List<String> options = new java.util.ArrayList<>(java.util.List.of(args));
+        options.remove(STATUS_COMMAND);
+        if (!(options.isEmpty() || options.size() == 2 && options.get(0).equals("--config"))) {
+            System.err.println("usage: municipal-agent status [--config application.properties]");
+            return 2;
+        }
+        AgentSettings settings = options.size() == 2 ? AgentSettings.load(Path.of(options.get(1)))
+                : AgentSettings.from(jp.kouiki.window.config.Settings.load(AgentSettings.DEFAULTS, null));
+        Path file = settings.dataDirectory().resolve(StatusReport.FILE_NAME);
+        if (!Files.isRegularFile(file)) {
+            System.out.println("状態ファイルがありません。エージェントは動いていません / no status file at " + file
+                    + ", so the agent is not running");
+            return 1;
+        }
+        System.out.print(Files.readString(file, java.nio.charset.StandardCharsets.UTF_8));
+        java.time.Duration age = java.time.Duration.between(Files.getLastModifiedTime(file).toInstant(),
+                java.time.Instant.now());
+        if (age.toMillis() > 3 * settings.pacing().statusIntervalMillis()) {
+            System.out.println("状態ファイルが " + age.toSeconds() + " 秒前のままです。エージェントが止まっている可能性があります"
+                    + " / the status file was last written " + age.toSeconds() + " s ago, so the agent may be"
+                    + " stopped");
+            return 1;
+        }
+        return 0;
     }
 }

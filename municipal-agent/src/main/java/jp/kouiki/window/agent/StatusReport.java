@@ -87,6 +87,7 @@ final class StatusReport {
             text.append("送信待ちのファイルはありません / no files queued\n");
         }
         queued.forEach((code, items) -> appendMunicipality(text, code, items, completions.get(code), now));
+        appendSending(text);
         checkDeadline(text, completions, now);
         for (MunicipalityCode code : settings.municipalities()) {
             appendReceipts(text, code);
@@ -124,6 +125,20 @@ final class StatusReport {
             text.append(code).append(": 配信確認を読めません / receipts could not be read: ").append(e.getMessage())
                     .append('\n');
         }
+    }
+
+    /** Lists each upload in progress with bytes sent of the total, the rate and the time left. */
+    private void appendSending(StringBuilder text) {
+        uploads.inFlight().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey(Comparator.comparing(MunicipalityCode::value)))
+                .forEach(entry -> {
+                    UploadProgress.Figures figures = entry.getValue().progress();
+                    String japanese = String.format(Locale.ROOT, "%.1f MB / %.1f MB（%d %%）", figures.sent() / 1e6,
+                            figures.total() / 1e6, figures.percent());
+                    text.append(entry.getKey()).append(": 送信中 ").append(entry.getValue().fileName()).append(' ')
+                            .append(japanese).append(" / sending ").append(entry.getValue().fileName()).append(": ")
+                            .append(figures.describe()).append('\n');
+                });
     }
 
     private static long countFiles(Path folder, String suffix) throws IOException {

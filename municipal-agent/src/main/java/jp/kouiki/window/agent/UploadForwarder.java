@@ -52,6 +52,16 @@ final class UploadForwarder implements QueueDrainer.Handler {
     private final ReceiptTracker receipts;
     private final HeldFiles heldFiles;
 
+    /** An operator cancelled the file at the central server, which rejected it with 410. */
+    private static final class CancelledException extends Exception {
+
+        private static final long serialVersionUID = 1L;
+
+        CancelledException(String reason) {
+            super(reason);
+        }
+    }
+
     /** The central server held the file as a possible duplicate of one it received recently. */
     private static final class HeldException extends Exception {
 
@@ -67,9 +77,16 @@ final class UploadForwarder implements QueueDrainer.Handler {
     private final ScheduleGate schedules;
     private final Map<MunicipalityCode, InFlight> inFlight = new ConcurrentHashMap<>();
     private BooleanSupplier othersWaiting = () -> false;
+    /** The file id and name that each worker is handling, by municipality. */
+    private final Map<MunicipalityCode, Map.Entry<String, String>> handling = new ConcurrentHashMap<>();
+    private AgentCancellations cancellations;
 
-    /** The upload a worker is sending now: file, class and the bytes sent so far, for the status report. */
-    record InFlight(String fileName, long size, PriorityClass priorityClass, String schedule, long sent) {
+    /**
+     * The upload a worker is sending now: file, class, the bytes sent so far and the attempt's progress figures, for
+     * the status report.
+     */
+    record InFlight(String fileName, long size, PriorityClass priorityClass, String schedule, long sent,
+            UploadProgress.Figures progress) {
     }
 
     UploadForwarder(AgentSettings settings, CentralClient client, ReceiptTracker receipts, HeldFiles heldFiles,
@@ -88,6 +105,17 @@ final class UploadForwarder implements QueueDrainer.Handler {
         this.othersWaiting = othersWaiting;
     }
 
+    /** Sets where files that the central server reports as cancelled are moved aside. */
+    void cancelWith(AgentCancellations cancellations) {
+        this.cancellations = cancellations;
+    }
+
+    /** Returns the file id and name of the file a worker handles for the municipality, as a map of at most one. */
+    Map<String, String> sending(MunicipalityCode code) {
+        Map.Entry<String, String> current = handling.get(code);
+        return current == null ? Map.of() : Map.of(current.getKey(), current.getValue());
+    }
+
     /** Returns the uploads in progress by municipality. */
     Map<MunicipalityCode, InFlight> inFlight() {
         return Map.copyOf(inFlight);
@@ -98,6 +126,7 @@ final class UploadForwarder implements QueueDrainer.Handler {
         String fileId = message.getStringProperty(QueuedFile.FILE_ID);
         String manifest = message.getStringProperty(QueuedFile.MANIFEST);
         String fileName = FileManifest.fromJson(manifest.getBytes(StandardCharsets.UTF_8)).fileName();
+        handling.put(code, Map.entry(fileId, fileName));
         try {
             DrainOutcome outcome = upload(code, fileId, fileName, manifest, message);
             failures.remove(code);
@@ -114,6 +143,12 @@ final class UploadForwarder implements QueueDrainer.Handler {
             String sent = message.getStringProperty(QueuedFile.SENT_PATH);
             heldFiles.hold(code, sent == null ? null : Path.of(sent), fileId, e.getMessage());
             return new DrainOutcome.Completed("held as a possible duplicate");
+        } catch (CancelledException e) {
+            failures.remove(code);
+            inFlight.remove(code);
+            cancellations.cancelledAtCentral(code, fileId, fileName, message.getStringProperty(QueuedFile.SENT_PATH),
+                    e.getMessage());
+            return new DrainOutcome.Completed("cancelled by an operator");
         } catch (CentralBusyException e) {
             inFlight.remove(code);
             LOG.info("Central server asked to wait: municipality={} file={} fileId={} status={} retryInMs={}", code,
@@ -126,6 +161,8 @@ final class UploadForwarder implements QueueDrainer.Handler {
             LOG.warn("Upload failed, retrying: municipality={} file={} fileId={} attempt={} retryInMs={} error={}",
                     code, fileName, fileId, attempt, delay.toMillis(), e.getMessage());
             return new DrainOutcome.RetryLater(delay, e.getMessage());
+        } finally {
+            handling.remove(code);
         }
     }
 
@@ -135,7 +172,7 @@ final class UploadForwarder implements QueueDrainer.Handler {
     }
 
     private DrainOutcome upload(MunicipalityCode code, String fileId, String fileName, String manifest,
-            ClientMessage message) throws IOException, HeldException {
+            ClientMessage message) throws IOException, HeldException, CancelledException {
         String base = "/window/v1/municipalities/" + code + "/uploads";
         Map<String, String> announce = new LinkedHashMap<>();
         announce.put("manifest", Base64.getEncoder().encodeToString(manifest.getBytes(StandardCharsets.UTF_8)));
@@ -162,12 +199,13 @@ final class UploadForwarder implements QueueDrainer.Handler {
     }
 
     private DrainOutcome sendChunks(MunicipalityCode code, String fileId, String fileName, String path,
-            ClientMessage message, long offset) throws IOException, HeldException {
+            ClientMessage message, long offset) throws IOException, HeldException, CancelledException {
         byte[] chunk = new byte[settings.chunkSizeBytes()];
         PriorityClass fileClass = classOf(message);
         String schedule = message.getStringProperty(QueuedFile.SCHEDULE);
         long size = sizeOf(message);
         long started = System.nanoTime();
+        UploadProgress progress = new UploadProgress(code, fileName, fileId, size, offset, started);
         try (PushbackInputStream body = new PushbackInputStream(MessageBodies.open(message), 1)) {
             skipFully(body, offset);
             long position = offset;
@@ -181,7 +219,7 @@ final class UploadForwarder implements QueueDrainer.Handler {
                 long end = position + length - 1;
                 String total = last ? Long.toString(position + length) : "*";
                 String range = length == 0 ? "bytes */" + total : "bytes " + position + "-" + end + "/" + total;
-                inFlight.put(code, new InFlight(fileName, size, fileClass, schedule, position));
+                inFlight.put(code, new InFlight(fileName, size, fileClass, schedule, position, progress.figures()));
                 PacedChunkEntity payload = new PacedChunkEntity(chunk, length, limiter);
                 CentralClient.Response response = client.send(code, "PUT", path,
                         Map.of("Content-Type", "application/octet-stream", "Content-Range", range,
@@ -193,6 +231,7 @@ final class UploadForwarder implements QueueDrainer.Handler {
                 }
                 JsonNode state = JSON.readTree(response.body());
                 position = state.path("offset").asLong();
+                progress.confirmed(position, System.nanoTime());
                 if ("stored".equals(state.path("state").asText())) {
                     LOG.info("File uploaded: municipality={} file={} fileId={} ciphertextBytes={}", code, fileName,
                             fileId, position);
@@ -249,11 +288,17 @@ final class UploadForwarder implements QueueDrainer.Handler {
 
     /** Maps an error response to an outcome; returns null for a success. */
     private DrainOutcome failure(MunicipalityCode code, String fileId, CentralClient.Response response)
-            throws IOException, HeldException {
+            throws IOException, HeldException, CancelledException {
         if (response.isSuccess()) {
             return null;
         }
         String reason = "HTTP " + response.status() + ": " + response.body();
+        if (response.status() == 410) {
+            JsonNode error = parseQuietly(response.body());
+            if ("cancelled".equals(error.path("state").asText())) {
+                throw new CancelledException(error.path("error").asText(reason));
+            }
+        }
         if (response.status() == 409) {
             JsonNode error = parseQuietly(response.body());
             if ("held".equals(error.path("state").asText())) {

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * background thread so that a slow relay never holds up the alert check. At most {@value #MAX_QUEUED} mails wait;
  * beyond that, and when sending fails, the alert stays in the log only, with a WARN.
  *
- * <p>TODO: SMTP authentication and syslog forwarding are not built; a relay that requires a login cannot be used yet.
+ * <p>TODO: SMTP authentication is not built; a relay that requires a login cannot be used yet.
  */
 public final class AlertMail implements AutoCloseable {
 

@@ -90,6 +90,17 @@ public final class HistoryWriter implements TransferEvents, AutoCloseable {
         submit(event(TransferHistory.Step.REJECTED, manifest, reason));
     }
 
+    @Override
+    public void cancelled(FileManifest manifest, String reason) {
+        submit(event(TransferHistory.Step.CANCELLED, manifest, reason));
+    }
+
+    @Override
+    public void cancelled(MunicipalityCode code, String fileId, String fileName, String reason) {
+        submit(new Event(TransferHistory.Step.CANCELLED, code.value(), fileId, fileName, null, null, null, reason,
+                Instant.now()));
+    }
+
     /** Records that an operator moved a dead-lettered file back to its upload queue. */
     void retried(MunicipalityCode code, String fileId, String operator) {
         submit(new Event(TransferHistory.Step.RETRIED, code.value(), fileId, null, null, null, null,

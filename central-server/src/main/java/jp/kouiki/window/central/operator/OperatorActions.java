@@ -1,6 +1,7 @@
 package jp.kouiki.window.central.operator;
 
 import java.io.IOException;
+import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,11 +10,9 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * The actions of operators with the actor role: pausing and resuming a municipality's delivery, moving a
- * dead-lettered file back to its upload queue, and purging a municipality's dead letters. Every action is audited with its result before it
+ * dead-lettered file back to its upload queue, purging a municipality's dead letters, and cancelling a file that still
+ * waits at an agent. Every action is audited with its result before it
  * returns, and wakes the delivery so that a resumed or retried file moves at once.
- *
- * <p>TODO: cancelling a file that still waits in an agent's local queue needs a control request from the central
- * server to the agent, which the window protocol does not have yet.
  */
 public final class OperatorActions {
 
@@ -28,9 +27,11 @@ public final class OperatorActions {
     private final AuditLog audit;
     private final HistoryWriter history;
     private final Runnable wakeDelivery;
+    private final CancelAction cancel;
 
-    public OperatorActions(PauseFlags pauses, BrokerView broker, AuditLog audit, HistoryWriter history,
-            Runnable wakeDelivery) {
+    OperatorActions(PauseFlags pauses, BrokerView broker, AuditLog audit, HistoryWriter history,
+            Runnable wakeDelivery, CancelAction cancel) {
+        this.cancel = cancel;
         this.pauses = pauses;
         this.broker = broker;
         this.audit = audit;
@@ -76,6 +77,12 @@ public final class OperatorActions {
         wakeDelivery.run();
         return new Result(true, "ファイル " + fileId + " を配信キューに戻しました。",
                 "File " + fileId + " is back in the upload queue of " + code + ".");
+    }
+
+    /** Cancels a file that waits at the municipality's agent, named by its file id or its name. */
+    public Map<String, Object> cancel(String operator, MunicipalityCode code, String fileId, String fileName,
+            String reason, String client) throws IOException, OperatorHttpException {
+        return cancel.cancel(operator, code, fileId, fileName, reason, client);
     }
 
     /** Deletes every dead letter of the municipality; the caller has checked the confirmation. */

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * waiting file is older than {@code central.alert.oldest-file-minutes}, an agent silent for longer than {@code
  * central.alert.agent-silent-minutes}, and an expected file missing after its due time. An alert whose condition persists is
  * logged again every {@code central.alert.repeat-minutes}, and an INFO line says when it has cleared. With
- * {@code central.alert.smtp.host} set, each alert line is also mailed.
+ * {@code central.alert.smtp.host} set, each alert line is also mailed, and with {@code central.alert.syslog.host} set, also
+ * sent to syslog.
  */
 public final class OperatorAlerts {
 
@@ -30,16 +31,19 @@ public final class OperatorAlerts {
     private final ExpectedFiles expected;
     private final OperatorSettings settings;
     private final AlertMail mail;
+    private final AlertSyslog syslog;
     /** Alert keys that hold, with when each was last logged. */
     private final Map<String, Instant> active = new HashMap<>();
     /** Expected files already reported missing, with the day, so each is reported once a day. */
     private final Set<String> missingReported = new HashSet<>();
 
-    public OperatorAlerts(OperatorViews views, ExpectedFiles expected, OperatorSettings settings, AlertMail mail) {
+    public OperatorAlerts(OperatorViews views, ExpectedFiles expected, OperatorSettings settings, AlertMail mail,
+            AlertSyslog syslog) {
         this.views = views;
         this.expected = expected;
         this.settings = settings;
         this.mail = mail;
+        this.syslog = syslog;
     }
 
     /** Checks every municipality once; called on a schedule, never throws. */
@@ -87,10 +91,11 @@ public final class OperatorAlerts {
         }
     }
 
-    /** Logs one alert and mails it when a relay is set. */
+    /** Logs one alert, mails it when a relay is set and sends it to syslog when a server is set. */
     private void alert(String text) {
         LOG.warn("{} {}", PREFIX, text);
         mail.send(PREFIX + " " + text.substring(0, text.indexOf(':')), PREFIX + " " + text + "\n");
+        syslog.send(PREFIX + " " + text);
     }
 
     private boolean due(String key) {

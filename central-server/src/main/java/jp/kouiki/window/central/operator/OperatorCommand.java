@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
         subcommands = {OperatorCommand.Status.class, OperatorCommand.Why.class, OperatorCommand.Transfers.class,
             OperatorCommand.Pause.class, OperatorCommand.Resume.class, OperatorCommand.Retry.class,
             OperatorCommand.Purge.class, OperatorCommand.Expect.class, OperatorCommand.Audit.class,
+            OperatorCommand.Cancel.class, OperatorCommand.CancellationList.class,
             OperatorAccountsCommand.class})
 public final class OperatorCommand implements Runnable {
 
@@ -318,6 +319,58 @@ public final class OperatorCommand implements Runnable {
                 out.printf("%s  %s  %s  %s  %s  %s%n", text(entry.path("at")), text(entry.path("operator")),
                         text(entry.path("action")), text(entry.path("target")), text(entry.path("result")),
                         text(entry.path("detail")));
+            }
+        }
+    }
+
+    @Command(name = "cancel", description = "エージェントで送信待ちのファイルを取り消し / Cancel a file that still waits at"
+            + " a municipality's agent.")
+    static final class Cancel extends ApiCommand {
+
+        @Parameters(index = "0", paramLabel = "CODE", description = "Six-digit municipality code.")
+        String code;
+
+        @Option(names = "--file-id", paramLabel = "FILE_ID", description = "The file id, 32 hexadecimal digits.")
+        String fileId;
+
+        @Option(names = "--file-name", paramLabel = "NAME", description = "The file's name, such as"
+                + " 131016_JUKI_20261204.csv.")
+        String fileName;
+
+        @Option(names = "--reason", description = "Why, for the reason file at the agent and the audit trail.")
+        String reason = "";
+
+        @Override
+        void run(OperatorApiClient client, PrintWriter out) throws Exception {
+            com.fasterxml.jackson.databind.node.ObjectNode body = new ObjectMapper().createObjectNode();
+            if (fileId != null) {
+                body.put("fileId", fileId);
+            }
+            if (fileName != null) {
+                body.put("fileName", fileName);
+            }
+            body.put("reason", reason);
+            JsonNode result = client.post("/operator/api/municipalities/" + code + "/cancellations", body);
+            printResult(result, out);
+            out.println("取り消し / cancellation " + text(result.path("id")) + ": " + text(result.path("state")));
+        }
+    }
+
+    @Command(name = "cancellations", description = "取り消しの一覧 / List cancellations and whether the agent has"
+            + " carried them out.")
+    static final class CancellationList extends ApiCommand {
+
+        @Option(names = "--municipality", paramLabel = "CODE", description = "Only this municipality.")
+        String municipality;
+
+        @Override
+        void run(OperatorApiClient client, PrintWriter out) throws Exception {
+            Map<String, String> query = municipality == null ? Map.of() : Map.of("municipality", municipality);
+            for (JsonNode entry : client.get("/operator/api/cancellations", query)) {
+                String target = entry.path("fileId").isNull() ? text(entry.path("fileName")) : text(entry.path("fileId"));
+                out.printf("%s  %s  %s  %s  %s  %s  files=%d%n", text(entry.path("requestedAt")),
+                        text(entry.path("municipality")), text(entry.path("id")), target, text(entry.path("operator")),
+                        text(entry.path("state")), entry.path("files").size());
             }
         }
     }

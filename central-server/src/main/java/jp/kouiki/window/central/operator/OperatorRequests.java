@@ -37,7 +37,7 @@ final class OperatorRequests {
     /** The parts the handlers use; null until the node is active and the history is open. */
     record Components(OperatorAuthentication authentication, OperatorViews views, StuckReasons reasons,
             OperatorActions actions, TransferHistory history, AuditLog audit, ExpectedFiles expected,
-            Supplier<String> metrics) {
+            Supplier<String> metrics, Cancellations cancellations) {
     }
 
     static final List<String> RESPONSE_HEADERS = List.of(Exchange.HTTP_RESPONSE_CODE, Exchange.CONTENT_TYPE,
@@ -192,6 +192,8 @@ final class OperatorRequests {
                         instant(request, "to", Instant.now().plusSeconds(1)), limit(request));
             case "/operator/api/expected-files":
                 return parts.expected().list();
+            case "/operator/api/cancellations":
+                return cancellations(parts, request.getParameter("municipality"));
             default:
                 break;
         }
@@ -218,6 +220,9 @@ final class OperatorRequests {
             }
             if (rest.equals("/dead-letters")) {
                 return parts.views().broker().listDeadLetters(code);
+            }
+            if (rest.equals("/cancellations")) {
+                return cancellations(parts, code.value());
             }
         }
         throw new OperatorHttpException(404, "no operator resource at " + path, "see docs/operators.md for the API");
@@ -273,6 +278,10 @@ final class OperatorRequests {
             }
             return actions.purge(principal.name(), code, client);
         }
+        if (rest.equals("/cancellations")) {
+            return actions.cancel(principal.name(), code, blankToNull(body.path("fileId").asText(null)),
+                    blankToNull(body.path("fileName").asText(null)), body.path("reason").asText(""), client);
+        }
         Matcher retry = DEAD_LETTER_RETRY.matcher(rest);
         if (retry.matches()) {
             return actions.retry(principal.name(), code, retry.group(1), client);
@@ -310,6 +319,9 @@ final class OperatorRequests {
         if (path.endsWith("/purge")) {
             return "purge";
         }
+        if (path.endsWith("/cancellations")) {
+            return "cancel";
+        }
         return path.startsWith("/operator/api/expected-files") ? "expect-file" : "unknown";
     }
 
@@ -330,6 +342,17 @@ final class OperatorRequests {
         }
     }
 
+    /** Lists the cancellations of one municipality, or of all when the code is null, newest first. */
+    private static List<Map<String, Object>> cancellations(Components parts, String municipality)
+            throws OperatorHttpException {
+        List<Cancellations.Cancellation> list = new java.util.ArrayList<>(municipality == null
+                ? parts.cancellations().all() : parts.cancellations().list(served(parts, municipality)));
+        if (municipality != null) {
+            java.util.Collections.reverse(list);
+        }
+        return list.stream().map(CancelAction::view).toList();
+    }
+
     private static MunicipalityCode served(Components parts, String code) throws OperatorHttpException {
         if (!MunicipalityCode.isValid(code)
                 || !parts.views().settings().codes().contains(MunicipalityCode.of(code))) {
@@ -346,9 +369,9 @@ final class OperatorRequests {
                     + " a valid check digit", "use a code such as 131016");
         }
         String outcome = request.getParameter("outcome");
-        if (outcome != null && !outcome.matches("announced|held|stored|waiting|delivered|rejected|retried")) {
+        if (outcome != null && !outcome.matches("announced|held|stored|waiting|delivered|rejected|retried|cancelled")) {
             throw new OperatorHttpException(400, "outcome '" + outcome + "' is unknown", "use announced, held,"
-                    + " stored, waiting, delivered, rejected or retried");
+                    + " stored, waiting, delivered, rejected, retried or cancelled");
         }
         String name = request.getParameter("name");
         return new TransferHistory.Query(blankToNull(municipality), instant(request, "from", null),
@@ -416,6 +439,7 @@ final class OperatorRequests {
         map.put("rejectedAt", Times.iso(transfer.rejectedAt()));
         map.put("heldAt", Times.iso(transfer.heldAt()));
         map.put("retriedAt", Times.iso(transfer.retriedAt()));
+        map.put("cancelledAt", Times.iso(transfer.cancelledAt()));
         map.put("outcome", transfer.outcome());
         map.put("reason", transfer.reason());
         return map;

@@ -38,8 +38,11 @@ public final class OperatorService implements AutoCloseable {
     private final Runnable wakeDelivery;
     private final PauseFlags pauses;
     private final AgentContacts contacts = new AgentContacts();
+    private final Cancellations cancellations;
+    private volatile UploadCancellation uploads;
     private final ForwardingEvents events = new ForwardingEvents();
     private final AlertMail mail;
+    private final AlertSyslog syslog;
     private volatile OperatorRequests.Components components;
     private HistoryDatabase database;
     private HistoryWriter writer;
@@ -52,7 +55,9 @@ public final class OperatorService implements AutoCloseable {
         this.metrics = metrics;
         this.wakeDelivery = wakeDelivery;
         this.pauses = new PauseFlags(settings.dataDirectory());
+        this.cancellations = new Cancellations(settings.dataDirectory());
         this.mail = new AlertMail(operator.alertMail());
+        this.syslog = new AlertSyslog(operator.alertSyslog());
     }
 
     /** Adds the operator port's Jetty component and route, unless the operator port is turned off. */
@@ -89,17 +94,19 @@ public final class OperatorService implements AutoCloseable {
         BrokerView view = new BrokerView(broker);
         OperatorViews views = new OperatorViews(settings, view, pauses, history, contacts);
         ExpectedFiles expected = new ExpectedFiles(database);
-        OperatorAlerts alerts = new OperatorAlerts(views, expected, operator, mail);
+        OperatorAlerts alerts = new OperatorAlerts(views, expected, operator, mail, syslog);
         registerGauges();
         components = new OperatorRequests.Components(new OperatorAuthentication(accounts, operator, audit), views,
                 new StuckReasons(views, operator.alertAgentSilent()),
-                new OperatorActions(pauses, view, audit, writer, wakeDelivery), history, audit, expected,
-                metrics::scrape);
+                new OperatorActions(pauses, view, audit, writer, wakeDelivery,
+                        new CancelAction(cancellations, uploads, audit)), history, audit, expected,
+                metrics::scrape, cancellations);
         long checkSeconds = operator.alertCheckInterval().toSeconds();
         scheduler.scheduleWithFixedDelay(alerts::check, checkSeconds, checkSeconds, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(() -> contacts.save(database), CONTACT_SAVE_INTERVAL.toSeconds(),
                 CONTACT_SAVE_INTERVAL.toSeconds(), TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::expireHistory, 1, 60, TimeUnit.MINUTES);
+        scheduler.scheduleWithFixedDelay(this::expireCancellations, 1, 60, TimeUnit.MINUTES);
         if (accounts.size() == 0 && operator.enabled()) {
             LOG.warn("No operator accounts in {}: every sign-in on the operator port fails until one is created with"
                     + " OperatorCommand accounts add", operator.accountsFile());
@@ -141,6 +148,18 @@ public final class OperatorService implements AutoCloseable {
         }
     }
 
+    private void expireCancellations() {
+        try {
+            int removed = cancellations.expire(operator.historyRetentionDays());
+            if (removed > 0) {
+                LOG.info("Cancellations expired: records={} retentionDays={}", removed,
+                        operator.historyRetentionDays());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Cancellation expiry failed, trying again in an hour: error={}", e.toString());
+        }
+    }
+
     /** Transfer events for the window endpoint and the delivery; dropped until the history is open. */
     public TransferEvents events() {
         return events;
@@ -148,6 +167,15 @@ public final class OperatorService implements AutoCloseable {
 
     public PauseFlags pauses() {
         return pauses;
+    }
+
+    public Cancellations cancellations() {
+        return cancellations;
+    }
+
+    /** Sets the window endpoint's side of cancellations; call before {@link #activate}. */
+    public void setUploadCancellation(UploadCancellation uploads) {
+        this.uploads = uploads;
     }
 
     public AgentContacts agentContacts() {
@@ -163,6 +191,7 @@ public final class OperatorService implements AutoCloseable {
     public void close() throws InterruptedException {
         components = null;
         mail.close();
+        syslog.close();
         if (writer != null) {
             writer.close();
         }
@@ -204,6 +233,16 @@ public final class OperatorService implements AutoCloseable {
         @Override
         public void rejected(jp.kouiki.window.transfer.FileManifest manifest, String reason) {
             target.rejected(manifest, reason);
+        }
+
+        @Override
+        public void cancelled(jp.kouiki.window.transfer.FileManifest manifest, String reason) {
+            target.cancelled(manifest, reason);
+        }
+
+        @Override
+        public void cancelled(MunicipalityCode code, String fileId, String fileName, String reason) {
+            target.cancelled(code, fileId, fileName, reason);
         }
     }
 }

@@ -28,6 +28,7 @@ import jp.kouiki.window.config.Settings;
  * @param alertCheckInterval  interval between alert checks
  * @param alertRepeat         interval at which an alert that still holds is logged again
  * @param alertMail           SMTP relay that alerts are mailed through, off when its host is blank
+ * @param alertSyslog         syslog server that alerts are sent to, off when its host is blank
  */
 public record OperatorSettings(
         boolean enabled,
@@ -44,7 +45,8 @@ public record OperatorSettings(
         Duration alertAgentSilent,
         Duration alertCheckInterval,
         Duration alertRepeat,
-        AlertMail.Settings alertMail) {
+        AlertMail.Settings alertMail,
+        AlertSyslog.Settings alertSyslog) {
 
     /** Reads the operator keys; the operator port must differ from {@code central.window.port}. */
     public static OperatorSettings from(Settings settings) {
@@ -69,7 +71,36 @@ public record OperatorSettings(
                 Duration.ofMinutes(settings.integer("central.alert.agent-silent-minutes", 1, 7 * 24 * 60)),
                 Duration.ofSeconds(settings.integer("central.alert.check-interval-seconds", 1, 3600)),
                 Duration.ofMinutes(settings.integer("central.alert.repeat-minutes", 1, 24 * 60)),
-                alertMail(settings));
+                alertMail(settings),
+                alertSyslog(settings));
+    }
+
+    private static AlertSyslog.Settings alertSyslog(Settings settings) {
+        String protocol = settings.text("central.alert.syslog.protocol");
+        org.apache.logging.log4j.core.net.Protocol parsed;
+        try {
+            parsed = AlertSyslog.protocol(protocol);
+        } catch (IllegalArgumentException e) {
+            throw settings.invalid("central.alert.syslog.protocol", protocol, "UDP or TCP");
+        }
+        String facility = settings.text("central.alert.syslog.facility");
+        org.apache.logging.log4j.core.net.Facility named;
+        try {
+            named = org.apache.logging.log4j.core.net.Facility.toFacility(facility.trim());
+        } catch (IllegalArgumentException e) {
+            named = null;
+        }
+        if (named == null) {
+            throw settings.invalid("central.alert.syslog.facility", facility, "a syslog facility name such as LOCAL0"
+                    + " to LOCAL7, DAEMON or USER");
+        }
+        String appName = settings.text("central.alert.syslog.app-name");
+        if (!appName.matches("[!-~]{1,48}")) {
+            throw settings.invalid("central.alert.syslog.app-name", appName, "1 to 48 printable ASCII characters"
+                    + " without spaces, as RFC 5424 requires of APP-NAME");
+        }
+        return new AlertSyslog.Settings(settings.text("central.alert.syslog.host", "").trim(),
+                settings.integer("central.alert.syslog.port", 1, 65535), parsed, named, appName);
     }
 
     private static AlertMail.Settings alertMail(Settings settings) {

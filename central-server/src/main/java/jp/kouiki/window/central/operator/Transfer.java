@@ -4,8 +4,8 @@ import java.time.Instant;
 
 /**
  * One file's record in the transfer history: what it is, when it passed each step and how it ended. A step the file
- * has not reached is null. The outcome is the latest step: announced, held, stored, waiting, delivered, rejected or
- * retried.
+ * has not reached is null. The outcome is the latest step: announced, held, stored, waiting, delivered, rejected,
+ * retried or cancelled.
  */
 public record Transfer(
         String municipality,
@@ -21,6 +21,7 @@ public record Transfer(
         Instant rejectedAt,
         Instant heldAt,
         Instant retriedAt,
+        Instant cancelledAt,
         String outcome,
         String reason) {
 }

@@ -36,4 +36,12 @@ public interface TransferEvents {
     /** Reports a file rejected at delivery, or failed too often, on its way to the dead-letter queue. */
     default void rejected(FileManifest manifest, String reason) {
     }
+
+    /** Reports an announced file that an operator cancelled before it was received completely. */
+    default void cancelled(FileManifest manifest, String reason) {
+    }
+
+    /** Reports a file that the agent removed from its queue for an operator's cancellation. */
+    default void cancelled(MunicipalityCode code, String fileId, String fileName, String reason) {
+    }
 }

@@ -20,7 +20,8 @@ public final class TransferHistory {
      * The steps, each with the column of its time and its rank. Events of one file can reach the history out of
      * order, such as a delivery reported before the upload thread reports the store, so a step becomes the outcome
      * only when its rank is not below the current outcome's. A retry always does, because an operator starts it on a
-     * rejected file, and an announce replaces a hold, because it confirms the held file.
+     * rejected file, and an announce replaces a hold, because it confirms the held file. A cancellation is final: the
+     * central server accepts one only for a file it has not received.
      */
     enum Step {
         ANNOUNCED("announced_at", 0),
@@ -29,7 +30,8 @@ public final class TransferHistory {
         RETRIED("retried_at", 2),
         WAITING("waiting_at", 3),
         REJECTED("rejected_at", 4),
-        DELIVERED("delivered_at", 5);
+        DELIVERED("delivered_at", 5),
+        CANCELLED("cancelled_at", 6);
 
         final String column;
         final int rank;
@@ -65,7 +67,7 @@ public final class TransferHistory {
     }
 
     private static final String COLUMNS = "municipality, file_id, file_name, if_kind, size_bytes, sha256, announced_at,"
-            + " stored_at, waiting_at, delivered_at, rejected_at, held_at, retried_at, outcome, reason";
+            + " stored_at, waiting_at, delivered_at, rejected_at, held_at, retried_at, cancelled_at, outcome, reason";
 
     private final HistoryDatabase database;
 
@@ -314,7 +316,7 @@ public final class TransferHistory {
                 HistoryDatabase.instant(rows, "stored_at"), HistoryDatabase.instant(rows, "waiting_at"),
                 HistoryDatabase.instant(rows, "delivered_at"), HistoryDatabase.instant(rows, "rejected_at"),
                 HistoryDatabase.instant(rows, "held_at"), HistoryDatabase.instant(rows, "retried_at"),
-                rows.getString("outcome"), rows.getString("reason"));
+                HistoryDatabase.instant(rows, "cancelled_at"), rows.getString("outcome"), rows.getString("reason"));
     }
 
     private static String escapeLike(String text) {

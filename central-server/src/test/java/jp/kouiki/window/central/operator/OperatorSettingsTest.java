@@ -56,6 +56,51 @@ class OperatorSettingsTest {
     }
 
     @Test
+    void syslogIsOffByDefault() throws Exception {
+        OperatorSettings settings = settings(new Properties());
+
+        assertThat(settings.alertSyslog().enabled()).isFalse();
+        assertThat(settings.alertSyslog().port()).isEqualTo(514);
+        assertThat(settings.alertSyslog().facility()).isEqualTo(org.apache.logging.log4j.core.net.Facility.LOCAL0);
+    }
+
+    @Test
+    void syslogProtocolMustBeUdpOrTcp() {
+        Properties properties = new Properties();
+        properties.setProperty("central.alert.syslog.protocol", "TLS");
+
+        assertThatThrownBy(() -> settings(properties))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("central.alert.syslog.protocol=TLS")
+                .hasMessageContaining("UDP or TCP");
+    }
+
+    @Test
+    void syslogFacilityMustBeKnown() {
+        Properties properties = new Properties();
+        properties.setProperty("central.alert.syslog.facility", "LOCAL9");
+
+        assertThatThrownBy(() -> settings(properties))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("central.alert.syslog.facility=LOCAL9")
+                .hasMessageContaining("a syslog facility name");
+    }
+
+    @Test
+    void syslogTakesTcpInAnyCase() throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("central.alert.syslog.host", "127.0.0.1");
+        properties.setProperty("central.alert.syslog.protocol", "tcp");
+        properties.setProperty("central.alert.syslog.facility", "daemon");
+
+        OperatorSettings settings = settings(properties);
+
+        assertThat(settings.alertSyslog().enabled()).isTrue();
+        assertThat(settings.alertSyslog().protocol()).isEqualTo(org.apache.logging.log4j.core.net.Protocol.TCP);
+        assertThat(settings.alertSyslog().facility()).isEqualTo(org.apache.logging.log4j.core.net.Facility.DAEMON);
+    }
+
+    @Test
     void mailRelayNeedsRecipients() {
         Properties properties = new Properties();
         properties.setProperty("central.alert.smtp.host", "smtp.kouiki.example.lg.jp");
