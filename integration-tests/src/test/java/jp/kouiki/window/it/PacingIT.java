@@ -21,6 +21,7 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 /**
  * An agent's bandwidth cap is kept over real HTTPS. The rate is measured where the bytes arrive: the growth of the
  * central server's partial upload between 1 MiB and 7 MiB, which leaves out connection set-up and the final store.
+ * Meanwhile the agent's status file shows the upload's progress.
  */
 class PacingIT {
 
@@ -35,6 +36,7 @@ class PacingIT {
         Properties agent = new Properties();
         agent.setProperty("agent.pacing.windows", "default 1MiB/s");
         agent.setProperty("agent.upload.chunk-size-bytes", Long.toString(2 * MIB));
+        agent.setProperty("agent.status.interval-ms", "500");
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
             system.startCentral(false);
             system.startAgent(agent);
@@ -44,6 +46,12 @@ class PacingIT {
             long firstMibAt = awaitReceived(system, MIB);
             long sevenMibAt = awaitReceived(system, 7 * MIB);
             double seconds = (sevenMibAt - firstMibAt) / 1e9;
+            Path status = system.agentData().resolve("status.txt");
+            String sending = Files.readString(status, java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(sending).as("status file while sending")
+                    .containsPattern("131016: 送信中 131016_POSTAL_20261204\\.csv [0-9.]+ MB / 8\\.[0-9] MB")
+                    .containsPattern("sending 131016_POSTAL_20261204\\.csv: [0-9.]+ MB of 8\\.[0-9] MB \\([0-9]+ %\\),"
+                            + " [0-9.]+ MB/s, [0-9:?]+ left");
             await("file stored at the central server").atMost(Duration.ofSeconds(30))
                     .until(() -> system.centralMessages(QueueNames.upload(CHIYODA)) == 1);
 
