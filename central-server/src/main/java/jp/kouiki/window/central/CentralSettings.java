@@ -61,6 +61,7 @@ public record CentralSettings(
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     public static CentralSettings from(Settings settings) throws IOException {
+        settings.requireKnownKeys("central.", List.of());
         String listFile = settings.text("central.municipality-list", "");
         MunicipalityDirectory directory = listFile.isEmpty()
                 ? MunicipalityDirectory.bundled()

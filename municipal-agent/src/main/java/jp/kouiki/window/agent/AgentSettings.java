@@ -53,6 +53,7 @@ public record AgentSettings(
     private static final String CENTRAL_URL = "agent.central-url";
 
     public static AgentSettings from(Settings settings) throws IOException {
+        settings.requireKnownKeys("agent.", List.of(CENTRAL_URL + ".", PacingSettings.SCHEDULE_PREFIX));
         String listFile = settings.text("agent.municipality-list", "");
         MunicipalityDirectory directory = listFile.isEmpty()
                 ? MunicipalityDirectory.bundled()

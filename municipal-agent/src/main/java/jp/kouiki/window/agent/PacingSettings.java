@@ -38,6 +38,9 @@ public record PacingSettings(
         long timeSliceMillis,
         long statusIntervalMillis) {
 
+    /** Start of the keys of a named schedule, {@code agent.schedule.<name>.cron} and the rest. */
+    static final String SCHEDULE_PREFIX = "agent.schedule.";
+
     static final String WINDOWS_KEY = "agent.pacing.windows";
 
     static PacingSettings from(Settings settings) throws IOException {
@@ -128,7 +131,7 @@ public record PacingSettings(
     }
 
     private static ScheduleRule schedule(Settings settings, String name, JapaneseCalendar calendar) {
-        String prefix = "agent.schedule." + name + ".";
+        String prefix = SCHEDULE_PREFIX + name + ".";
         String cron = settings.text(prefix + "cron");
         String days = settings.text(prefix + "days", "daily");
         DaySelector selector;

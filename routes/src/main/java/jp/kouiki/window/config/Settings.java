@@ -20,11 +20,14 @@ public final class Settings {
     private final Properties values;
     private final String source;
     private final java.util.Set<String> fromSystemProperties;
+    private final java.util.Set<String> defaultKeys;
 
-    private Settings(Properties values, String source, java.util.Set<String> fromSystemProperties) {
+    private Settings(Properties values, String source, java.util.Set<String> fromSystemProperties,
+            java.util.Set<String> defaultKeys) {
         this.values = values;
         this.source = source;
         this.fromSystemProperties = fromSystemProperties;
+        this.defaultKeys = defaultKeys;
     }
 
     /**
@@ -40,6 +43,7 @@ public final class Settings {
             }
             merged.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
         }
+        java.util.Set<String> defaultKeys = java.util.Set.copyOf(merged.stringPropertyNames());
         String source = "defaults";
         if (file != null) {
             try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -55,7 +59,7 @@ public final class Settings {
                 overridden.add(key);
             }
         }
-        return new Settings(merged, source, overridden);
+        return new Settings(merged, source, overridden, defaultKeys);
     }
 
     /** Creates settings from explicit values over the bundled defaults, as tests and embedding code do. */
@@ -129,6 +133,49 @@ public final class Settings {
 
     public String source() {
         return source;
+    }
+
+    /**
+     * Rejects a key under {@code prefix} that the defaults do not contain and that starts with none of
+     * {@code patternPrefixes}, such as {@code agent.central-url.} for keys that end in a municipality code. A misspelled
+     * key would otherwise be ignored, and the program would run on the default its writer meant to change.
+     */
+    public void requireKnownKeys(String prefix, List<String> patternPrefixes) {
+        List<String> unknown = values.stringPropertyNames().stream()
+                .filter(key -> key.startsWith(prefix) && !defaultKeys.contains(key))
+                .filter(key -> patternPrefixes.stream().noneMatch(key::startsWith))
+                .sorted().toList();
+        if (unknown.isEmpty()) {
+            return;
+        }
+        String key = unknown.get(0);
+        String closest = defaultKeys.stream().filter(known -> known.startsWith(prefix))
+                .min(java.util.Comparator.comparingInt(known -> editDistance(known, key))).orElse(null);
+        String origin = fromSystemProperties.contains(key) ? "the JVM system property -D" + key : source;
+        throw new IllegalArgumentException("setting " + key + " in " + origin + " is unknown"
+                + (unknown.size() > 1 ? " (and " + (unknown.size() - 1) + " more: " + String.join(", ",
+                        unknown.subList(1, unknown.size())) + ")" : "")
+                + (closest == null ? "" : "; did you mean " + closest + "?") + " Correct or remove it.");
+    }
+
+    /** Returns the Levenshtein distance between two keys. */
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     /** Creates the exception for a setting that has the wrong form. */

@@ -235,4 +235,39 @@ class SettingsTest {
     private Path writeFile(String content) throws Exception {
         return Files.writeString(directory.resolve("application.properties"), content, StandardCharsets.UTF_8);
     }
+
+    @Test
+    void misspelledKeyIsRejectedWithTheClosestKnownKey() throws Exception {
+        Path file = directory.resolve("application.properties");
+        Files.writeString(file, "settings.test.worker=8\n", StandardCharsets.UTF_8);
+        Settings settings = Settings.load(DEFAULTS, file);
+
+        assertThatThrownBy(() -> settings.requireKnownKeys("settings.test.", List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("setting settings.test.worker in " + file + " is unknown")
+                .hasMessageContaining("did you mean settings.test.workers?");
+    }
+
+    @Test
+    void knownAndPatternKeysAreAccepted() throws Exception {
+        Path file = directory.resolve("application.properties");
+        Files.writeString(file, "settings.test.workers=8\nsettings.test.route.131016=x\nother.key=y\n",
+                StandardCharsets.UTF_8);
+        Settings settings = Settings.load(DEFAULTS, file);
+
+        settings.requireKnownKeys("settings.test.", List.of("settings.test.route."));
+        assertThat(settings.integer("settings.test.workers", 1, 64)).isEqualTo(8);
+    }
+
+    @Test
+    void unknownKeysAreCountedInOneMessage() throws Exception {
+        Properties overrides = new Properties();
+        overrides.setProperty("settings.test.nmae", "x");
+        overrides.setProperty("settings.test.zzz", "y");
+        Settings settings = Settings.of(DEFAULTS, overrides);
+
+        assertThatThrownBy(() -> settings.requireKnownKeys("settings.test.", List.of()))
+                .hasMessageContaining("setting settings.test.nmae in defaults is unknown (and 1 more: settings.test.zzz)")
+                .hasMessageContaining("did you mean settings.test.name?");
+    }
 }
