@@ -160,11 +160,16 @@ public record CentralSettings(
         }
         List<Municipality> members = new ArrayList<>();
         for (String code : settings.list(key)) {
+            Municipality member;
             try {
-                members.add(directory.member(MunicipalityCode.of(code)));
+                member = directory.member(MunicipalityCode.of(code));
             } catch (IllegalArgumentException e) {
                 throw settings.invalid(key, code, "member municipality codes (" + e.getMessage() + ")");
             }
+            if (members.contains(member)) {
+                throw settings.invalid(key, value, "each municipality code once, but " + code + " is listed twice");
+            }
+            members.add(member);
         }
         if (members.isEmpty()) {
             throw settings.invalid(key, value, "all, prefecture:NN or a comma-separated list of six-digit codes");

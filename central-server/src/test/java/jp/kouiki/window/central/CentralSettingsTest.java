@@ -37,6 +37,16 @@ class CentralSettingsTest {
                 .hasMessageContaining("primary or backup");
     }
 
+    @Test
+    void municipalityListedTwiceIsRejected() {
+        Properties properties = new Properties();
+        properties.setProperty("central.municipalities", "131016,131016");
+
+        assertThatThrownBy(() -> settings(properties))
+                .hasMessageContaining("central.municipalities")
+                .hasMessageContaining("131016 is listed twice");
+    }
+
     private static CentralSettings settings(Properties overrides) throws Exception {
         return CentralSettings.from(Settings.of(CentralSettings.DEFAULTS, overrides));
     }

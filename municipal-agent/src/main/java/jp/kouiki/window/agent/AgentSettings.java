@@ -60,11 +60,17 @@ public record AgentSettings(
                 : MunicipalityDirectory.load(Path.of(listFile));
         List<MunicipalityCode> codes = new ArrayList<>();
         for (String code : settings.list("agent.municipalities")) {
+            MunicipalityCode member;
             try {
-                codes.add(directory.member(MunicipalityCode.of(code)).code());
+                member = directory.member(MunicipalityCode.of(code)).code();
             } catch (IllegalArgumentException e) {
                 throw settings.invalid("agent.municipalities", code, "codes of member municipalities (" + e.getMessage() + ")");
             }
+            if (codes.contains(member)) {
+                throw settings.invalid("agent.municipalities", settings.text("agent.municipalities"),
+                        "each municipality code once, but " + code + " is listed twice");
+            }
+            codes.add(member);
         }
         if (codes.isEmpty()) {
             throw settings.invalid("agent.municipalities", "", "at least one six-digit municipality code, such as 131016");

@@ -49,6 +49,29 @@ class AgentSettingsTest {
                 .hasMessageContaining("two comma-separated");
     }
 
+    @Test
+    void municipalityListedTwiceIsRejected() {
+        Properties properties = new Properties();
+        properties.setProperty("agent.municipalities", "131016,131024,131016");
+        properties.setProperty("agent.central-url", "https://window.kouiki.example:8443");
+
+        assertThatThrownBy(() -> AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties)))
+                .hasMessageContaining("agent.municipalities")
+                .hasMessageContaining("131016 is listed twice");
+    }
+
+    @Test
+    void misspelledKeyIsRejected() {
+        Properties properties = new Properties();
+        properties.setProperty("agent.municipalities", "131016");
+        properties.setProperty("agent.central-url", "https://window.kouiki.example:8443");
+        properties.setProperty("agent.upload.worker", "8");
+
+        assertThatThrownBy(() -> AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties)))
+                .hasMessageContaining("setting agent.upload.worker")
+                .hasMessageContaining("did you mean agent.upload.workers?");
+    }
+
     private static AgentSettings settings(String centralUrl) throws Exception {
         Properties properties = new Properties();
         properties.setProperty("agent.municipalities", "131016");
