@@ -124,6 +124,12 @@ class CentralOutageIT {
             assertThat(paged).as("queue of %s paged to disk during the outage", bulk).isTrue();
             assertThat(warnings.linesContaining("Backlog growing: municipality=" + bulk))
                     .as("backlog warnings").isNotEmpty();
+            // Download requests back off from the 200 ms poll interval to the 1 s retry maximum while the line is
+            // down, so each municipality asks about once a second instead of five times.
+            long failedPolls = warnings.linesContaining("Download failed, trying again").stream()
+                    .filter(line -> line.contains("municipality=" + bulk)).count();
+            assertThat(failedPolls).as("failed download requests of %s during the outage", bulk)
+                    .isPositive().isLessThanOrEqualTo(OUTAGE.toSeconds() + 5);
 
             system.startCentral();
             await("every file delivered after the outage").atMost(Duration.ofSeconds(120))

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -43,6 +44,8 @@ final class DownloadPuller implements AutoCloseable {
     private final InboxWriter writer;
     private final ScheduledThreadPoolExecutor workers;
     private volatile boolean running;
+    /** Failed requests in a row, per municipality. */
+    private final Map<MunicipalityCode, Integer> failures = new ConcurrentHashMap<>();
 
     DownloadPuller(AgentSettings settings, CentralClient client, InboxWriter writer) {
         this.settings = settings;
@@ -70,14 +73,32 @@ final class DownloadPuller implements AutoCloseable {
         try {
             pulled = pull(code);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Download failed, trying again in {} ms: municipality={} error={}",
-                    settings.downloads().pollIntervalMillis(), code, e.toString());
+            LOG.warn("Download failed, trying again in {} ms: municipality={} error={}", retryDelay(code), code,
+                    e.toString());
             pulled = Pulled.FAILED;
         }
         if (running) {
-            long delay = pulled == Pulled.FILE ? 0 : settings.downloads().pollIntervalMillis();
+            long delay;
+            if (pulled == Pulled.FAILED) {
+                delay = retryDelay(code);
+                failures.merge(code, 1, Integer::sum);
+            } else {
+                failures.remove(code);
+                delay = pulled == Pulled.FILE ? 0 : settings.downloads().pollIntervalMillis();
+            }
             workers.schedule(() -> pullAndReschedule(code), delay, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * Returns the delay before the next request after a failure: the poll interval, doubled after each further failure
+     * in a row up to {@code agent.upload.retry-max-delay-ms}, so an unreachable central server is not asked for every
+     * municipality every poll interval.
+     */
+    long retryDelay(MunicipalityCode code) {
+        int failed = Math.min(failures.getOrDefault(code, 0), 20);
+        long delay = settings.downloads().pollIntervalMillis() << failed;
+        return Math.max(settings.downloads().pollIntervalMillis(), Math.min(delay, settings.retryMaxDelayMillis()));
     }
 
     /**
