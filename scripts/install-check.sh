@@ -137,8 +137,11 @@ fi
 echo "== 7. start the central server and the agent"
 "$prefix/opt/window/central-server/bin/central-server" --config "$central_config" > "$prefix/central.log" 2>&1 &
 central_pid=$!
-"$prefix/opt/window/municipal-agent/bin/municipal-agent" --config "$agent_config" > "$prefix/agent.log" 2>&1 &
+# The agent logs into a rotating file, as on a machine without the systemd journal.
+WINDOW_LOG_DIR="$prefix/var/log/window" "$prefix/opt/window/municipal-agent/bin/municipal-agent" \
+    --config "$agent_config" > "$prefix/agent.out" 2>&1 &
 agent_pid=$!
+ln -sfn "$prefix/var/log/window/municipal-agent.log" "$prefix/agent.log"
 for _ in $(seq 1 120); do
     if grep -q "Central window server started:" "$prefix/central.log" \
             && grep -q "Municipal agent started:" "$prefix/agent.log"; then
