@@ -11,8 +11,10 @@ report: prints p50, p99 and max of the round-trip times between two instants and
 import argparse
 import http.client
 import http.server
+import json
 import os
 import socketserver
+import subprocess
 import sys
 import threading
 import time
@@ -44,10 +46,15 @@ def serve(args):
 
 
 def sample_bytes(interface, sample_seconds, stop, out):
+    """Writes the interface's transmitted bytes and the backlog of its root qdisc (the line's queue) per sample."""
     counter = "/sys/class/net/%s/statistics/tx_bytes" % interface
     while not stop.is_set():
         with open(counter) as f:
-            out.write("%.6f %s\n" % (time.time(), f.read().strip()))
+            sent = f.read().strip()
+        at = time.time()
+        qdisc = subprocess.run(["tc", "-s", "-j", "qdisc", "show", "dev", interface], capture_output=True, text=True)
+        backlog = json.loads(qdisc.stdout)[0].get("backlog", 0) if qdisc.returncode == 0 else -1
+        out.write("%.6f %s %d\n" % (at, sent, backlog))
         out.flush()
         stop.wait(sample_seconds)
 
@@ -112,10 +119,14 @@ def report(args):
                 values.append(float(parts[1]))
     values.sort()
     counters = []
+    backlogs = []
     with open(args.samples) as f:
         for line in f:
-            at, count = line.split()
+            at, count, backlog = line.split()
             counters.append((float(at), int(count)))
+            if args.start <= float(at) <= args.end:
+                backlogs.append(int(backlog))
+    backlogs.sort()
     inside = [c for c in counters if args.start <= c[0] <= args.end]
     utilisation = float("nan")
     peak = float("nan")
@@ -127,14 +138,16 @@ def report(args):
         window = []
         for sample in inside:
             window.append(sample)
-            while window[-1][0] - window[0][0] > 1.0:
+            while window[-1][0] - window[0][0] > 1.1:
                 window.pop(0)
             if window[-1][0] - window[0][0] >= 0.9:
                 rate = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0])
                 peak = max(peak, rate / link_bytes_per_second)
     print("requests=%d failed=%d p50_ms=%.1f p99_ms=%.1f max_ms=%.1f link_utilisation=%.0f%% peak_1s=%.0f%%"
+          " queue_p99_bytes=%d queue_max_bytes=%d"
           % (len(values), failures, percentile(values, 0.5), percentile(values, 0.99),
-             values[-1] if values else float("nan"), utilisation * 100, peak * 100))
+             values[-1] if values else float("nan"), utilisation * 100, peak * 100,
+             percentile(backlogs, 0.99) if backlogs else -1, backlogs[-1] if backlogs else -1))
 
 
 def main():
@@ -150,7 +163,8 @@ def main():
     probe_parser.add_argument("--interval-ms", type=float, default=100, help="time between requests, in ms")
     probe_parser.add_argument("--sample-ms", type=float, default=250, help="time between counter samples, in ms")
     probe_parser.add_argument("--latencies", required=True, help="output: one 'epoch-seconds rtt-ms' per request")
-    probe_parser.add_argument("--samples", required=True, help="output: one 'epoch-seconds tx-bytes' per sample")
+    probe_parser.add_argument("--samples", required=True,
+                              help="output: one 'epoch-seconds tx-bytes queue-bytes' per sample")
     probe_parser.add_argument("--stop-file", required=True)
     probe_parser.add_argument("--max-seconds", type=float, default=900)
     report_parser = commands.add_parser("report")

@@ -44,6 +44,14 @@ for program in ip tc python3 java; do
     command -v "$program" > /dev/null || { echo "$program is missing (Debian packages iproute2, python3)" >&2; exit 2; }
 done
 
+# The online server and probe run under the real-time FIFO policy, so that other work on a busy machine does not show
+# up as line latency; they send ten small requests a second and use little CPU.
+probe_priority=(chrt -f 10)
+if ! command -v chrt > /dev/null; then
+    echo "chrt is missing (Debian package util-linux); the online probe runs at normal priority" >&2
+    probe_priority=()
+fi
+
 # Tokyo's first ten wards; the bench files carry the sender's code in their first column.
 all_codes=(131016 131024 131032 131041 131059 131067 131075 131083 131091 131105)
 codes=("${all_codes[@]:0:$municipalities}")
@@ -97,7 +105,7 @@ printf '%s window-central\n' "$central_address" > "$work/hosts"
 java -cp "$classpath" jp.kouiki.window.security.DevCredentialsCommand --keys-dir "$work/keys" \
     --municipalities "$code_list" --server-name window-central > "$work/credentials.log"
 
-ip netns exec "$ns_central" python3 bench/online_probe.py serve --host "$central_address" --port 8080 &
+ip netns exec "$ns_central" "${probe_priority[@]}" python3 bench/online_probe.py serve --host "$central_address" --port 8080 &
 started_pids+=($!)
 
 # Starts a product JVM in a namespace; waits for its ready line; prints its pid.
@@ -165,7 +173,7 @@ EOF
         "$dir/agent.log" "Municipal agent started:" "-Djdk.net.hosts.file=$work/hosts")"
     started_pids+=("$agent_pid")
 
-    ip netns exec "$ns_agent" python3 bench/online_probe.py probe --host "$central_address" --port 8080 \
+    ip netns exec "$ns_agent" "${probe_priority[@]}" python3 bench/online_probe.py probe --host "$central_address" --port 8080 \
         --interface "$veth_agent" --latencies "$dir/latencies.txt" --samples "$dir/samples.txt" \
         --stop-file "$dir/stop" --max-seconds 900 &
     probe_pid=$!
