@@ -9,8 +9,8 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * Drops one POSTAL file of a given size into the outbox of each named municipality at once, for the shaped-link bench.
- * Every file is written under a dot name first; the renames follow only when all are written, so the agent sees the
- * whole burst together.
+ * Every file is written under a dot name first; the renames follow only when all are written, so the agent picks up
+ * the whole burst together.
  *
  * <p>Usage: {@code BurstFiles OUTBOX_ROOT BYTES CODE...}; prints one line per file: code, name, size, SHA-256.
  */

@@ -25,9 +25,9 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.municipality.MunicipalityDirectory;
 
 /**
- * All 179 members of Hokkaido's union burst at once through one agent under a cap: every municipality starts early and
- * finishes close to the others, instead of the first ones finishing early and the last ones waiting for all the rest,
- * as they would if files went one after another. The files wait in the agent's queue while the central server is
+ * All 179 members of Hokkaido's union burst at once through one agent under a cap. Every municipality starts early
+ * and finishes close to the others. If the files went one after another, the first ones would finish early and the
+ * last ones would wait for all the rest. The files wait in the agent's queue while the central server is
  * down, so that all 179 start together when it comes up. Each file is two chunks, and a bulk upload gives its worker
  * up after each chunk while others wait.
  */

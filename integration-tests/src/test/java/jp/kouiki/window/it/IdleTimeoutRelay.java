@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP relay on loopback that closes every connection on which no byte has passed in either direction for its idle
- * timeout, as a forward proxy or firewall on a municipal line does. The traffic is TLS, so the relay tells an upload
- * in progress by its bytes: a connection is uploading while the client has sent more than
+ * timeout, as a forward proxy or firewall on a municipal line does. The traffic is TLS, so the relay recognises an
+ * upload in progress by its bytes: a connection is uploading while the client has sent more than
  * {@link #UPLOADING_BYTES} since the server's last byte. For those stretches it records the longest silence of the
  * client and counts the connections it cut.
  */

@@ -87,7 +87,7 @@ final class LinkedNamespaces implements AutoCloseable {
         }
         run(IP, "-n", centralNamespace, "link", "set", centralInterface, "up");
         run(IP, "-n", agentNamespace, "link", "set", agentInterface, "up");
-        // A bucket of 5 KB holds one packet and is the least that tbf accepts for 10 Mbit/s at HZ 250.
+        // A bucket of 5 KB fits one packet and is the least that tbf accepts for 10 Mbit/s at HZ 250.
         run(TC, "-n", agentNamespace, "qdisc", "add", "dev", agentInterface, "root", "tbf", "rate", rate, "burst",
                 "5kb", "latency", "200ms");
         run(TC, "-n", centralNamespace, "qdisc", "add", "dev", centralInterface, "root", "tbf", "rate", rate, "burst",

@@ -21,7 +21,7 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * The central server's release schedule holds the union's broadcast files in {@code union/outbound/all/} while its
- * window is closed, lets files it does not select go at once, tells operators why the held file waits, and releases
+ * window is closed, lets files it does not select go at once, explains to operators why the held file waits, and releases
  * the held files when it opens.
  */
 class OutboundScheduleIT {
