@@ -13,10 +13,14 @@ import java.util.function.Supplier;
  *
  * <p>Tokens are granted in steps that last about {@link #STEP_NANOS} at the current rate, between
  * {@link #MIN_GRANT_BYTES} and {@link #MAX_GRANT_BYTES}, and the bucket contains at most {@link #CAPACITY_NANOS} of
- * the rate. A writer that flushes each step therefore hands a shaped link no more than a few milliseconds of its rate
- * at once. The link's queue then stays short, and small requests of other applications on the same line wait little
- * behind it. The capacity above one step lets a writer that a busy machine woke up late catch up, instead of losing
- * that time from the rate.
+ * the rate. A writer that flushes each step therefore hands a shaped link little more than the rate at any moment. The
+ * link's queue then stays short, and small requests of other applications on the same line wait little behind it. The
+ * capacity above one step lets a writer that a busy machine woke up late catch up, instead of losing that time from the
+ * rate.
+ *
+ * <p>NOTE: after a stall of the whole process (CPU contention, a GC pause), every writer's reserved step is overdue and
+ * goes out at once, on top of the bucket. The burst is therefore up to one step per writer plus the bucket, not the
+ * bucket alone: with 64 upload workers at one cap, that is about 72 ms of the rate.
  *
  * <p>A caller reserves its step under a fair lock and then sleeps until the step is due, outside the lock. Each writer
  * has at most one reservation at a time, so writers that wait together are served in turn and share the rate equally.
