@@ -1,5 +1,8 @@
 package jp.kouiki.window.central;
 
+import java.io.IOException;
+import java.time.Clock;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +21,7 @@ import jp.kouiki.window.config.Settings;
  * @param inboundDoneMarkers  whether a {@code <name>.done} marker is written beside each file delivered to
  *                            {@code union/inbound/<code>/}
  * @param dailyManifests      whether each delivered file is listed in {@code union/manifests/<yyyyMMdd>/<kind>.csv}
+ * @param releaseSchedules    schedules that hold outbound files in {@code union/outbound/} until their window opens
  */
 public record CentralDownloadSettings(
         boolean doneMarkerPickup,
@@ -26,7 +30,8 @@ public record CentralDownloadSettings(
         long longPollMaxMillis,
         int maxWaitingPolls,
         boolean inboundDoneMarkers,
-        boolean dailyManifests) {
+        boolean dailyManifests,
+        OutboundSchedules releaseSchedules) {
 
     private static final Logger LOG = LoggerFactory.getLogger(CentralDownloadSettings.class);
 
@@ -34,7 +39,7 @@ public record CentralDownloadSettings(
      * Reads the settings. A long-poll must end well before the window endpoint's idle timeout drops the silent
      * connection, so its wait is capped at half that timeout.
      */
-    static CentralDownloadSettings from(Settings settings, long idleTimeoutMillis) {
+    static CentralDownloadSettings from(Settings settings, long idleTimeoutMillis) throws IOException {
         String mode = settings.text("central.outbound.pickup.mode");
         if (!mode.equals("quiet-period") && !mode.equals("done-marker")) {
             throw settings.invalid("central.outbound.pickup.mode", mode, "quiet-period or done-marker");
@@ -53,6 +58,7 @@ public record CentralDownloadSettings(
                 longPoll,
                 settings.integer("central.download.max-waiting-polls", 1, 100_000),
                 settings.flag("central.inbound.done-markers"),
-                settings.flag("central.inbound.daily-manifests"));
+                settings.flag("central.inbound.daily-manifests"),
+                OutboundSchedules.from(settings, Clock.systemUTC()));
     }
 }

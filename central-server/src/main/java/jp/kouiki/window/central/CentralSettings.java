@@ -61,7 +61,7 @@ public record CentralSettings(
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     public static CentralSettings from(Settings settings) throws IOException {
-        settings.requireKnownKeys("central.", List.of());
+        settings.requireKnownKeys("central.", List.of(OutboundSchedules.SCHEDULE_PREFIX));
         String listFile = settings.text("central.municipality-list", "");
         MunicipalityDirectory directory = listFile.isEmpty()
                 ? MunicipalityDirectory.bundled()

@@ -17,6 +17,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import org.apache.camel.Exchange;
@@ -63,6 +64,8 @@ final class OutboundPickup {
     private final PrivateKey unionSigningKey;
     private final DownloadQueueWriter writer;
     private final InterfaceFileChecker checker;
+    /** Files in union/outbound/ that a release schedule holds, so that each is logged once when held and released. */
+    private final Set<Path> heldBySchedule = ConcurrentHashMap.newKeySet();
 
     OutboundPickup(CentralSettings settings, PrivateKey unionSigningKey, DownloadQueueWriter writer) {
         this.settings = settings;
@@ -72,11 +75,33 @@ final class OutboundPickup {
         this.checker = new InterfaceFileChecker(settings.interfaceKinds());
     }
 
-    /** Accepts a file once it has not been modified for the quiet period, in quiet-period mode. */
+    /**
+     * Accepts a file once it has not been modified for the quiet period, in quiet-period mode, and while no release
+     * schedule holds it.
+     */
     GenericFileFilter<File> outboundFilter() {
-        return file -> file.isDirectory() || settings.downloads().doneMarkerPickup()
-                || System.currentTimeMillis() - file.getLastModified()
-                        >= settings.downloads().quietPeriodMillis();
+        return file -> file.isDirectory() || (settings.downloads().doneMarkerPickup()
+                || System.currentTimeMillis() - file.getLastModified() >= settings.downloads().quietPeriodMillis())
+                && released(file.getFile().toPath());
+    }
+
+    /** Returns whether no release schedule holds the file now, and logs once when one starts or stops holding it. */
+    private boolean released(Path file) {
+        String folder = file.getParent().getFileName().toString();
+        String name = file.getFileName().toString();
+        String waiting = settings.downloads().releaseSchedules().waitingReason(folder, name);
+        if (waiting == null) {
+            if (heldBySchedule.remove(file)) {
+                LOG.info("Outbound file released by its schedule: folder={} file={}",
+                        InterfaceFileName.printable(folder), InterfaceFileName.printable(name));
+            }
+            return true;
+        }
+        if (heldBySchedule.add(file)) {
+            LOG.info("Outbound file waits for its release schedule: folder={} file={} reason={}",
+                    InterfaceFileName.printable(folder), InterfaceFileName.printable(name), waiting);
+        }
+        return false;
     }
 
     /** Determines the destination folder and the move targets for success and refusal. */

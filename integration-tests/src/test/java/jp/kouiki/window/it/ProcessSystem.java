@@ -74,6 +74,8 @@ final class ProcessSystem implements AutoCloseable {
     private final Map<Role, Properties> properties = new EnumMap<>(Role.class);
     private final Map<Role, String> maxHeap = new EnumMap<>(Role.class);
     private final Map<Role, List<String>> jvmOptions = new EnumMap<>(Role.class);
+    /** Commands that a role's JVM runs under, such as {@code ip netns exec NAME}; none by default. */
+    private final Map<Role, List<String>> commandPrefixes = new EnumMap<>(Role.class);
     private final String classPath;
     private final Map<Role, Process> processes = new EnumMap<>(Role.class);
     /** Processes started by a JVM that the test killed, which the kill leaves running; close() kills them. */
@@ -83,13 +85,21 @@ final class ProcessSystem implements AutoCloseable {
 
     /** Generates key material for {@code codes} under {@code root/keys} and picks a free loopback port. */
     ProcessSystem(Path root, List<MunicipalityCode> codes) throws Exception {
+        this(root, codes, List.of());
+    }
+
+    /**
+     * Generates key material for {@code codes} under {@code root/keys}, with {@code serverNames} in the server
+     * certificate besides localhost, and picks a free loopback port.
+     */
+    ProcessSystem(Path root, List<MunicipalityCode> codes, List<String> serverNames) throws Exception {
         this.root = root;
         this.codes = List.copyOf(codes);
         this.port = freePort();
         this.backupPort = freePort();
         this.operatorPort = freePort();
         this.backupOperatorPort = freePort();
-        new DevCredentialGenerator(keys()).generate(codes, List.of());
+        new DevCredentialGenerator(keys()).generate(codes, serverNames);
         Files.createDirectories(logs());
         this.classPath = snapshotClassPath();
         properties.put(Role.AGENT, agentDefaults());
@@ -226,6 +236,15 @@ final class ProcessSystem implements AutoCloseable {
     }
 
     /**
+     * Runs the role's JVM under {@code prefix} from its next start on, such as {@code ip netns exec NAME} to run it in
+     * a network namespace. The prefix must exec the JVM, so that the started process is the JVM itself. A central
+     * server started so counts as ready on its ready line alone, because its port may not be reachable from here.
+     */
+    void runUnder(Role role, List<String> prefix) {
+        commandPrefixes.put(role, List.copyOf(prefix));
+    }
+
+    /**
      * Starts the role's JVM without waiting for it; {@link #awaitReady} waits. The configuration file is written
      * anew, so changes to {@link #properties} apply.
      */
@@ -236,7 +255,7 @@ final class ProcessSystem implements AutoCloseable {
         }
         Path config = writeConfig(role);
 
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(commandPrefixes.getOrDefault(role, List.of()));
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + maxHeap.get(role));
         command.addAll(jvmOptions.get(role));
@@ -297,7 +316,7 @@ final class ProcessSystem implements AutoCloseable {
         if (countInLog(role, role.readyLine) <= readyLinesBeforeStart.getOrDefault(role, 0L)) {
             return false;
         }
-        return role == Role.AGENT || accepts(port(role));
+        return role == Role.AGENT || commandPrefixes.containsKey(role) || accepts(port(role));
     }
 
     /**

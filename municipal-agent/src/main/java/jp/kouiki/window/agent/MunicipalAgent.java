@@ -7,6 +7,7 @@ import java.security.PrivateKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.concurrent.Executors;
@@ -95,7 +96,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
             LOG.info("Deleted {} temporary receipt entries left by an earlier stop", leftovers);
         }
         PacingWindows windows = settings.pacing().windows();
-        BandwidthLimiter limiter = new BandwidthLimiter(() -> windows.rateAt(ZonedDateTime.now(JapaneseCalendar.TOKYO)));
+        BandwidthLimiter limiter = new BandwidthLimiter(() -> windows.rateAt(ZonedDateTime.now(JapaneseCalendar.TOKYO)),
+                Duration.ofMillis(settings.pacing().maxWriteGapMillis()));
         ScheduleGate schedules = new ScheduleGate(settings.pacing().schedules(), Clock.systemUTC());
         UploadForwarder uploads = new UploadForwarder(settings, client, receipts, heldFiles, limiter,
                 new QueueInspector(broker), schedules);

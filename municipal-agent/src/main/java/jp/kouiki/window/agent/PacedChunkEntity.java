@@ -1,7 +1,9 @@
 package jp.kouiki.window.agent;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.AbstractHttpEntity;
@@ -12,6 +14,10 @@ import jp.kouiki.window.pacing.PacedInputStream;
 /**
  * One chunk as a request body that the HTTP client reads through the agent's bandwidth limiter. It is repeatable,
  * so the client can send it again to the other node of a central server pair, paced again.
+ *
+ * <p>Each step the limiter grants is written and flushed at once. The HTTP client's own buffer (8 KiB) would
+ * otherwise collect steps into larger bursts on a slow line, and hold back bytes that a proxy with an idle timeout
+ * should see.
  */
 final class PacedChunkEntity extends AbstractHttpEntity {
 
@@ -29,6 +35,18 @@ final class PacedChunkEntity extends AbstractHttpEntity {
     @Override
     public InputStream getContent() {
         return new PacedInputStream(new ByteArrayInputStream(buffer, 0, length), limiter);
+    }
+
+    @Override
+    public void writeTo(OutputStream out) throws IOException {
+        byte[] step = new byte[BandwidthLimiter.MAX_GRANT_BYTES];
+        try (InputStream in = getContent()) {
+            int read;
+            while ((read = in.read(step)) >= 0) {
+                out.write(step, 0, read);
+                out.flush();
+            }
+        }
     }
 
     @Override

@@ -1,9 +1,6 @@
 package jp.kouiki.window.agent;
 
 import java.io.IOException;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -14,11 +11,11 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
-import jp.kouiki.window.calendar.DaySelector;
 import jp.kouiki.window.calendar.JapaneseCalendar;
 import jp.kouiki.window.config.Settings;
 import jp.kouiki.window.pacing.ByteRate;
 import jp.kouiki.window.pacing.PacingWindows;
+import jp.kouiki.window.schedule.ScheduleSettings;
 import jp.kouiki.window.schedule.TransferSchedule;
 
 /**
@@ -27,6 +24,7 @@ import jp.kouiki.window.schedule.TransferSchedule;
  *
  * @param estimateRate        rate assumed for completion estimates while no cap applies
  * @param timeSliceMillis     time a bulk upload may keep its worker while other municipalities wait, in ms
+ * @param maxWriteGapMillis   longest time between two paced writes of one upload that the step size aims at, in ms
  * @param statusIntervalMillis interval between writes of the status file, in ms
  */
 public record PacingSettings(
@@ -36,6 +34,7 @@ public record PacingSettings(
         List<ScheduleRule> schedules,
         ByteRate estimateRate,
         long timeSliceMillis,
+        long maxWriteGapMillis,
         long statusIntervalMillis) {
 
     /** Start of the keys of a named schedule, {@code agent.schedule.<name>.cron} and the rest. */
@@ -52,26 +51,12 @@ public record PacingSettings(
                 schedules(settings, calendar),
                 rate(settings, "agent.pacing.estimate-rate"),
                 settings.number("agent.upload.time-slice-ms", 100, 86_400_000),
+                settings.number("agent.upload.max-write-gap-ms", 10, 3_600_000),
                 settings.number("agent.status.interval-ms", 100, 3_600_000));
     }
 
     private static JapaneseCalendar calendar(Settings settings) throws IOException {
-        String key = "agent.calendar.extra-closures";
-        Set<LocalDate> closures = new LinkedHashSet<>();
-        for (String day : settings.list(key)) {
-            try {
-                closures.add(LocalDate.parse(day));
-            } catch (DateTimeParseException e) {
-                throw settings.invalid(key, day, "comma-separated dates in the form 2026-08-14");
-            }
-        }
-        String file = settings.text("agent.calendar.holidays-file", "");
-        try {
-            return JapaneseCalendar.of(file.isEmpty() ? null : Path.of(file), closures);
-        } catch (IOException e) {
-            throw settings.invalid("agent.calendar.holidays-file", file, "the Cabinet Office's syukujitsu.csv or"
-                    + " nothing (" + e.getMessage() + ")");
-        }
+        return ScheduleSettings.calendar(settings, "agent.calendar.");
     }
 
     private static PacingWindows windows(Settings settings, JapaneseCalendar calendar) {
@@ -121,38 +106,20 @@ public record PacingSettings(
     private static List<ScheduleRule> schedules(Settings settings, JapaneseCalendar calendar) {
         List<ScheduleRule> rules = new ArrayList<>();
         for (String name : settings.list("agent.schedules")) {
-            if (!name.matches("[a-z0-9-]{1,40}")) {
-                throw settings.invalid("agent.schedules", name, "schedule names of 1 to 40 lowercase letters, digits"
-                        + " and hyphens");
-            }
+            ScheduleSettings.name(settings, "agent.schedules", name);
             rules.add(schedule(settings, name, calendar));
         }
         return List.copyOf(rules);
     }
 
     private static ScheduleRule schedule(Settings settings, String name, JapaneseCalendar calendar) {
-        String prefix = SCHEDULE_PREFIX + name + ".";
-        String cron = settings.text(prefix + "cron");
-        String days = settings.text(prefix + "days", "daily");
-        DaySelector selector;
-        try {
-            selector = DaySelector.parse(days);
-        } catch (IllegalArgumentException e) {
-            throw settings.invalid(prefix + "days", days, DaySelector.FORM);
-        }
-        long minutes = settings.number(prefix + "length-minutes", 1, 7 * 24 * 60);
-        TransferSchedule schedule;
-        try {
-            schedule = new TransferSchedule(name, cron, Duration.ofMinutes(minutes), selector, calendar);
-        } catch (IllegalArgumentException e) {
-            throw settings.invalid(prefix + "cron", cron, TransferSchedule.CRON_FORM);
-        }
-        String releases = settings.text(prefix + "releases");
+        TransferSchedule schedule = ScheduleSettings.schedule(settings, SCHEDULE_PREFIX, name, calendar);
+        String key = SCHEDULE_PREFIX + name + ".releases";
+        String releases = settings.text(key);
         try {
             return ScheduleRule.of(schedule, releases);
         } catch (IllegalArgumentException e) {
-            throw settings.invalid(prefix + "releases", releases, ScheduleRule.RELEASES_FORM + " ("
-                    + e.getMessage() + ")");
+            throw settings.invalid(key, releases, ScheduleRule.RELEASES_FORM + " (" + e.getMessage() + ")");
         }
     }
 

@@ -5,16 +5,19 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * An input stream that hands out its bytes no faster than a {@link BandwidthLimiter} allows. An HTTP client that
- * writes a request body from it is paced while it writes, in steps of at most {@link BandwidthLimiter#MAX_GRANT_BYTES}.
+ * An input stream that hands out its bytes no faster than a {@link BandwidthLimiter} allows, each read at most one of
+ * the limiter's steps ({@link BandwidthLimiter#stepBytes()}). The stream counts as one of the limiter's writers from
+ * its creation until it is closed.
  */
 public final class PacedInputStream extends FilterInputStream {
 
     private final BandwidthLimiter limiter;
+    private boolean closed;
 
     public PacedInputStream(InputStream in, BandwidthLimiter limiter) {
         super(in);
         this.limiter = limiter;
+        limiter.writerOpened();
     }
 
     @Override
@@ -28,10 +31,19 @@ public final class PacedInputStream extends FilterInputStream {
 
     @Override
     public int read(byte[] buffer, int offset, int length) throws IOException {
-        int read = super.read(buffer, offset, Math.min(length, BandwidthLimiter.MAX_GRANT_BYTES));
+        int read = super.read(buffer, offset, Math.min(length, limiter.stepBytes()));
         if (read > 0) {
             limiter.acquire(read);
         }
         return read;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!closed) {
+            closed = true;
+            limiter.writerClosed();
+        }
+        super.close();
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -40,6 +41,63 @@ class BandwidthLimiterTest {
         try (InputStream in = new PacedInputStream(new ByteArrayInputStream(new byte[MIB]), limiter)) {
             assertThat(in.read(new byte[MIB])).isEqualTo(BandwidthLimiter.MAX_GRANT_BYTES);
         }
+    }
+
+    @Test
+    void stepLastsAboutOneMillisecondOfRate() {
+        int step = BandwidthLimiter.stepBytes(ByteRate.parse("7.5Mbit/s"), 1, TimeUnit.SECONDS.toNanos(5));
+
+        assertThat(step).isEqualTo(937);
+    }
+
+    @Test
+    void stepShrinksWhileManyWritersShareSlowRate() {
+        int step = BandwidthLimiter.stepBytes(ByteRate.parse("8KiB/s"), 179, TimeUnit.SECONDS.toNanos(5));
+
+        assertThat(step).isEqualTo(5 * 8192 / 179);
+    }
+
+    @Test
+    void stepStaysWithinItsBounds() {
+        long gap = TimeUnit.SECONDS.toNanos(5);
+
+        assertThat(BandwidthLimiter.stepBytes(ByteRate.parse("8KiB/s"), 1, gap))
+                .isEqualTo(BandwidthLimiter.MIN_GRANT_BYTES);
+        assertThat(BandwidthLimiter.stepBytes(ByteRate.parse("1GB/s"), 1, gap))
+                .isEqualTo(BandwidthLimiter.MAX_GRANT_BYTES);
+        assertThat(BandwidthLimiter.stepBytes(ByteRate.UNLIMITED, 500, gap))
+                .isEqualTo(BandwidthLimiter.MAX_GRANT_BYTES);
+    }
+
+    @Test
+    void idleBucketReleasesAtMostEightMillisecondsOfRate() throws IOException {
+        ByteRate rate = ByteRate.parse("1MB/s");
+        BandwidthLimiter limiter = BandwidthLimiter.fixed(rate);
+        int step = limiter.stepBytes();
+        long started = System.nanoTime();
+        int released = 0;
+
+        while (System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(1)) {
+            limiter.acquire(step);
+            released += step;
+        }
+
+        assertThat(step).isEqualTo(1000);
+        assertThat(released).as("bytes released at once by a bucket that was idle").isBetween(8000, 10_000);
+    }
+
+    @Test
+    void pacedStreamCountsAsWriterUntilClosed() throws IOException {
+        BandwidthLimiter limiter = new BandwidthLimiter(() -> ByteRate.parse("8KiB/s"), Duration.ofMillis(40));
+        int alone = limiter.stepBytes();
+
+        try (InputStream first = new PacedInputStream(new ByteArrayInputStream(new byte[1]), limiter);
+                InputStream second = new PacedInputStream(new ByteArrayInputStream(new byte[1]), limiter)) {
+            assertThat(limiter.stepBytes()).isEqualTo(327 / 2);
+        }
+
+        assertThat(alone).isEqualTo(BandwidthLimiter.MIN_GRANT_BYTES);
+        assertThat(limiter.stepBytes()).isEqualTo(alone);
     }
 
     @Test

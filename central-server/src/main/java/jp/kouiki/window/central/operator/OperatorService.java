@@ -97,7 +97,8 @@ public final class OperatorService implements AutoCloseable {
         OperatorAlerts alerts = new OperatorAlerts(views, expected, operator, mail, syslog);
         registerGauges();
         components = new OperatorRequests.Components(new OperatorAuthentication(accounts, operator, audit), views,
-                new StuckReasons(views, operator.alertAgentSilent()),
+                new StuckReasons(views, operator.alertAgentSilent(), code -> settings.downloads().releaseSchedules()
+                        .heldFiles(settings.outboundRoot(), code.value())),
                 new OperatorActions(pauses, view, audit, writer, wakeDelivery,
                         new CancelAction(cancellations, uploads, audit)), history, audit, expected,
                 metrics::scrape, cancellations);

@@ -1,18 +1,24 @@
 package jp.kouiki.window.central.operator;
 
+import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import jp.kouiki.window.central.OutboundSchedules;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * Explains, for each municipality with waiting files, why they wait and what to do next. Each cause is one plain
  * sentence in Japanese with English beside it, derived from the current state: a pause, delivery turned off, a file
  * whose name is taken in the union's folder, a dead-lettered file and its reason, a held possible duplicate, an
- * incomplete upload, a silent agent, or files simply queued. The most pressing cause comes first.
+ * incomplete upload, a silent agent, files simply queued, downloads not yet fetched, or outbound files that a release
+ * schedule holds in the union's folder. The most pressing cause comes first.
  */
 public final class StuckReasons {
 
@@ -27,22 +33,35 @@ public final class StuckReasons {
     public record Explanation(String code, String name, String sentence, List<Reason> reasons) {
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(StuckReasons.class);
     /** Files of one kind named in sentences before the rest are counted. */
     private static final int NAMED_FILES = 3;
 
+    /** The union's outbound files for one municipality that a release schedule holds now. */
+    @FunctionalInterface
+    public interface ScheduledOutbound {
+        List<OutboundSchedules.HeldFile> heldFiles(MunicipalityCode code) throws IOException;
+    }
+
     private final OperatorViews views;
     private final Duration agentSilentAlert;
+    private final ScheduledOutbound scheduledOutbound;
 
     public StuckReasons(OperatorViews views, Duration agentSilentAlert) {
+        this(views, agentSilentAlert, code -> List.of());
+    }
+
+    public StuckReasons(OperatorViews views, Duration agentSilentAlert, ScheduledOutbound scheduledOutbound) {
         this.views = views;
         this.agentSilentAlert = agentSilentAlert;
+        this.scheduledOutbound = scheduledOutbound;
     }
 
     /** Explains every municipality that has waiting files, in code order. */
     public List<Explanation> explainAll() throws SQLException {
         List<Explanation> explanations = new ArrayList<>();
         for (MunicipalityStatus status : views.statuses()) {
-            if (status.hasWaitingFiles()) {
+            if (status.hasWaitingFiles() || !heldOutbound(MunicipalityCode.of(status.code())).isEmpty()) {
                 explanations.add(explain(status));
             }
         }
@@ -62,6 +81,7 @@ public final class StuckReasons {
         agentSilent(status, reasons);
         queued(status, reasons);
         downloads(status, reasons);
+        scheduledDownloads(code, reasons);
         if (reasons.isEmpty()) {
             reasons.add(new Reason("none", "待機中のファイルはありません。", "No file is waiting."));
         }
@@ -191,6 +211,33 @@ public final class StuckReasons {
                 status.downloadMessages() + " 件のダウンロードがエージェントの取得を待っています（最終接続 " + seen + "）。",
                 status.downloadMessages() + " download files wait for the agent to fetch them (last seen "
                         + seenEnglish + ")."));
+    }
+
+    private void scheduledDownloads(MunicipalityCode code, List<Reason> reasons) {
+        List<OutboundSchedules.HeldFile> held = heldOutbound(code);
+        if (held.isEmpty()) {
+            return;
+        }
+        OutboundSchedules.HeldFile first = held.get(0);
+        String file = "union/outbound/" + first.folder() + "/" + first.fileName();
+        String opens = first.opens() == null ? "今後開きません" : first.opens() + " に開きます";
+        String opensEnglish = first.opens() == null ? "does not open again" : "opens " + first.opens();
+        reasons.add(new Reason("scheduled-download",
+                held.size() + " 件の配信ファイルが連合のフォルダで配信スケジュール " + first.schedule() + " の枠を待っています（例: "
+                        + file + "）。枠は " + opens + "。",
+                held.size() + " outbound files wait in the union's folder for release schedule " + first.schedule()
+                        + " (for example " + file + "), which " + opensEnglish + " (Asia/Tokyo)."));
+    }
+
+    /** Returns the held outbound files, or none when the union's folder cannot be read, which is logged. */
+    private List<OutboundSchedules.HeldFile> heldOutbound(MunicipalityCode code) {
+        try {
+            return scheduledOutbound.heldFiles(code);
+        } catch (IOException e) {
+            LOG.warn("Outbound folder could not be read for release schedules: municipality={} error={}", code,
+                    e.toString());
+            return List.of();
+        }
     }
 
     private static List<Transfer> named(List<Transfer> files) {
