@@ -74,7 +74,9 @@ public final class CentralServer implements ServiceMain.Service {
         SigningKeyRing signingKeys = new SigningKeyRing(keys);
         for (MunicipalityCode code : settings.codes()) {
             signingKeys.require(code);
-            AtomicFiles.createDirectories(settings.inbound(code));
+            if (!settings.remoteUnionDelivery()) {
+                AtomicFiles.createDirectories(settings.inbound(code));
+            }
             AtomicFiles.createDirectories(settings.outboundRoot().resolve(code.value()));
         }
         AtomicFiles.createDirectories(settings.outboundRoot().resolve(CentralSettings.BROADCAST_FOLDER));
@@ -117,16 +119,28 @@ public final class CentralServer implements ServiceMain.Service {
         DownloadSignals signals = new DownloadSignals();
         downloadLedger = new DownloadLedger(settings.dataDirectory().resolve("downloads"));
         DownloadRequests downloads = new DownloadRequests(settings,
-                new DownloadQueue(broker, signals, downloadLedger, settings));
+                new DownloadQueue(broker, signals, downloadLedger, settings),
+                "/window/v1/municipalities/{code}/downloads/next");
+        DownloadQueueWriter downloadWriter = new DownloadQueueWriter(broker, cipher, signals);
+        DownloadRequests unionPickups = null;
+        UnionDownloadReceiver unionDownloads = null;
+        if (settings.remoteUnionDelivery()) {
+            UnionPickupQueue pickupQueue = new UnionPickupQueue(broker, ledger, metrics, operator.pauses()::isPaused);
+            pickupQueue.setTransferEvents(operator.events());
+            unionPickups = new DownloadRequests(settings, pickupQueue,
+                    WindowRequests.UNION_PREFIX + "municipalities/{code}/inbound/next");
+            unionDownloads = new UnionDownloadReceiver(settings,
+                    SigningKeys.readPublicKey(keys.unionSigningPublicKey()), cipher, downloadWriter);
+        }
         WindowRequests windowRequests = new WindowRequests(settings, signingKeys, store, ledger, identity,
                 new ClientCertificatePolicy(settings.revokedCertificates(), settings.certificateWarningDays()),
                 new IngressAdmission(settings.admission(), metrics));
         windowRequests.setAgentContacts(operator.agentContacts());
         windowRequests.setCancellations(operator.cancellations(), operator.events());
-        camel.addRoutes(new WindowRoute(settings, this::isActive, windowRequests, downloads));
+        camel.addRoutes(new WindowRoute(settings, this::isActive, windowRequests, downloads, unionPickups,
+                unionDownloads));
         operator.addRoutes(camel, keys);
-        OutboundPickup outbound = new OutboundPickup(settings, unionSigningKey,
-                new DownloadQueueWriter(broker, cipher, signals));
+        OutboundPickup outbound = new OutboundPickup(settings, unionSigningKey, downloadWriter);
         camel.getRegistry().bind(OutboundPickup.FILTER_BEAN, outbound.outboundFilter());
         camel.addRoutes(new OutboundRoute(settings, outbound));
         camel.start();
@@ -180,7 +194,10 @@ public final class CentralServer implements ServiceMain.Service {
             return status == null ? null : new HistoryReconciler.LedgerState(status.state(), status.at(),
                     status.reason());
         });
-        if (settings.deliveryEnabled()) {
+        if (settings.remoteUnionDelivery()) {
+            LOG.info("Files stay queued for the union's agent (central.union.delivery=remote): it pulls them over"
+                    + " HTTPS under /window/v1/union/");
+        } else if (settings.deliveryEnabled()) {
             delivery.start();
         } else {
             LOG.warn("Delivery to the union's folders is off (central.delivery.enabled=false): files stay queued");
@@ -272,6 +289,10 @@ public final class CentralServer implements ServiceMain.Service {
         if (settings.revokedCertificates() != null) {
             ConfigurationCheck.requireFile("central.revoked-certificates", settings.revokedCertificates(),
                     settings.revokedCertificates(), "list of revoked certificates");
+        }
+        if (settings.remoteUnionDelivery()) {
+            ConfigurationCheck.requireFile(keysKey, settings.keysDirectory(), keys.unionSigningPublicKey(),
+                    "union's signing public key, which checks the union agent's downloads");
         }
         ConfigurationCheck.requireWritableFolder("central.union-root", settings.unionRoot());
         ConfigurationCheck.requireWritableFolder("central.data-dir", settings.dataDirectory());

@@ -50,7 +50,9 @@ public record CentralSettings(
         CentralDownloadSettings downloads,
         OperatorSettings operator,
         int rejectedRetentionDays,
-        int stagingRetentionDays) {
+        int stagingRetentionDays,
+        boolean remoteUnionDelivery,
+        String unionCertificateName) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
     /** Name of the folder below {@code union/outbound/} for files to every municipality the server serves. */
@@ -98,7 +100,29 @@ public record CentralSettings(
                         3_600_000)),
                 OperatorSettings.from(settings),
                 settings.integer("central.rejected.retention-days", 0, 3650),
-                settings.integer("central.staging.retention-days", 0, 3650));
+                settings.integer("central.staging.retention-days", 0, 3650),
+                remoteUnionDelivery(settings),
+                unionCertificateName(settings));
+    }
+
+    private static boolean remoteUnionDelivery(Settings settings) {
+        String key = "central.union.delivery";
+        String value = settings.text(key);
+        if (!value.equals("local") && !value.equals("remote")) {
+            throw settings.invalid(key, value, "local to write delivered files into central.union-root, or remote to"
+                    + " keep them queued for the union's agent (agent.mode=union)");
+        }
+        return value.equals("remote");
+    }
+
+    private static String unionCertificateName(Settings settings) {
+        String key = "central.union.certificate-name";
+        String value = settings.text(key);
+        if (value.isBlank() || value.matches("[0-9]{6}") || !value.matches("[\\p{Graph} ]{1,64}")) {
+            throw settings.invalid(key, value, "the subject common name of the union agent's client certificate, 1 to"
+                    + " 64 printable characters and not six digits, so that it never names a municipality");
+        }
+        return value;
     }
 
     private static HaRole haRole(Settings settings) {

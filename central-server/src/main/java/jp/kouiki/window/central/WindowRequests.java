@@ -59,6 +59,11 @@ final class WindowRequests {
     static final String DOWNLOAD_ACK = "download-ack";
     static final String CANCELLATIONS = "cancellations";
     static final String CANCELLATION_DONE = "cancellation-done";
+    static final String UNION_NEXT = "union-next";
+    static final String UNION_ACK = "union-ack";
+    static final String UNION_DOWNLOAD = "union-download";
+    /** Path prefix of the requests that only the union's agent may make. */
+    static final String UNION_PREFIX = "/window/v1/union/";
     static final String CODE = "WindowMunicipality";
     static final String FILE_ID = "WindowFileId";
 
@@ -75,6 +80,8 @@ final class WindowRequests {
     private static final Pattern CANCELLATION_PATHS = Pattern.compile(
             "/window/v1/municipalities/([0-9]{6})/cancellations(?:/([^/]+))?/?");
     private static final Pattern CANCELLATION_ID = Pattern.compile("[0-9a-f]{20}");
+    private static final Pattern UNION = Pattern.compile(
+            "/window/v1/union/municipalities/([0-9]{6})/(?:inbound/(?:next|([^/]+)/ack)|downloads/([^/]+))/?");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (?:(\\d{1,18})-(\\d{1,18})|\\*)/(\\d{1,18}|\\*)");
     private static final int MAX_ANNOUNCE_BYTES = 64 * 1024;
     private static final long MAX_DRAIN_BYTES = 1024 * 1024;
@@ -86,6 +93,8 @@ final class WindowRequests {
     private final DeliveryLedger ledger;
     private final ClientCertificatePolicy certificatePolicy;
     private final Map<MunicipalityCode, Semaphore> inProgress = new ConcurrentHashMap<>();
+    /** Request slots of the union's agent, per municipality it acts for, apart from the municipality's own. */
+    private final Map<MunicipalityCode, Semaphore> unionInProgress = new ConcurrentHashMap<>();
     private final CallerIdentity identity;
     private final IngressAdmission admission;
     private volatile AgentContacts agentContacts = new AgentContacts();
@@ -120,6 +129,10 @@ final class WindowRequests {
     /** Maps the client certificate to a municipality and checks it against the code in the path. */
     void authenticate(Exchange exchange) throws WindowHttpException {
         HttpServletRequest request = request(exchange);
+        if (request.getRequestURI().startsWith(UNION_PREFIX)) {
+            authenticateUnion(exchange, request);
+            return;
+        }
         MunicipalityCode caller = callerOf(request);
         Matcher path = UPLOADS.matcher(request.getRequestURI());
         boolean upload = path.matches();
@@ -149,7 +162,7 @@ final class WindowRequests {
             throw new WindowHttpException(400, "file id '" + fileId + "' is not 32 lowercase hexadecimal digits",
                     "use the file id of the signed manifest");
         }
-        admit(exchange, caller);
+        admit(exchange, caller, inProgress);
         agentContacts.seen(caller, request.getHeader(AgentContacts.VERSION_HEADER), request.getHeader("User-Agent"));
         exchange.setProperty(CODE, caller);
         exchange.setProperty(FILE_ID, fileId);
@@ -165,7 +178,7 @@ final class WindowRequests {
             throw new WindowHttpException(400, "cancellation id '" + id + "' is not 20 lowercase hexadecimal digits",
                     "use the id from GET /window/v1/municipalities/" + caller + "/cancellations");
         }
-        admit(exchange, caller);
+        admit(exchange, caller, inProgress);
         agentContacts.seen(caller, request.getHeader(AgentContacts.VERSION_HEADER), request.getHeader("User-Agent"));
         exchange.setProperty(CODE, caller);
         exchange.setProperty(FILE_ID, id);
@@ -260,8 +273,9 @@ final class WindowRequests {
      * Takes one of the municipality's request slots until the exchange completes, or rejects the request with 429 when all are in use,
      * so that one municipality's slow uploads cannot hold every server thread.
      */
-    private void admit(Exchange exchange, MunicipalityCode caller) throws WindowHttpException {
-        Semaphore slots = inProgress.computeIfAbsent(caller,
+    private void admit(Exchange exchange, MunicipalityCode caller, Map<MunicipalityCode, Semaphore> slotsByCode)
+            throws WindowHttpException {
+        Semaphore slots = slotsByCode.computeIfAbsent(caller,
                 code -> new Semaphore(settings.maxRequestsPerMunicipality()));
         if (!slots.tryAcquire()) {
             LOG.warn("Request refused, too many in progress: municipality={} limit={}", caller,
@@ -275,6 +289,60 @@ final class WindowRequests {
                 slots.release();
             }
         });
+    }
+
+    /**
+     * Accepts a request under {@code /window/v1/union/} only from the union's agent, whose certificate names
+     * {@code central.union.certificate-name}, only while the server keeps files for it (remote union delivery), and only
+     * for a municipality served here. A municipality's certificate is refused with 403 on every union path.
+     */
+    private void authenticateUnion(Exchange exchange, HttpServletRequest request) throws WindowHttpException {
+        X509Certificate certificate = identity.certificate(request);
+        String commonName = commonName(certificate);
+        if (!settings.unionCertificateName().equals(commonName)) {
+            LOG.warn("Request refused, only the union's agent may use the union's paths: certificate={} path={}"
+                    + " method={}", certificate.getSubjectX500Principal().getName(), request.getRequestURI(),
+                    request.getMethod());
+            throw new WindowHttpException(403, "client certificate '" + certificate.getSubjectX500Principal().getName()
+                    + "' is not the union agent's; the paths under " + UNION_PREFIX + " are for the union's agent only",
+                    "a municipality's agent uses /window/v1/municipalities/{its own code}/");
+        }
+        certificatePolicy.checkUnion(certificate);
+        if (!settings.remoteUnionDelivery()) {
+            throw new WindowHttpException(404, "this window server delivers into the union's folders itself"
+                    + " (central.union.delivery=local)", "set central.union.delivery=remote at the window server to"
+                    + " serve the union's agent");
+        }
+        Matcher path = UNION.matcher(request.getRequestURI());
+        if (!path.matches()) {
+            throw new WindowHttpException(404, "no window resource at " + request.getRequestURI(), "use "
+                    + UNION_PREFIX + "municipalities/{code}/inbound/next, .../inbound/{fileId}/ack or"
+                    + " .../downloads/{fileId}");
+        }
+        String pathCode = path.group(1);
+        if (!served.contains(MunicipalityCode.of(pathCode))) {
+            throw new WindowHttpException(404, "municipality " + pathCode + " is not served by this window server",
+                    "ask the window server that serves " + pathCode + ", or add it to central.municipalities");
+        }
+        MunicipalityCode code = MunicipalityCode.of(pathCode);
+        String fileId = path.group(2) != null ? path.group(2) : path.group(3);
+        if (fileId != null && !FileManifest.isFileId(fileId)) {
+            throw new WindowHttpException(400, "file id '" + fileId + "' is not 32 lowercase hexadecimal digits",
+                    "use the file id of the signed manifest");
+        }
+        String method = request.getMethod();
+        String operation;
+        if (path.group(3) != null) {
+            operation = method.equals("PUT") ? UNION_DOWNLOAD : "none";
+        } else if (fileId != null) {
+            operation = method.equals("POST") ? UNION_ACK : "none";
+        } else {
+            operation = method.equals("GET") ? UNION_NEXT : "none";
+        }
+        admit(exchange, code, unionInProgress);
+        exchange.setProperty(CODE, code);
+        exchange.setProperty(FILE_ID, fileId);
+        exchange.setProperty(OPERATION, operation);
     }
 
     private static String operation(String method, String fileId) {
@@ -293,6 +361,12 @@ final class WindowRequests {
     private MunicipalityCode callerOf(HttpServletRequest request) throws WindowHttpException {
         X509Certificate certificate = identity.certificate(request);
         String commonName = commonName(certificate);
+        if (settings.unionCertificateName().equals(commonName)) {
+            LOG.warn("Request refused, the union agent's certificate may not act as a municipality: path={} method={}",
+                    request.getRequestURI(), request.getMethod());
+            throw new WindowHttpException(403, "the client certificate of the union's agent may not act as a"
+                    + " municipality", "the union's agent uses the paths under " + UNION_PREFIX);
+        }
         if (commonName == null || !MunicipalityCode.isValid(commonName)
                 || !served.contains(MunicipalityCode.of(commonName))) {
             throw new WindowHttpException(403, "client certificate '" + certificate.getSubjectX500Principal().getName()

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -65,6 +66,7 @@ final class CentralClient implements AutoCloseable {
     private final CamelContext camelContext;
     private final AgentSettings settings;
     private final KeyMaterialLayout keys;
+    private final Function<MunicipalityCode, Path> clientKeystore;
     private final ProducerTemplate template;
     private final Map<MunicipalityCode, Registered> endpoints = new ConcurrentHashMap<>();
     private final AtomicInteger generation = new AtomicInteger();
@@ -77,9 +79,19 @@ final class CentralClient implements AutoCloseable {
     }
 
     CentralClient(CamelContext camelContext, AgentSettings settings, KeyMaterialLayout keys) {
+        this(camelContext, settings, keys, keys::clientKeystore);
+    }
+
+    /**
+     * @param clientKeystore the client keystore presented for each municipality: the municipality's own, or the
+     *                       union agent's for every municipality in union mode
+     */
+    CentralClient(CamelContext camelContext, AgentSettings settings, KeyMaterialLayout keys,
+            Function<MunicipalityCode, Path> clientKeystore) {
         this.camelContext = camelContext;
         this.settings = settings;
         this.keys = keys;
+        this.clientKeystore = clientKeystore;
         this.template = camelContext.createProducerTemplate();
     }
 
@@ -196,7 +208,7 @@ final class CentralClient implements AutoCloseable {
      * changed, so a renewed certificate is used without a restart.
      */
     private String scheme(MunicipalityCode code) throws IOException {
-        FileTime modified = Files.getLastModifiedTime(keys.clientKeystore(code));
+        FileTime modified = Files.getLastModifiedTime(clientKeystore.apply(code));
         Registered current = endpoints.get(code);
         if (current != null && current.keystoreModified().equals(modified)) {
             return current.scheme();
@@ -210,14 +222,14 @@ final class CentralClient implements AutoCloseable {
             endpoints.put(code, registered);
             if (current != null) {
                 camelContext.removeComponent(current.scheme());
-                LOG.info("Client certificate reloaded: municipality={} keystore={}", code, keys.clientKeystore(code));
+                LOG.info("Client certificate reloaded: municipality={} keystore={}", code, clientKeystore.apply(code));
             }
             return registered.scheme();
         }
     }
 
     private Registered register(MunicipalityCode code, FileTime modified) throws IOException {
-        Path keystore = keys.clientKeystore(code);
+        Path keystore = clientKeystore.apply(code);
         SSLContextParameters tls = TlsMaterial.clientParameters(keystore, keys.truststore());
         warnIfExpiring(code, keystore);
         HttpComponent component = new SharedPoolComponent();

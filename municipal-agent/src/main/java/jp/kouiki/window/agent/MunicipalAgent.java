@@ -267,13 +267,19 @@ public final class MunicipalAgent implements ServiceMain.Service {
         LOG.info("Municipal agent stopped");
     }
 
-    /** Runs the agent until the JVM is stopped; the one argument is the path of an application.properties file. */
+    /**
+     * Runs the agent until the JVM is stopped; the one argument is the path of an application.properties file. With
+     * {@code agent.mode=union} it runs as the union's agent.
+     */
     public static void main(String[] args) throws Exception {
         if (java.util.List.of(args).contains(STATUS_COMMAND)) {
             System.exit(printStatus(args));
             return;
         }
-        ServiceMain.run("municipal-agent", MunicipalAgent.class, args, config -> new MunicipalAgent(AgentSettings.load(config)));
+        ServiceMain.run("municipal-agent", MunicipalAgent.class, args, config -> {
+            AgentSettings settings = AgentSettings.load(config);
+            return settings.unionMode() ? new UnionAgent(settings) : new MunicipalAgent(settings);
+        });
     }
 
     /**
