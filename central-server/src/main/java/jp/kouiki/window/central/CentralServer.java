@@ -76,11 +76,16 @@ public final class CentralServer implements ServiceMain.Service {
             signingKeys.require(code);
             if (!settings.remoteUnionDelivery()) {
                 AtomicFiles.createDirectories(settings.inbound(code));
+                AtomicFiles.createDirectories(settings.outboundRoot().resolve(code.value()));
             }
-            AtomicFiles.createDirectories(settings.outboundRoot().resolve(code.value()));
         }
-        AtomicFiles.createDirectories(settings.outboundRoot().resolve(CentralSettings.BROADCAST_FOLDER));
-        PrivateKey unionSigningKey = SigningKeys.readPrivateKey(keys.unionSigningPrivateKey());
+        // With remote union folders the union's agent signs and encrypts the union's files; the server keeps no key
+        // that signs for the union.
+        PrivateKey unionSigningKey = null;
+        if (!settings.remoteUnionDelivery()) {
+            AtomicFiles.createDirectories(settings.outboundRoot().resolve(CentralSettings.BROADCAST_FOLDER));
+            unionSigningKey = SigningKeys.readPrivateKey(keys.unionSigningPrivateKey());
+        }
         broker = new WindowBroker(new BrokerSettings(settings.dataDirectory().resolve("broker"),
                 settings.brokerInVmId(), settings.codes(), true, settings.journalType(),
                 10L * 1024 * 1024, 10, 0, 50_000, settings.brokerMaxDiskUsagePercent()), settings.haRole()).start();
@@ -140,9 +145,11 @@ public final class CentralServer implements ServiceMain.Service {
         camel.addRoutes(new WindowRoute(settings, this::isActive, windowRequests, downloads, unionPickups,
                 unionDownloads));
         operator.addRoutes(camel, keys);
-        OutboundPickup outbound = new OutboundPickup(settings, unionSigningKey, downloadWriter);
-        camel.getRegistry().bind(OutboundPickup.FILTER_BEAN, outbound.outboundFilter());
-        camel.addRoutes(new OutboundRoute(settings, outbound));
+        if (!settings.remoteUnionDelivery()) {
+            OutboundPickup outbound = new OutboundPickup(settings, unionSigningKey, downloadWriter);
+            camel.getRegistry().bind(OutboundPickup.FILTER_BEAN, outbound.outboundFilter());
+            camel.addRoutes(new OutboundRoute(settings, outbound));
+        }
         camel.start();
 
         if (settings.haRole() == HaRole.NONE) {
@@ -206,7 +213,9 @@ public final class CentralServer implements ServiceMain.Service {
         sweeper.scheduleWithFixedDelay(unionDelivery::expireLedger, 1, 60, TimeUnit.MINUTES);
         sweeper.scheduleWithFixedDelay(this::expireSubmissions, 1, 60, TimeUnit.MINUTES);
         sweeper.scheduleWithFixedDelay(this::expireDownloadLedger, 1, 60, TimeUnit.MINUTES);
-        camel.getRouteController().startRoute(OutboundRoute.ROUTE_ID);
+        if (!settings.remoteUnionDelivery()) {
+            camel.getRouteController().startRoute(OutboundRoute.ROUTE_ID);
+        }
         UnionFolderRetention retention = new UnionFolderRetention(settings, ledger,
                 Clock.system(ZoneId.of("Asia/Tokyo")));
         sweeper.scheduleWithFixedDelay(retention::expire, 1, 60, TimeUnit.MINUTES);

@@ -60,6 +60,8 @@ final class DownloadRequests {
     private final Source downloads;
     private final Semaphore waitingPolls;
     private final String nextPath;
+    /** The start of the log line of an offer. */
+    private final String offered;
 
     /**
      * @param nextPath the path of the request for the next file, with {@code {code}} for the municipality, named in the
@@ -69,6 +71,8 @@ final class DownloadRequests {
         this.settings = settings;
         this.downloads = downloads;
         this.nextPath = nextPath;
+        this.offered = nextPath.startsWith(WindowRequests.UNION_PREFIX) ? "File offered to the union's agent"
+                : "Download offered";
         this.waitingPolls = new Semaphore(settings.downloads().maxWaitingPolls());
     }
 
@@ -112,7 +116,7 @@ final class DownloadRequests {
         exchange.getMessage().setHeader(SIGNATURE_HEADER, offer.signature());
         exchange.getMessage().setHeader(CIPHERTEXT_LENGTH_HEADER, offer.ciphertextBytes());
         exchange.getMessage().setBody(offer.ciphertext());
-        LOG.info("Download offered: municipality={} fileId={} ciphertextBytes={}", code, offer.fileId(),
+        LOG.info("{}: municipality={} fileId={} ciphertextBytes={}", offered, code, offer.fileId(),
                 offer.ciphertextBytes());
     }
 
