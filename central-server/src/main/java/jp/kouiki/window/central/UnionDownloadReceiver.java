@@ -36,7 +36,7 @@ import jp.kouiki.window.transfer.FileIds;
  * headers {@value DownloadRequests#MANIFEST_HEADER} and {@value DownloadRequests#SIGNATURE_HEADER} carry the base64
  * manifest and signature. The ciphertext is spooled to {@code central.data-dir/union-downloads/}, checked by decrypting
  * it without keeping the plaintext, and queued as it is for the municipality's agent. The file id is the duplicate
- * detection id, so a repeated request after a lost answer queues nothing twice.
+ * detection id, so a repeated request after a lost response queues nothing twice.
  */
 final class UnionDownloadReceiver {
 

@@ -102,7 +102,7 @@ class UnionModeIT {
     }
 
     @Test
-    void windowServerThatDeliversLocallyRefusesTheUnionAgent() throws Exception {
+    void localDeliveryRefusesUnionAgent() throws Exception {
         startCentral("local");
         HttpResponse<String> response = send(client(keys.unionClientKeystore()), "GET",
                 "/window/v1/union/municipalities/" + CHIYODA + "/inbound/next", null);

@@ -36,7 +36,7 @@ final class DownloadPuller implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_ERROR_BODY_BYTES = 4096;
 
-    /** Writes one offered file where it belongs and says how, for the acknowledgement. */
+    /** Writes one offered file where it belongs and returns the outcome that the acknowledgement reports. */
     interface Writer {
         /**
          * Writes one file offered for {@code code}.

@@ -31,7 +31,7 @@ import jp.kouiki.window.security.SigningKeys;
  * union places in {@code outbound/<code>/} and {@code outbound/all/} to the municipalities' window servers. It only
  * opens outbound HTTPS connections, with the union's client certificate, directly or through the forward proxy, so
  * nothing connects inwards to the union. Files stay encrypted under each municipality's key on the window server and
- * on the line; this agent holds the keysets that decrypt and encrypt them, and the union's signing key.
+ * on the line. This agent reads the keysets that decrypt and encrypt them, and the union's signing key.
  */
 public final class UnionAgent implements ServiceMain.Service {
 

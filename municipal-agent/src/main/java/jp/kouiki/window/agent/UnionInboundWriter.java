@@ -37,7 +37,7 @@ import jp.kouiki.window.transfer.FileManifest;
  * Writes one municipality's file, pulled by the union's agent from its window server, into the union's
  * {@code inbound/<code>/}. It checks the municipality's own signature on the manifest, so a file that the window server
  * or the line altered or invented is refused; decrypts the ciphertext that the municipality's agent made as it streams
- * into {@code inbound/<code>/.part/}; checks size, SHA-256 and records and converts where the IF kind says so; fsyncs;
+ * into {@code inbound/<code>/.part/}; checks size, SHA-256 and records and converts where the IF kind declares a conversion; fsyncs;
  * records the file in the ledger and renames it into place without replacing anything. Only then does the puller
  * acknowledge it, so the window server removes it. A file offered again after a crash is recognised by its file id.
  */

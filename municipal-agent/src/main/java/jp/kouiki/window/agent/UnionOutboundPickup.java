@@ -46,7 +46,7 @@ import jp.kouiki.window.transfer.FileIds;
  * all of them), check its name and records against each destination, sign a download manifest per destination with
  * the union's key, encrypt one copy per destination with that municipality's keyset and send it to the municipality's
  * window server ({@code PUT /window/v1/union/municipalities/{code}/downloads/{fileId}}), which queues it for the
- * municipality's agent. The window server never sees the plaintext.
+ * municipality's agent. The window server never receives the plaintext.
  *
  * <p>Names follow the window server's rules for local union folders: a file in {@code outbound/<code>/} starts with the
  * destination's code and an underscore; a file in {@code outbound/all/} does not, and each municipality receives it as
