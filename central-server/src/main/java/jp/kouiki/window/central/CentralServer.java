@@ -1,13 +1,19 @@
 package jp.kouiki.window.central;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.PrivateKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +69,11 @@ public final class CentralServer implements ServiceMain.Service {
     private DownloadLedger downloadLedger;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private OperatorService operator;
+    private MunicipalityRoster roster;
+    private SigningKeyRing signingKeys;
+    private PayloadCipher cipher;
+    private Path configurationFile;
+    private FileTime configurationModified;
 
     public CentralServer(CentralSettings settings) {
         this.settings = settings;
@@ -71,7 +82,8 @@ public final class CentralServer implements ServiceMain.Service {
     public CentralServer start() throws Exception {
         long started = System.nanoTime();
         KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
-        SigningKeyRing signingKeys = new SigningKeyRing(keys);
+        signingKeys = new SigningKeyRing(keys);
+        roster = new MunicipalityRoster(settings.codes());
         for (MunicipalityCode code : settings.codes()) {
             signingKeys.require(code);
             if (!settings.remoteUnionDelivery()) {
@@ -90,7 +102,7 @@ public final class CentralServer implements ServiceMain.Service {
                 settings.brokerInVmId(), settings.codes(), true, settings.journalType(),
                 10L * 1024 * 1024, 10, 0, 50_000, settings.brokerMaxDiskUsagePercent()), settings.haRole()).start();
 
-        PayloadCipher cipher = new PayloadCipher(keys::encryptionKeyset);
+        cipher = new PayloadCipher(keys::encryptionKeyset);
         for (MunicipalityCode code : settings.codes()) {
             cipher.requireKeyset(code);
         }
@@ -137,7 +149,7 @@ public final class CentralServer implements ServiceMain.Service {
             unionDownloads = new UnionDownloadReceiver(settings,
                     SigningKeys.readPublicKey(keys.unionSigningPublicKey()), cipher, downloadWriter);
         }
-        WindowRequests windowRequests = new WindowRequests(settings, signingKeys, store, ledger, identity,
+        WindowRequests windowRequests = new WindowRequests(settings, roster, signingKeys, store, ledger, identity,
                 new ClientCertificatePolicy(settings.revokedCertificates(), settings.certificateWarningDays()),
                 new IngressAdmission(settings.admission(), metrics));
         windowRequests.setAgentContacts(operator.agentContacts());
@@ -146,7 +158,7 @@ public final class CentralServer implements ServiceMain.Service {
                 unionDownloads));
         operator.addRoutes(camel, keys);
         if (!settings.remoteUnionDelivery()) {
-            OutboundPickup outbound = new OutboundPickup(settings, unionSigningKey, downloadWriter);
+            OutboundPickup outbound = new OutboundPickup(settings, roster, unionSigningKey, downloadWriter);
             camel.getRegistry().bind(OutboundPickup.FILTER_BEAN, outbound.outboundFilter());
             camel.addRoutes(new OutboundRoute(settings, outbound));
         }
@@ -216,6 +228,10 @@ public final class CentralServer implements ServiceMain.Service {
         if (!settings.remoteUnionDelivery()) {
             camel.getRouteController().startRoute(OutboundRoute.ROUTE_ID);
         }
+        if (configurationFile != null && settings.municipalityReloadMillis() > 0) {
+            sweeper.scheduleWithFixedDelay(this::reloadIfChanged, settings.municipalityReloadMillis(),
+                    settings.municipalityReloadMillis(), TimeUnit.MILLISECONDS);
+        }
         UnionFolderRetention retention = new UnionFolderRetention(settings, ledger,
                 Clock.system(ZoneId.of("Asia/Tokyo")));
         sweeper.scheduleWithFixedDelay(retention::expire, 1, 60, TimeUnit.MINUTES);
@@ -223,6 +239,72 @@ public final class CentralServer implements ServiceMain.Service {
         LOG.info("Central window server started: municipalities={} window=https://{}:{}/window/v1 union={} role={}"
                 + " startupMs={}", settings.codes().size(), settings.windowHost(), settings.windowPort(),
                 settings.unionRoot(), role(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * Reads central.municipalities again from the configuration file whenever the file changes (checked every
+     * central.municipalities.reload-interval-ms), so that a municipality is added or removed without a restart.
+     */
+    public CentralServer watchConfiguration(Path file) throws IOException {
+        this.configurationFile = file.toAbsolutePath();
+        this.configurationModified = Files.getLastModifiedTime(configurationFile);
+        return this;
+    }
+
+    private void reloadIfChanged() {
+        try {
+            FileTime modified = Files.getLastModifiedTime(configurationFile);
+            if (modified.equals(configurationModified)) {
+                return;
+            }
+            configurationModified = modified;
+            reloadMunicipalities(CentralSettings.load(configurationFile).codes());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Municipality list not reloaded, the served municipalities stay as they were: file={} error={}",
+                    configurationFile, e.getMessage());
+        }
+    }
+
+    /**
+     * Serves exactly the given municipalities from now on. An added municipality gets its broker queues, role and user,
+     * its folders and a place among the delivery queues, once its signing public key and keyset are readable; one
+     * whose keys are missing is not added and the reason is logged. A removed municipality takes no new files, but its
+     * stored files are still delivered and its queued downloads can still be fetched.
+     */
+    public synchronized void reloadMunicipalities(List<MunicipalityCode> codes) {
+        Set<MunicipalityCode> wanted = new TreeSet<>(codes);
+        for (MunicipalityCode code : roster.served()) {
+            if (!wanted.contains(code)) {
+                roster.remove(code);
+                LOG.warn("Municipality removed: municipality={}; new files are refused, stored files are still"
+                        + " delivered and queued downloads can still be fetched", code);
+            }
+        }
+        for (MunicipalityCode code : wanted) {
+            if (roster.isServed(code)) {
+                continue;
+            }
+            try {
+                signingKeys.require(code);
+                cipher.requireKeyset(code);
+                broker.addMunicipality(code);
+                if (!settings.remoteUnionDelivery()) {
+                    AtomicFiles.createDirectories(settings.inbound(code));
+                    AtomicFiles.createDirectories(settings.outboundRoot().resolve(code.value()));
+                }
+                delivery.addQueue(code, QueueNames.upload(code));
+                roster.add(code);
+                LOG.info("Municipality added: municipality={} served={}", code, roster.served().size());
+            } catch (Exception e) {
+                LOG.error("Municipality not added, install its keys and save the configuration again:"
+                        + " municipality={} error={}", code, e.getMessage());
+            }
+        }
+    }
+
+    /** Returns the municipalities served now, which a reload may have changed since start-up. */
+    public List<MunicipalityCode> servedMunicipalities() {
+        return roster.served();
     }
 
     private void expireSubmissions() {
@@ -335,6 +417,9 @@ public final class CentralServer implements ServiceMain.Service {
     public static void main(String[] args) throws Exception {
         ServiceMain.run("central-server", CentralServer.class, args, config -> {
             CentralServer server = new CentralServer(CentralSettings.load(config));
+            if (config != null) {
+                server.watchConfiguration(config);
+            }
             // A node that cannot take over must end, so that its supervisor restarts it and it waits again.
             server.onActivationFailure = () -> System.exit(1);
             return server;

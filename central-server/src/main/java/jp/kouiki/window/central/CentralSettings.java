@@ -52,7 +52,8 @@ public record CentralSettings(
         int rejectedRetentionDays,
         int stagingRetentionDays,
         boolean remoteUnionDelivery,
-        String unionCertificateName) {
+        String unionCertificateName,
+        long municipalityReloadMillis) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
     /** Name of the folder below {@code union/outbound/} for files to every municipality the server serves. */
@@ -102,7 +103,8 @@ public record CentralSettings(
                 settings.integer("central.rejected.retention-days", 0, 3650),
                 settings.integer("central.staging.retention-days", 0, 3650),
                 remoteUnionDelivery(settings),
-                unionCertificateName(settings));
+                unionCertificateName(settings),
+                settings.number("central.municipalities.reload-interval-ms", 0, 3_600_000));
     }
 
     private static boolean remoteUnionDelivery(Settings settings) {
@@ -166,9 +168,6 @@ public record CentralSettings(
         return file.isEmpty() ? null : Path.of(file).toAbsolutePath();
     }
 
-    // TODO: central.municipalities is read once at start-up, so adding or removing a municipality restarts the server
-    // while agents keep files queued. A reload needs the broker's per-municipality addresses, roles and users added
-    // and removed at run time, and the window route and delivery workers updated.
     private static List<Municipality> served(Settings settings, MunicipalityDirectory directory) {
         String key = "central.municipalities";
         String value = settings.text(key);

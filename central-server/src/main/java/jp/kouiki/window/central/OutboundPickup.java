@@ -16,7 +16,6 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.apache.camel.Exchange;
@@ -59,14 +58,15 @@ final class OutboundPickup {
     private static final Pattern CODE_PREFIX = Pattern.compile("[0-9]{6}_.*");
 
     private final CentralSettings settings;
-    private final Set<MunicipalityCode> served;
+    private final MunicipalityRoster roster;
     private final PrivateKey unionSigningKey;
     private final DownloadQueueWriter writer;
     private final InterfaceFileChecker checker;
 
-    OutboundPickup(CentralSettings settings, PrivateKey unionSigningKey, DownloadQueueWriter writer) {
+    OutboundPickup(CentralSettings settings, MunicipalityRoster roster, PrivateKey unionSigningKey,
+            DownloadQueueWriter writer) {
         this.settings = settings;
-        this.served = Set.copyOf(settings.codes());
+        this.roster = roster;
         this.unionSigningKey = unionSigningKey;
         this.writer = writer;
         this.checker = new InterfaceFileChecker(settings.interfaceKinds());
@@ -91,7 +91,7 @@ final class OutboundPickup {
         exchange.setProperty(FOLDER, folder);
         exchange.setProperty(ERROR_TARGET, settings.outboundError(safeFolder).resolve(stamped));
         if (!folder.equals(CentralSettings.BROADCAST_FOLDER)
-                && (!MunicipalityCode.isValid(folder) || !served.contains(MunicipalityCode.of(folder)))) {
+                && (!MunicipalityCode.isValid(folder) || !roster.isServed(MunicipalityCode.of(folder)))) {
             throw new InterfaceFileRejectedException(
                     "フォルダ「" + folder + "」はこの窓口サーバが扱う団体コードでも all でもありません。",
                     "folder '" + folder + "' is neither the code of a municipality this server serves nor "
@@ -149,7 +149,7 @@ final class OutboundPickup {
                             + " receives it as <code>_<name>");
         }
         List<InterfaceFileName> names = new ArrayList<>();
-        for (MunicipalityCode code : settings.codes()) {
+        for (MunicipalityCode code : roster.served()) {
             names.add(InterfaceFileName.parse(code + "_" + name, code));
         }
         return names;

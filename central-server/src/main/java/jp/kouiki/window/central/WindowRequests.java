@@ -12,7 +12,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.regex.Matcher;
@@ -62,6 +61,8 @@ final class WindowRequests {
     static final String UNION_NEXT = "union-next";
     static final String UNION_ACK = "union-ack";
     static final String UNION_DOWNLOAD = "union-download";
+    /** The error state of a request with new files of a municipality removed since start-up. */
+    static final String NOT_SERVED = "not-served";
     /** Path prefix of the requests that only the union's agent may make. */
     static final String UNION_PREFIX = "/window/v1/union/";
     static final String CODE = "WindowMunicipality";
@@ -87,7 +88,7 @@ final class WindowRequests {
     private static final long MAX_DRAIN_BYTES = 1024 * 1024;
 
     private final CentralSettings settings;
-    private final Set<MunicipalityCode> served;
+    private final MunicipalityRoster roster;
     private final SigningKeyRing signingKeys;
     private final UploadStore store;
     private final DeliveryLedger ledger;
@@ -101,12 +102,11 @@ final class WindowRequests {
     private volatile Cancellations cancellations;
     private volatile TransferEvents events = TransferEvents.NONE;
 
-    WindowRequests(CentralSettings settings, SigningKeyRing signingKeys, UploadStore store,
-                   DeliveryLedger ledger,
-                   CallerIdentity identity,
-            ClientCertificatePolicy certificatePolicy, IngressAdmission admission) {
+    WindowRequests(CentralSettings settings, MunicipalityRoster roster, SigningKeyRing signingKeys, UploadStore store,
+            DeliveryLedger ledger, CallerIdentity identity, ClientCertificatePolicy certificatePolicy,
+            IngressAdmission admission) {
         this.settings = settings;
-        this.served = Set.copyOf(settings.codes());
+        this.roster = roster;
         this.signingKeys = signingKeys;
         this.store = store;
         this.ledger = ledger;
@@ -161,6 +161,9 @@ final class WindowRequests {
         if (fileId != null && !FileManifest.isFileId(fileId)) {
             throw new WindowHttpException(400, "file id '" + fileId + "' is not 32 lowercase hexadecimal digits",
                     "use the file id of the signed manifest");
+        }
+        if (upload && !(fileId != null && request.getMethod().equals("GET"))) {
+            requireServed(caller, request);
         }
         admit(exchange, caller, inProgress);
         agentContacts.seen(caller, request.getHeader(AgentContacts.VERSION_HEADER), request.getHeader("User-Agent"));
@@ -262,6 +265,21 @@ final class WindowRequests {
         json(exchange, 200, body);
     }
 
+    /**
+     * Rejects new files of a municipality removed from central.municipalities since start-up: announces, chunks and
+     * offsets of its uploads, and the union's downloads for it. Its delivery state and queued downloads stay readable.
+     */
+    private void requireServed(MunicipalityCode code, HttpServletRequest request) throws WindowHttpException {
+        if (!roster.isServed(code)) {
+            LOG.warn("Request refused, the municipality is no longer served here: municipality={} path={} method={}",
+                    code, request.getRequestURI(), request.getMethod());
+            throw WindowHttpException.withState(403, NOT_SERVED, "municipality " + code + " is no longer served by"
+                    + " this window server; it takes no new files, but delivers those it stored", "keep the files"
+                    + " queued and send them to the window server that serves " + code + " now (agent.central-url."
+                    + code + ")");
+        }
+    }
+
     private static String downloadOperation(String method, boolean next, boolean ack) {
         if (next && method.equals("GET")) {
             return DOWNLOAD_NEXT;
@@ -320,11 +338,12 @@ final class WindowRequests {
                     + " .../downloads/{fileId}");
         }
         String pathCode = path.group(1);
-        if (!served.contains(MunicipalityCode.of(pathCode))) {
+        MunicipalityCode code = MunicipalityCode.of(pathCode);
+        // A municipality removed at run time stays known, so that the union's agent can still take its stored files.
+        if (!roster.isKnown(code)) {
             throw new WindowHttpException(404, "municipality " + pathCode + " is not served by this window server",
                     "ask the window server that serves " + pathCode + ", or add it to central.municipalities");
         }
-        MunicipalityCode code = MunicipalityCode.of(pathCode);
         String fileId = path.group(2) != null ? path.group(2) : path.group(3);
         if (fileId != null && !FileManifest.isFileId(fileId)) {
             throw new WindowHttpException(400, "file id '" + fileId + "' is not 32 lowercase hexadecimal digits",
@@ -333,6 +352,7 @@ final class WindowRequests {
         String method = request.getMethod();
         String operation;
         if (path.group(3) != null) {
+            requireServed(code, request);
             operation = method.equals("PUT") ? UNION_DOWNLOAD : "none";
         } else if (fileId != null) {
             operation = method.equals("POST") ? UNION_ACK : "none";
@@ -368,7 +388,7 @@ final class WindowRequests {
                     + " municipality", "the union's agent uses the paths under " + UNION_PREFIX);
         }
         if (commonName == null || !MunicipalityCode.isValid(commonName)
-                || !served.contains(MunicipalityCode.of(commonName))) {
+                || !roster.isKnown(MunicipalityCode.of(commonName))) {
             throw new WindowHttpException(403, "client certificate '" + certificate.getSubjectX500Principal().getName()
                     + "' does not name a municipality served here", "use the certificate issued for your municipality");
         }

@@ -47,7 +47,8 @@ public record AgentSettings(
         ForwardProxy proxy,
         AgentRetention retention,
         long cancellationPollIntervalMillis,
-        boolean unionMode) {
+        boolean unionMode,
+        long municipalityReloadMillis) {
 
     /** Name of the folder below {@code outbound/} of a union agent for files to every municipality it serves. */
     public static final String BROADCAST_FOLDER = "all";
@@ -119,7 +120,8 @@ public record AgentSettings(
                 ForwardProxy.from(settings),
                 AgentRetention.from(settings),
                 settings.number("agent.cancellation.poll-interval-ms", 100, 3_600_000),
-                unionMode(settings));
+                unionMode(settings),
+                settings.number("agent.municipalities.reload-interval-ms", 0, 3_600_000));
     }
 
     private static boolean unionMode(Settings settings) {

@@ -67,6 +67,8 @@ final class CentralClient implements AutoCloseable {
     private final AgentSettings settings;
     private final KeyMaterialLayout keys;
     private final Function<MunicipalityCode, Path> clientKeystore;
+    /** The central server or pair of each municipality; replaced when the municipality list is reloaded. */
+    private volatile Function<MunicipalityCode, List<URI>> centralUrls;
     private final ProducerTemplate template;
     private final Map<MunicipalityCode, Registered> endpoints = new ConcurrentHashMap<>();
     private final AtomicInteger generation = new AtomicInteger();
@@ -92,6 +94,7 @@ final class CentralClient implements AutoCloseable {
         this.settings = settings;
         this.keys = keys;
         this.clientKeystore = clientKeystore;
+        this.centralUrls = settings::centralUrls;
         this.template = camelContext.createProducerTemplate();
     }
 
@@ -109,7 +112,7 @@ final class CentralClient implements AutoCloseable {
             throw new IOException("client certificate of municipality " + code + " cannot be loaded: "
                     + e.getMessage(), e);
         }
-        List<URI> urls = settings.centralUrls(code);
+        List<URI> urls = centralUrls.apply(code);
         AtomicInteger node = node(urls);
         int tried = node.get();
         try {
@@ -124,6 +127,11 @@ final class CentralClient implements AutoCloseable {
             }
         }
         return sendTo(urls.get(node.get() % urls.size()), scheme, code, method, path, headers, body);
+    }
+
+    /** Sends each municipality's requests to the servers that the reloaded settings name from now on. */
+    void useCentralUrls(AgentSettings reloaded) {
+        this.centralUrls = reloaded::centralUrls;
     }
 
     /**
@@ -185,7 +193,7 @@ final class CentralClient implements AutoCloseable {
      * read whole.
      */
     StreamingTarget streamingTarget(MunicipalityCode code) throws IOException {
-        List<URI> urls = settings.centralUrls(code);
+        List<URI> urls = centralUrls.apply(code);
         int current = node(urls).get();
         URI url = urls.get(current % urls.size());
         String uri = scheme(code) + "://" + url.getRawAuthority()

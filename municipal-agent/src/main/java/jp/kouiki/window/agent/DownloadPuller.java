@@ -59,6 +59,8 @@ final class DownloadPuller implements AutoCloseable {
     private volatile boolean running;
     /** Failed requests in a row, per municipality. */
     private final Map<MunicipalityCode, Integer> failures = new ConcurrentHashMap<>();
+    /** The municipalities pulled for now; a reload of the municipality list adds and removes them. */
+    private final java.util.Set<MunicipalityCode> pulling = ConcurrentHashMap.newKeySet();
 
     /** Pulls each municipality's downloads into its inbox. */
     DownloadPuller(AgentSettings settings, CentralClient client, InboxWriter writer) {
@@ -84,12 +86,24 @@ final class DownloadPuller implements AutoCloseable {
     void start() {
         running = true;
         for (MunicipalityCode code : settings.municipalities()) {
+            add(code);
+        }
+    }
+
+    /** Starts pulling for a municipality, as when it is added without a restart; nothing happens when it is pulled. */
+    void add(MunicipalityCode code) {
+        if (pulling.add(code)) {
             workers.execute(() -> pullAndReschedule(code));
         }
     }
 
+    /** Stops pulling for a municipality after its current request, as when it is removed without a restart. */
+    void remove(MunicipalityCode code) {
+        pulling.remove(code);
+    }
+
     private void pullAndReschedule(MunicipalityCode code) {
-        if (!running) {
+        if (!running || !pulling.contains(code)) {
             return;
         }
         Pulled pulled;
