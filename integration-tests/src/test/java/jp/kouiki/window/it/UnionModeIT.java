@@ -180,7 +180,75 @@ class UnionModeIT {
                 .as("files at the window server with the union's plaintext").isEmpty();
     }
 
+    /**
+     * A fourth municipality added to the window server, the union's agent and the municipality's agent by saving their
+     * configuration files: its files cross both ways through the union's agent without a restart.
+     */
+    @Test
+    void municipalityAddedAtRunTimeReachesTheUnion() throws Exception {
+        MunicipalityCode shinjuku = MunicipalityCode.of("131041");
+        Properties centralProperties = centralProperties("remote");
+        centralProperties.setProperty("central.municipalities.reload-interval-ms", "200");
+        new DevCredentialGenerator(keys.root()).generate(List.of(shinjuku), List.of());
+        Path centralConfig = store(centralProperties, "central.properties");
+        running.add(new CentralServer(CentralSettings.load(centralConfig)).watchConfiguration(centralConfig).start());
+        Properties agentProperties = municipalAgentProperties();
+        agentProperties.setProperty("agent.municipalities.reload-interval-ms", "200");
+        Path agentConfig = store(agentProperties, "agent.properties");
+        MunicipalAgent agent = new MunicipalAgent(AgentSettings.load(agentConfig)).watchConfiguration(agentConfig)
+                .start();
+        running.add(agent);
+        Properties unionProperties = unionAgentProperties();
+        unionProperties.setProperty("agent.municipalities.reload-interval-ms", "200");
+        Path unionConfig = store(unionProperties, "union.properties");
+        UnionAgent union = new UnionAgent(AgentSettings.load(unionConfig)).watchConfiguration(unionConfig).start();
+        running.add(union);
+
+        centralProperties.setProperty("central.municipalities", "131016,131024,131032,131041");
+        store(centralProperties, "central.properties");
+        unionProperties.setProperty("agent.municipalities", "131016,131024,131032,131041");
+        store(unionProperties, "union.properties");
+        agentProperties.setProperty("agent.municipalities", "131016,131024,131032,131041");
+        store(agentProperties, "agent.properties");
+        await("union agent moves 131041").atMost(TIMEOUT)
+                .until(() -> union.servedMunicipalities().contains(shinjuku));
+        await("municipal agent serves 131041").atMost(TIMEOUT)
+                .until(() -> agent.servedMunicipalities().contains(shinjuku));
+        byte[] content = TestFiles.postalRecords(shinjuku.fiveDigits());
+        drop(root.resolve("agent/outbox/131041"), "131041_POSTAL_20261204.csv", content);
+        drop(root.resolve("union-site/outbound/131041"), "131041_KYUFU_20261204.csv",
+                "for 131041\r\n".getBytes(StandardCharsets.UTF_8));
+
+        Path delivered = root.resolve("union-site/inbound/131041/131041_POSTAL_20261204.csv");
+        await("delivery of " + delivered).atMost(TIMEOUT).until(() -> Files.exists(delivered));
+        assertThat(delivered).hasBinaryContent(content);
+        Path inbox = root.resolve("agent/inbox/131041/131041_KYUFU_20261204.csv");
+        await("download in " + inbox).atMost(TIMEOUT).until(() -> Files.exists(inbox));
+        assertThat(inbox).hasContent("for 131041\r\n");
+    }
+
+    /** Writes the properties as the named configuration file, replacing it with a newer modification time. */
+    private Path store(Properties properties, String name) throws IOException {
+        Path file = root.resolve(name);
+        Path temporary = root.resolve("." + name + ".tmp");
+        try (var out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
+            properties.store(out, null);
+        }
+        if (Files.exists(file)) {
+            Files.setLastModifiedTime(temporary, java.nio.file.attribute.FileTime.fromMillis(
+                    Math.max(System.currentTimeMillis(), Files.getLastModifiedTime(file).toMillis() + 1000)));
+        }
+        return Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
     private void startCentral(String delivery) throws Exception {
+        running.add(new CentralServer(CentralSettings.from(Settings.of(CentralSettings.DEFAULTS,
+                centralProperties(delivery)))).start());
+    }
+
+    /** Generates the keys of the three municipalities and returns the window server's settings. */
+    private Properties centralProperties(String delivery) throws Exception {
         keys = new KeyMaterialLayout(root.resolve("keys"));
         new DevCredentialGenerator(keys.root()).generate(CODES, List.of());
         port = freePort();
@@ -197,11 +265,15 @@ class UnionModeIT {
         properties.setProperty("central.broker.journal-type", "NIO");
         properties.setProperty("central.delivery.poll-interval-ms", "100");
         properties.setProperty("central.union.delivery", delivery);
-        running.add(new CentralServer(CentralSettings.from(Settings.of(CentralSettings.DEFAULTS, properties)))
-                .start());
+        return properties;
     }
 
     private void startMunicipalAgent() throws Exception {
+        running.add(new MunicipalAgent(AgentSettings.from(Settings.of(AgentSettings.DEFAULTS,
+                municipalAgentProperties()))).start());
+    }
+
+    private Properties municipalAgentProperties() {
         Properties properties = new Properties();
         properties.setProperty("agent.municipalities", "131016,131024,131032");
         properties.setProperty("agent.folder-root", root.resolve("agent").toString());
@@ -213,7 +285,7 @@ class UnionModeIT {
         properties.setProperty("agent.pickup.quiet-period-ms", "300");
         properties.setProperty("agent.pickup.poll-interval-ms", "100");
         properties.setProperty("agent.download.poll-interval-ms", "200");
-        running.add(new MunicipalAgent(AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties))).start());
+        return properties;
     }
 
     private Properties unionAgentProperties() {

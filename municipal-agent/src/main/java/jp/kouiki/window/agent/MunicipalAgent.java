@@ -376,7 +376,11 @@ public final class MunicipalAgent implements ServiceMain.Service {
         ServiceMain.run("municipal-agent", MunicipalAgent.class, args, config -> {
             AgentSettings settings = AgentSettings.load(config);
             if (settings.unionMode()) {
-                return new UnionAgent(settings);
+                UnionAgent union = new UnionAgent(settings);
+                if (config != null) {
+                    union.watchConfiguration(config);
+                }
+                return union;
             }
             MunicipalAgent agent = new MunicipalAgent(settings);
             if (config != null) {

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.nio.file.attribute.FileTime;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,27 +45,34 @@ public final class UnionAgent implements ServiceMain.Service {
     private CentralClient client;
     private DownloadPuller inbound;
     private ScheduledExecutorService housekeeping;
+    private KeyMaterialLayout keys;
+    private PayloadCipher cipher;
+    private SigningKeyRing signingKeys;
+    private UnionOutboundPickup outbound;
+    private volatile Set<MunicipalityCode> served;
+    private Path configurationFile;
+    private FileTime configurationModified;
 
     public UnionAgent(AgentSettings settings) {
         this.settings = settings;
     }
 
     public UnionAgent start() throws Exception {
-        KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
-        PayloadCipher cipher = new PayloadCipher(keys::encryptionKeyset);
-        SigningKeyRing signingKeys = new SigningKeyRing(keys);
+        keys = new KeyMaterialLayout(settings.keysDirectory());
+        cipher = new PayloadCipher(keys::encryptionKeyset);
+        signingKeys = new SigningKeyRing(keys);
+        served = Set.copyOf(settings.municipalities());
         for (MunicipalityCode code : settings.municipalities()) {
             cipher.requireKeyset(code);
             signingKeys.require(code);
-            AtomicFiles.createDirectories(settings.unionInbound(code));
-            AtomicFiles.createDirectories(settings.unionOutboundRoot().resolve(code.value()));
+            createFolders(code);
         }
         AtomicFiles.createDirectories(settings.unionOutboundRoot().resolve(AgentSettings.BROADCAST_FOLDER));
 
         camel = new DefaultCamelContext();
         camel.setStreamCaching(false);
         client = new CentralClient(camel, settings, keys, code -> keys.unionClientKeystore());
-        UnionOutboundPickup outbound = new UnionOutboundPickup(settings,
+        outbound = new UnionOutboundPickup(settings,
                 SigningKeys.readPrivateKey(keys.unionSigningPrivateKey()), cipher, client);
         camel.getRegistry().bind(UnionOutboundPickup.FILTER_BEAN, outbound.outboundFilter());
         camel.addRoutes(new UnionOutboundRoute(settings, outbound));
@@ -87,11 +97,89 @@ public final class UnionAgent implements ServiceMain.Service {
         });
         housekeeping.scheduleWithFixedDelay(writer::sweep, 0, settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(() -> expire(ledger), 1, 60, TimeUnit.MINUTES);
+        if (configurationFile != null && settings.municipalityReloadMillis() > 0) {
+            housekeeping.scheduleWithFixedDelay(this::reloadIfChanged, settings.municipalityReloadMillis(),
+                    settings.municipalityReloadMillis(), TimeUnit.MILLISECONDS);
+        }
         LOG.info("Union agent started: municipalities={} folders={} central={} centralByMunicipality={} proxy={}"
                 + " pickup={}", settings.municipalities().size(), settings.folderRoot(), settings.centralUrls(),
                 settings.centralUrlsByMunicipality(), settings.proxy() == null ? "none" : settings.proxy().url(),
                 settings.doneMarkerPickup() ? "done-marker" : "quiet-period " + settings.quietPeriodMillis() + " ms");
         return this;
+    }
+
+    private void createFolders(MunicipalityCode code) throws IOException {
+        AtomicFiles.createDirectories(settings.unionInbound(code));
+        AtomicFiles.createDirectories(settings.unionOutboundRoot().resolve(code.value()));
+    }
+
+    /**
+     * Reads agent.municipalities and agent.central-url.<code> again from the configuration file whenever the file
+     * changes (checked every agent.municipalities.reload-interval-ms).
+     */
+    public UnionAgent watchConfiguration(Path file) throws IOException {
+        this.configurationFile = file.toAbsolutePath();
+        this.configurationModified = Files.getLastModifiedTime(configurationFile);
+        return this;
+    }
+
+    private void reloadIfChanged() {
+        try {
+            FileTime modified = Files.getLastModifiedTime(configurationFile);
+            if (modified.equals(configurationModified)) {
+                return;
+            }
+            configurationModified = modified;
+            reloadMunicipalities(AgentSettings.load(configurationFile));
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Municipality list not reloaded, the served municipalities stay as they were: file={} error={}",
+                    configurationFile, e.getMessage());
+        }
+    }
+
+    /**
+     * Moves the files of exactly the municipalities of the reloaded settings from now on. An added municipality is
+     * pulled and sent to once its keyset and signing public key are readable. A removed one is no longer pulled, so
+     * files that its window server still keeps for the union stay there; its outbound folder is no longer read.
+     */
+    public synchronized void reloadMunicipalities(AgentSettings reloaded) {
+        client.useCentralUrls(reloaded);
+        Set<MunicipalityCode> wanted = new TreeSet<>(reloaded.municipalities());
+        Set<MunicipalityCode> next = new TreeSet<>(served);
+        for (MunicipalityCode code : served) {
+            if (!wanted.contains(code)) {
+                next.remove(code);
+                if (inbound != null) {
+                    inbound.remove(code);
+                }
+                LOG.warn("Municipality removed: municipality={}; its files are no longer pulled or sent", code);
+            }
+        }
+        for (MunicipalityCode code : wanted) {
+            if (served.contains(code)) {
+                continue;
+            }
+            try {
+                cipher.requireKeyset(code);
+                signingKeys.require(code);
+                createFolders(code);
+                if (inbound != null) {
+                    inbound.add(code);
+                }
+                next.add(code);
+                LOG.info("Municipality added: municipality={} central={}", code, reloaded.centralUrls(code));
+            } catch (IOException | RuntimeException e) {
+                LOG.error("Municipality not added, install its keys and save the configuration again:"
+                        + " municipality={} error={}", code, e.getMessage());
+            }
+        }
+        served = Set.copyOf(next);
+        outbound.serve(served);
+    }
+
+    /** Returns the municipalities served now, which a reload may have changed since start-up. */
+    public List<MunicipalityCode> servedMunicipalities() {
+        return List.copyOf(new TreeSet<>(served));
     }
 
     /**

@@ -68,7 +68,7 @@ final class UnionOutboundPickup {
     private static final int MAX_ERROR_CHARACTERS = 2000;
 
     private final AgentSettings settings;
-    private final Set<MunicipalityCode> served;
+    private volatile Set<MunicipalityCode> served;
     private final PrivateKey unionSigningKey;
     private final PayloadCipher cipher;
     private final CentralClient client;
@@ -216,10 +216,15 @@ final class UnionOutboundPickup {
                             + " receives it as <code>_<name>");
         }
         List<InterfaceFileName> names = new ArrayList<>();
-        for (MunicipalityCode code : settings.municipalities()) {
+        for (MunicipalityCode code : new java.util.TreeSet<>(served)) {
             names.add(InterfaceFileName.parse(code + "_" + name, code));
         }
         return names;
+    }
+
+    /** Sends files to exactly these municipalities from now on, as after a reload of the municipality list. */
+    void serve(Set<MunicipalityCode> codes) {
+        served = Set.copyOf(codes);
     }
 
     /** Writes the reason beside the refused file's new place in the outbound error folder. */
