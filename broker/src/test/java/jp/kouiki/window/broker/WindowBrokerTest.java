@@ -136,7 +136,7 @@ class WindowBrokerTest {
     }
 
     @Test
-    void municipalityAddedAtRunTimeGetsOwnQueuesAndUser() throws Exception {
+    void addedMunicipalityGetsOwnQueues() throws Exception {
         MunicipalityCode minato = MunicipalityCode.of("131032");
         try (WindowBroker broker = new WindowBroker(settings()).start()) {
             broker.addMunicipality(minato);

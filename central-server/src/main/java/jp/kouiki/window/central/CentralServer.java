@@ -267,9 +267,9 @@ public final class CentralServer implements ServiceMain.Service {
 
     /**
      * Serves exactly the given municipalities from now on. An added municipality gets its broker queues, role and user,
-     * its folders and a place among the delivery queues, once its signing public key and keyset are readable; one
-     * whose keys are missing is not added and the reason is logged. A removed municipality takes no new files, but its
-     * stored files are still delivered and its queued downloads can still be fetched.
+     * its folders and a place among the delivery queues, once its signing public key and keyset are readable. One
+     * whose keys are missing is not added, and the reason is logged. A removed municipality takes no new files, but
+     * its stored files are still delivered and its queued downloads can still be fetched.
      */
     public synchronized void reloadMunicipalities(List<MunicipalityCode> codes) {
         Set<MunicipalityCode> wanted = new TreeSet<>(codes);

@@ -65,7 +65,7 @@ final class DownloadRequests {
 
     /**
      * @param nextPath the path of the request for the next file, with {@code {code}} for the municipality, named in the
-     *                 answer to an acknowledgement of an unknown file id
+     *                 response to an acknowledgement of an unknown file id
      */
     DownloadRequests(CentralSettings settings, Source downloads, String nextPath) {
         this.settings = settings;

@@ -10,8 +10,8 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * The municipalities a running window server serves, which can change without a restart. A served municipality may
- * send new files; a municipality removed since start-up is still known: its stored files are delivered, its agent may
- * fetch its queued downloads and ask about its files, but it may not send new files.
+ * send new files. A municipality removed since start-up stays known, so its stored files are still delivered and its
+ * agent may fetch its queued downloads and ask about its files, but it may not send new files.
  */
 final class MunicipalityRoster {
 

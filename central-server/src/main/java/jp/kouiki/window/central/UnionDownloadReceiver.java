@@ -69,6 +69,7 @@ final class UnionDownloadReceiver {
         HttpServletRequest request = exchange.getMessage(HttpMessage.class).getRequest();
         MunicipalityCode code = exchange.getProperty(WindowRequests.CODE, MunicipalityCode.class);
         String fileId = exchange.getProperty(WindowRequests.FILE_ID, String.class);
+
         String signature = request.getHeader(DownloadRequests.SIGNATURE_HEADER);
         byte[] json = decode(request.getHeader(DownloadRequests.MANIFEST_HEADER));
         if (json.length == 0 || signature == null || !ManifestSignatures.verify(json, signature, unionSigningKey)) {
@@ -78,6 +79,7 @@ final class UnionDownloadReceiver {
                     + " signing key", "sign the manifest with union/signing-private.pem whose public key the window"
                     + " server holds");
         }
+
         DownloadManifest manifest;
         try {
             manifest = DownloadManifest.fromJson(json);
@@ -95,6 +97,7 @@ final class UnionDownloadReceiver {
             throw new WindowHttpException(413, "file of " + manifest.size() + " bytes exceeds the maximum of "
                     + settings.maxFileBytes() + " bytes", "split the file or raise central.window.max-file-bytes");
         }
+
         Path part = Files.createTempFile(spool, fileId + ".", ".part");
         try {
             long limit = manifest.size() + manifest.size() / 64 + CIPHERTEXT_OVERHEAD;

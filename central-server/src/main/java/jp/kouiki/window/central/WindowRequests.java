@@ -326,6 +326,7 @@ final class WindowRequests {
                     "a municipality's agent uses /window/v1/municipalities/{its own code}/");
         }
         certificatePolicy.checkUnion(certificate);
+
         if (!settings.remoteUnionDelivery()) {
             throw new WindowHttpException(404, "this window server delivers into the union's folders itself"
                     + " (central.union.delivery=local)", "set central.union.delivery=remote at the window server to"
@@ -344,6 +345,7 @@ final class WindowRequests {
             throw new WindowHttpException(404, "municipality " + pathCode + " is not served by this window server",
                     "ask the window server that serves " + pathCode + ", or add it to central.municipalities");
         }
+
         String fileId = path.group(2) != null ? path.group(2) : path.group(3);
         if (fileId != null && !FileManifest.isFileId(fileId)) {
             throw new WindowHttpException(400, "file id '" + fileId + "' is not 32 lowercase hexadecimal digits",

@@ -76,7 +76,7 @@ class CentralSettingsTest {
     }
 
     @Test
-    void unionCertificateNameThatCouldNameAMunicipalityIsRefused() {
+    void sixDigitUnionNameIsRefused() {
         Properties properties = new Properties();
         properties.setProperty("central.union.certificate-name", "131016");
 

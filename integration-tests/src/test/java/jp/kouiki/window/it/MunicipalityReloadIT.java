@@ -31,8 +31,8 @@ import jp.kouiki.window.security.DevCredentialGenerator;
 /**
  * Adds and removes a municipality at a running central server and agent by saving their configuration files, while
  * other municipalities' files flow. An added municipality's files cross both ways without a restart. A removed one's
- * new files are refused with a clear error and stay queued at the agent, and are delivered once it is served again;
- * after its removal at the agent its outbox is no longer read.
+ * new files are refused with a clear error and stay queued at the agent, so they are delivered once it is served
+ * again. After its removal at the agent its outbox is no longer read.
  */
 class MunicipalityReloadIT {
 
@@ -144,7 +144,7 @@ class MunicipalityReloadIT {
 
     /**
      * Drops files for the given municipalities every 250 ms on a thread of its own, so that they flow while the
-     * municipality list changes; returns the files by name.
+     * municipality list changes. Returns the files by name.
      */
     private Map<String, byte[]> startDropping(List<MunicipalityCode> codes) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
@@ -218,7 +218,7 @@ class MunicipalityReloadIT {
         return operatorPort;
     }
 
-    /** Replaces the file by renaming, as an editor saves it, with a modification time the watcher sees as new. */
+    /** Replaces the file by renaming, as an editor saves it, with a modification time newer than the last one. */
     private static void replace(Path file, String text) throws IOException {
         Path temporary = file.resolveSibling("." + file.getFileName() + ".tmp");
         Files.writeString(temporary, text, StandardCharsets.UTF_8);

@@ -65,7 +65,7 @@ class UnionCrashRecoveryIT {
     }
 
     @Test
-    void everyFileCrossesOnceDespiteKillsOfTheUnionAgent() throws Exception {
+    void everyFileCrossesOnceDespiteKills() throws Exception {
         long seed = Long.getLong("window.crash.seed", System.nanoTime());
         System.out.println("union crash test seed=" + seed);
         System.out.println("union crash test logs: " + root.resolve("logs"));
@@ -93,8 +93,14 @@ class UnionCrashRecoveryIT {
         system.startAndAwait(Role.UNION);
         for (int i = 0; i < fileCount; i++) {
             MunicipalityCode code = CODES.get(i % CODES.size());
-            long size = i == 0 ? MIN_FILE_BYTES : i == 1 ? MAX_FILE_BYTES : Math.round(Math.exp(Math.log(MIN_FILE_BYTES)
+            // The first two are the smallest and the largest; the others are spread evenly on a log scale.
+            long size = Math.round(Math.exp(Math.log(MIN_FILE_BYTES)
                     + random.nextDouble() * (Math.log(MAX_FILE_BYTES) - Math.log(MIN_FILE_BYTES))));
+            if (i == 0) {
+                size = MIN_FILE_BYTES;
+            } else if (i == 1) {
+                size = MAX_FILE_BYTES;
+            }
             String upName = String.format(Locale.ROOT, "%s_POSTAL_20261204_%03d.csv", code.value(), i + 1);
             GeneratedPostalFiles.drop(system.outbox(code), code, upName, records.get(code), size,
                     random.nextInt(1_000), file -> up.put(file.name(), file));

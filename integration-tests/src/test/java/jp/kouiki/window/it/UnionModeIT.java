@@ -117,7 +117,7 @@ class UnionModeIT {
         DownloadManifest manifest = DownloadManifest.of(FILE_ID, CHIYODA, CHIYODA + "_KYUFU_20261204.csv", 10,
                 "0".repeat(64), "KYUFU", false, "2026-12-04T09:00:00+09:00");
         byte[] json = manifest.toJson();
-        // Signed with a municipality's key, which the window server holds the public half of, not the union's.
+        // Signed with a municipality's key, whose public half the window server has, not with the union's.
         String signature = ManifestSignatures.sign(json, SigningKeys.readPrivateKey(keys.signingPrivateKey(CHIYODA)));
         HttpResponse<String> response = client(keys.unionClientKeystore()).send(HttpRequest.newBuilder(
                 URI.create("https://127.0.0.1:" + port + "/window/v1/union/municipalities/" + CHIYODA + "/downloads/"
@@ -136,7 +136,7 @@ class UnionModeIT {
      * municipality's inbox, a file for all reaches every inbox, and no plaintext is stored at the window server.
      */
     @Test
-    void filesOfThreeMunicipalitiesCrossBothWaysThroughTheUnionAgent() throws Exception {
+    void filesCrossBothWaysThroughUnionAgent() throws Exception {
         startCentral("remote");
         startMunicipalAgent();
         UnionAgent union = new UnionAgent(AgentSettings.from(Settings.of(AgentSettings.DEFAULTS,

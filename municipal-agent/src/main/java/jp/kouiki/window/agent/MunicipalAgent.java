@@ -60,6 +60,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
     private ManifestSigner signingKeys;
     private PayloadCipher cipher;
     private OutboxPickup pickup;
+    private HeldFiles heldFiles;
     private volatile Set<MunicipalityCode> served;
     private Path configurationFile;
     private FileTime configurationModified;
@@ -86,7 +87,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
         for (MunicipalityCode code : settings.municipalities()) {
             cipher.requireKeyset(code);
         }
-        HeldFiles heldFiles = new HeldFiles(settings);
+        heldFiles = new HeldFiles(settings);
         pickup = new OutboxPickup(settings, signingKeys, heldFiles);
         LocalQueueWriter writer = new LocalQueueWriter(broker, cipher, settings.pacing());
         camel.getRegistry().bind(OutboxPickup.FILTER_BEAN, pickup.outboxFilter());
@@ -198,7 +199,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
     /**
      * Serves exactly the municipalities of the reloaded settings from now on, sending each to the window server they
      * name. An added municipality gets its local queue, folders, outbox pickup, upload worker share and downloads once
-     * its client keystore, signing key and keyset are readable; one whose keys are missing is not added and the reason
+     * its client keystore, signing key and keyset are readable. One whose keys are missing is not added, and the reason
      * is logged. A removed municipality's outbox is no longer read and its downloads are no longer fetched, but the
      * files already in its local queue are still sent.
      */
@@ -239,6 +240,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
         }
         served = Set.copyOf(next);
         pickup.serve(served);
+        heldFiles.serve(served);
     }
 
     /** Returns the municipalities served now, which a reload may have changed since start-up. */

@@ -140,7 +140,7 @@ public final class UnionAgent implements ServiceMain.Service {
     /**
      * Moves the files of exactly the municipalities of the reloaded settings from now on. An added municipality is
      * pulled and sent to once its keyset and signing public key are readable. A removed one is no longer pulled, so
-     * files that its window server still keeps for the union stay there; its outbound folder is no longer read.
+     * files that its window server still keeps for the union stay there. Its outbound folder is no longer read.
      */
     public synchronized void reloadMunicipalities(AgentSettings reloaded) {
         client.useCentralUrls(reloaded);

@@ -224,7 +224,7 @@ final class UnionInboundWriter implements DownloadPuller.Writer {
 
     /**
      * Writes the reason into {@code rejected/<code>/}, as the window server does for local union folders, and returns
-     * the refusal that the puller reports; the window server then tells the municipality's agent.
+     * the refusal that the puller reports. The window server then reports it to the municipality's agent.
      *
      * @param manifest the signed manifest, or null when it could not be trusted
      */

@@ -154,8 +154,8 @@ final class UnionOutboundPickup {
     }
 
     /**
-     * Encrypts the file for the manifest's municipality into the spool folder and sends it. A refusal by the window
-     * server for the file itself (4xx other than 408 and 429) refuses the file; any other failure leaves it in the
+     * Encrypts the file for the manifest's municipality into the spool folder and sends it. When the window server
+     * rejects the file itself (4xx other than 408 and 429), the file is refused. Any other failure leaves it in the
      * outbound folder for the next scan.
      */
     private void send(Path file, DownloadManifest manifest) throws Exception {
@@ -197,7 +197,7 @@ final class UnionOutboundPickup {
                         "the window server refused the file for municipality " + code + " with status " + status
                                 + ": " + body);
             }
-            throw new IOException("window server answered " + status + " for the download of " + manifest.fileName()
+            throw new IOException("window server responded with " + status + " for the download of " + manifest.fileName()
                     + " to municipality " + code + "; the file stays in the outbound folder and is sent again: "
                     + body);
         } finally {

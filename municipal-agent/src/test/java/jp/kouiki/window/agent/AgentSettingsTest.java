@@ -74,7 +74,7 @@ class AgentSettingsTest {
     }
 
     @Test
-    void municipalityModeByDefaultAndUnionModeWhenSet() throws Exception {
+    void unionModeIsRead() throws Exception {
         assertThat(settings("https://window.kouiki.example:8443").unionMode()).isFalse();
         Properties properties = new Properties();
         properties.setProperty("agent.municipalities", "131016");

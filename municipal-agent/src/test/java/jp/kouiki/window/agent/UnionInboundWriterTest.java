@@ -112,7 +112,7 @@ class UnionInboundWriterTest {
     }
 
     @Test
-    void fileWaitsWhileItsNameIsTakenAndIsDeliveredAfter() throws Exception {
+    void fileWaitsForTakenName() throws Exception {
         Path target = Files.createDirectories(settings.unionInbound(CHIYODA)).resolve(NAME);
         Files.writeString(target, "older file");
         String manifest = manifest(CHIYODA);
