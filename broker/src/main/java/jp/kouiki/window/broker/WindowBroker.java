@@ -250,14 +250,37 @@ public final class WindowBroker implements AutoCloseable {
         // against an address with a regular expression (HierarchicalObjectRepository in 2.54), so with 1,741
         // municipalities every look-up ran 1,741 of them and a 256 MiB central server ran out of heap at start-up.
         for (MunicipalityCode code : settings.municipalities()) {
-            Set<Role> roles = Set.of(routesRole(), operatorsRole(), new Role(QueueNames.municipalityRole(code), true,
-                    true, false, false, false, false, false, true, false, false, false, false));
+            Set<Role> roles = municipalityRoles(code);
             for (String address : QueueNames.addresses(code)) {
                 configuration.addAddressSetting(address, municipalityAddressSettings(code));
                 configuration.putSecurityRoles(address, roles);
             }
         }
         return configuration;
+    }
+
+    /**
+     * Adds a municipality while the broker runs: its address settings, security roles, broker user and queues, as
+     * {@link #start} creates them for the configured municipalities. Adding one that exists changes nothing. A broker
+     * of a pair must be active.
+     */
+    public synchronized void addMunicipality(MunicipalityCode code) throws Exception {
+        String user = QueueNames.municipalityUser(code);
+        if (!passwords.containsKey(user)) {
+            Set<Role> roles = municipalityRoles(code);
+            for (String address : QueueNames.addresses(code)) {
+                server().getAddressSettingsRepository().addMatch(address, municipalityAddressSettings(code));
+                server().getSecurityRepository().addMatch(address, roles);
+            }
+            addUser(user, QueueNames.municipalityRole(code));
+        }
+        createQueues(code);
+        LOG.info("Broker queues ready for an added municipality: municipality={}", code);
+    }
+
+    private static Set<Role> municipalityRoles(MunicipalityCode code) {
+        return Set.of(routesRole(), operatorsRole(), new Role(QueueNames.municipalityRole(code), true, true, false,
+                false, false, false, false, true, false, false, false, false));
     }
 
     private AddressSettings municipalityAddressSettings(MunicipalityCode code) {

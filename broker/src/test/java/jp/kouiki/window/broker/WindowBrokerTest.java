@@ -136,6 +136,29 @@ class WindowBrokerTest {
     }
 
     @Test
+    void addedMunicipalityGetsOwnQueues() throws Exception {
+        MunicipalityCode minato = MunicipalityCode.of("131032");
+        try (WindowBroker broker = new WindowBroker(settings()).start()) {
+            broker.addMunicipality(minato);
+            broker.addMunicipality(minato);
+
+            try (ClientSession added = broker.openMunicipalitySession(minato, false);
+                    ClientProducer producer = added.createProducer(QueueNames.upload(minato))) {
+                producer.send(added.createMessage(true));
+                await("message of the added municipality counted").atMost(java.time.Duration.ofSeconds(5))
+                        .until(() -> broker.messageCount(QueueNames.upload(minato)) == 1);
+                assertThatThrownBy(() -> added.createConsumer(QueueNames.upload(CHIYODA)))
+                        .isInstanceOf(ActiveMQException.class);
+            }
+            try (ClientSession other = broker.openMunicipalitySession(CHIYODA, false)) {
+                assertThatThrownBy(() -> other.createConsumer(QueueNames.upload(minato)))
+                        .isInstanceOf(ActiveMQException.class);
+            }
+            assertThat(broker.server().locateQueue(QueueNames.deadLetter(minato))).isNotNull();
+        }
+    }
+
+    @Test
     void municipalityUserReachesOnlyItsOwnQueues() throws Exception {
         try (WindowBroker broker = new WindowBroker(settings()).start();
                 ClientSession own = broker.openMunicipalitySession(CHIYODA, false)) {

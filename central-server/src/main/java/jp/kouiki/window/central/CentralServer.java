@@ -1,13 +1,19 @@
 package jp.kouiki.window.central;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.PrivateKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +69,11 @@ public final class CentralServer implements ServiceMain.Service {
     private DownloadLedger downloadLedger;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private OperatorService operator;
+    private MunicipalityRoster roster;
+    private SigningKeyRing signingKeys;
+    private PayloadCipher cipher;
+    private Path configurationFile;
+    private FileTime configurationModified;
 
     public CentralServer(CentralSettings settings) {
         this.settings = settings;
@@ -71,19 +82,27 @@ public final class CentralServer implements ServiceMain.Service {
     public CentralServer start() throws Exception {
         long started = System.nanoTime();
         KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
-        SigningKeyRing signingKeys = new SigningKeyRing(keys);
+        signingKeys = new SigningKeyRing(keys);
+        roster = new MunicipalityRoster(settings.codes());
         for (MunicipalityCode code : settings.codes()) {
             signingKeys.require(code);
-            AtomicFiles.createDirectories(settings.inbound(code));
-            AtomicFiles.createDirectories(settings.outboundRoot().resolve(code.value()));
+            if (!settings.remoteUnionDelivery()) {
+                AtomicFiles.createDirectories(settings.inbound(code));
+                AtomicFiles.createDirectories(settings.outboundRoot().resolve(code.value()));
+            }
         }
-        AtomicFiles.createDirectories(settings.outboundRoot().resolve(CentralSettings.BROADCAST_FOLDER));
-        PrivateKey unionSigningKey = SigningKeys.readPrivateKey(keys.unionSigningPrivateKey());
+        // With remote union folders the union's agent signs and encrypts the union's files; the server keeps no key
+        // that signs for the union.
+        PrivateKey unionSigningKey = null;
+        if (!settings.remoteUnionDelivery()) {
+            AtomicFiles.createDirectories(settings.outboundRoot().resolve(CentralSettings.BROADCAST_FOLDER));
+            unionSigningKey = SigningKeys.readPrivateKey(keys.unionSigningPrivateKey());
+        }
         broker = new WindowBroker(new BrokerSettings(settings.dataDirectory().resolve("broker"),
                 settings.brokerInVmId(), settings.codes(), true, settings.journalType(),
                 10L * 1024 * 1024, 10, 0, 50_000, settings.brokerMaxDiskUsagePercent()), settings.haRole()).start();
 
-        PayloadCipher cipher = new PayloadCipher(keys::encryptionKeyset);
+        cipher = new PayloadCipher(keys::encryptionKeyset);
         for (MunicipalityCode code : settings.codes()) {
             cipher.requireKeyset(code);
         }
@@ -117,18 +136,32 @@ public final class CentralServer implements ServiceMain.Service {
         DownloadSignals signals = new DownloadSignals();
         downloadLedger = new DownloadLedger(settings.dataDirectory().resolve("downloads"));
         DownloadRequests downloads = new DownloadRequests(settings,
-                new DownloadQueue(broker, signals, downloadLedger, settings));
-        WindowRequests windowRequests = new WindowRequests(settings, signingKeys, store, ledger, identity,
+                new DownloadQueue(broker, signals, downloadLedger, settings),
+                "/window/v1/municipalities/{code}/downloads/next");
+        DownloadQueueWriter downloadWriter = new DownloadQueueWriter(broker, cipher, signals);
+        DownloadRequests unionPickups = null;
+        UnionDownloadReceiver unionDownloads = null;
+        if (settings.remoteUnionDelivery()) {
+            UnionPickupQueue pickupQueue = new UnionPickupQueue(broker, ledger, metrics, operator.pauses()::isPaused);
+            pickupQueue.setTransferEvents(operator.events());
+            unionPickups = new DownloadRequests(settings, pickupQueue,
+                    WindowRequests.UNION_PREFIX + "municipalities/{code}/inbound/next");
+            unionDownloads = new UnionDownloadReceiver(settings,
+                    SigningKeys.readPublicKey(keys.unionSigningPublicKey()), cipher, downloadWriter);
+        }
+        WindowRequests windowRequests = new WindowRequests(settings, roster, signingKeys, store, ledger, identity,
                 new ClientCertificatePolicy(settings.revokedCertificates(), settings.certificateWarningDays()),
                 new IngressAdmission(settings.admission(), metrics));
         windowRequests.setAgentContacts(operator.agentContacts());
         windowRequests.setCancellations(operator.cancellations(), operator.events());
-        camel.addRoutes(new WindowRoute(settings, this::isActive, windowRequests, downloads));
+        camel.addRoutes(new WindowRoute(settings, this::isActive, windowRequests, downloads, unionPickups,
+                unionDownloads));
         operator.addRoutes(camel, keys);
-        OutboundPickup outbound = new OutboundPickup(settings, unionSigningKey,
-                new DownloadQueueWriter(broker, cipher, signals));
-        camel.getRegistry().bind(OutboundPickup.FILTER_BEAN, outbound.outboundFilter());
-        camel.addRoutes(new OutboundRoute(settings, outbound));
+        if (!settings.remoteUnionDelivery()) {
+            OutboundPickup outbound = new OutboundPickup(settings, roster, unionSigningKey, downloadWriter);
+            camel.getRegistry().bind(OutboundPickup.FILTER_BEAN, outbound.outboundFilter());
+            camel.addRoutes(new OutboundRoute(settings, outbound));
+        }
         camel.start();
 
         if (settings.haRole() == HaRole.NONE) {
@@ -180,7 +213,10 @@ public final class CentralServer implements ServiceMain.Service {
             return status == null ? null : new HistoryReconciler.LedgerState(status.state(), status.at(),
                     status.reason());
         });
-        if (settings.deliveryEnabled()) {
+        if (settings.remoteUnionDelivery()) {
+            LOG.info("Files stay queued for the union's agent (central.union.delivery=remote): it pulls them over"
+                    + " HTTPS under /window/v1/union/");
+        } else if (settings.deliveryEnabled()) {
             delivery.start();
         } else {
             LOG.warn("Delivery to the union's folders is off (central.delivery.enabled=false): files stay queued");
@@ -189,7 +225,13 @@ public final class CentralServer implements ServiceMain.Service {
         sweeper.scheduleWithFixedDelay(unionDelivery::expireLedger, 1, 60, TimeUnit.MINUTES);
         sweeper.scheduleWithFixedDelay(this::expireSubmissions, 1, 60, TimeUnit.MINUTES);
         sweeper.scheduleWithFixedDelay(this::expireDownloadLedger, 1, 60, TimeUnit.MINUTES);
-        camel.getRouteController().startRoute(OutboundRoute.ROUTE_ID);
+        if (!settings.remoteUnionDelivery()) {
+            camel.getRouteController().startRoute(OutboundRoute.ROUTE_ID);
+        }
+        if (configurationFile != null && settings.municipalityReloadMillis() > 0) {
+            sweeper.scheduleWithFixedDelay(this::reloadIfChanged, settings.municipalityReloadMillis(),
+                    settings.municipalityReloadMillis(), TimeUnit.MILLISECONDS);
+        }
         UnionFolderRetention retention = new UnionFolderRetention(settings, ledger,
                 Clock.system(ZoneId.of("Asia/Tokyo")));
         sweeper.scheduleWithFixedDelay(retention::expire, 1, 60, TimeUnit.MINUTES);
@@ -197,6 +239,72 @@ public final class CentralServer implements ServiceMain.Service {
         LOG.info("Central window server started: municipalities={} window=https://{}:{}/window/v1 union={} role={}"
                 + " startupMs={}", settings.codes().size(), settings.windowHost(), settings.windowPort(),
                 settings.unionRoot(), role(), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /**
+     * Reads central.municipalities again from the configuration file whenever the file changes (checked every
+     * central.municipalities.reload-interval-ms), so that a municipality is added or removed without a restart.
+     */
+    public CentralServer watchConfiguration(Path file) throws IOException {
+        this.configurationFile = file.toAbsolutePath();
+        this.configurationModified = Files.getLastModifiedTime(configurationFile);
+        return this;
+    }
+
+    private void reloadIfChanged() {
+        try {
+            FileTime modified = Files.getLastModifiedTime(configurationFile);
+            if (modified.equals(configurationModified)) {
+                return;
+            }
+            configurationModified = modified;
+            reloadMunicipalities(CentralSettings.load(configurationFile).codes());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Municipality list not reloaded, the served municipalities stay as they were: file={} error={}",
+                    configurationFile, e.getMessage());
+        }
+    }
+
+    /**
+     * Serves exactly the given municipalities from now on. An added municipality gets its broker queues, role and user,
+     * its folders and a place among the delivery queues, once its signing public key and keyset are readable. One
+     * whose keys are missing is not added, and the reason is logged. A removed municipality takes no new files, but
+     * its stored files are still delivered and its queued downloads can still be fetched.
+     */
+    public synchronized void reloadMunicipalities(List<MunicipalityCode> codes) {
+        Set<MunicipalityCode> wanted = new TreeSet<>(codes);
+        for (MunicipalityCode code : roster.served()) {
+            if (!wanted.contains(code)) {
+                roster.remove(code);
+                LOG.warn("Municipality removed: municipality={}; new files are refused, stored files are still"
+                        + " delivered and queued downloads can still be fetched", code);
+            }
+        }
+        for (MunicipalityCode code : wanted) {
+            if (roster.isServed(code)) {
+                continue;
+            }
+            try {
+                signingKeys.require(code);
+                cipher.requireKeyset(code);
+                broker.addMunicipality(code);
+                if (!settings.remoteUnionDelivery()) {
+                    AtomicFiles.createDirectories(settings.inbound(code));
+                    AtomicFiles.createDirectories(settings.outboundRoot().resolve(code.value()));
+                }
+                delivery.addQueue(code, QueueNames.upload(code));
+                roster.add(code);
+                LOG.info("Municipality added: municipality={} served={}", code, roster.served().size());
+            } catch (Exception e) {
+                LOG.error("Municipality not added, install its keys and save the configuration again:"
+                        + " municipality={} error={}", code, e.getMessage());
+            }
+        }
+    }
+
+    /** Returns the municipalities served now, which a reload may have changed since start-up. */
+    public List<MunicipalityCode> servedMunicipalities() {
+        return roster.served();
     }
 
     private void expireSubmissions() {
@@ -273,6 +381,10 @@ public final class CentralServer implements ServiceMain.Service {
             ConfigurationCheck.requireFile("central.revoked-certificates", settings.revokedCertificates(),
                     settings.revokedCertificates(), "list of revoked certificates");
         }
+        if (settings.remoteUnionDelivery()) {
+            ConfigurationCheck.requireFile(keysKey, settings.keysDirectory(), keys.unionSigningPublicKey(),
+                    "union's signing public key, which checks the union agent's downloads");
+        }
         ConfigurationCheck.requireWritableFolder("central.union-root", settings.unionRoot());
         ConfigurationCheck.requireWritableFolder("central.data-dir", settings.dataDirectory());
     }
@@ -305,6 +417,9 @@ public final class CentralServer implements ServiceMain.Service {
     public static void main(String[] args) throws Exception {
         ServiceMain.run("central-server", CentralServer.class, args, config -> {
             CentralServer server = new CentralServer(CentralSettings.load(config));
+            if (config != null) {
+                server.watchConfiguration(config);
+            }
             // A node that cannot take over must end, so that its supervisor restarts it and it waits again.
             server.onActivationFailure = () -> System.exit(1);
             return server;

@@ -50,7 +50,10 @@ public record CentralSettings(
         CentralDownloadSettings downloads,
         OperatorSettings operator,
         int rejectedRetentionDays,
-        int stagingRetentionDays) {
+        int stagingRetentionDays,
+        boolean remoteUnionDelivery,
+        String unionCertificateName,
+        long municipalityReloadMillis) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
     /** Name of the folder below {@code union/outbound/} for files to every municipality the server serves. */
@@ -98,7 +101,30 @@ public record CentralSettings(
                         3_600_000)),
                 OperatorSettings.from(settings),
                 settings.integer("central.rejected.retention-days", 0, 3650),
-                settings.integer("central.staging.retention-days", 0, 3650));
+                settings.integer("central.staging.retention-days", 0, 3650),
+                remoteUnionDelivery(settings),
+                unionCertificateName(settings),
+                settings.number("central.municipalities.reload-interval-ms", 0, 3_600_000));
+    }
+
+    private static boolean remoteUnionDelivery(Settings settings) {
+        String key = "central.union.delivery";
+        String value = settings.text(key);
+        if (!value.equals("local") && !value.equals("remote")) {
+            throw settings.invalid(key, value, "local to write delivered files into central.union-root, or remote to"
+                    + " keep them queued for the union's agent (agent.mode=union)");
+        }
+        return value.equals("remote");
+    }
+
+    private static String unionCertificateName(Settings settings) {
+        String key = "central.union.certificate-name";
+        String value = settings.text(key);
+        if (value.isBlank() || value.matches("[0-9]{6}") || !value.matches("[\\p{Graph} ]{1,64}")) {
+            throw settings.invalid(key, value, "the subject common name of the union agent's client certificate, 1 to"
+                    + " 64 printable characters and not six digits, so that it never names a municipality");
+        }
+        return value;
     }
 
     private static HaRole haRole(Settings settings) {
@@ -142,9 +168,6 @@ public record CentralSettings(
         return file.isEmpty() ? null : Path.of(file).toAbsolutePath();
     }
 
-    // TODO: central.municipalities is read once at start-up, so adding or removing a municipality restarts the server
-    // while agents keep files queued. A reload needs the broker's per-municipality addresses, roles and users added
-    // and removed at run time, and the window route and delivery workers updated.
     private static List<Municipality> served(Settings settings, MunicipalityDirectory directory) {
         String key = "central.municipalities";
         String value = settings.text(key);

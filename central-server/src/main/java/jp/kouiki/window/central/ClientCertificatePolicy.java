@@ -66,6 +66,16 @@ final class ClientCertificatePolicy {
         }
     }
 
+    /** Throws 401 when the client certificate of the union's agent is revoked. */
+    void checkUnion(X509Certificate certificate) throws WindowHttpException {
+        String fingerprint = fingerprint(certificate);
+        if (revoked().contains(fingerprint)) {
+            LOG.warn("Revoked client certificate of the union's agent refused: fingerprint={}", fingerprint);
+            throw new WindowHttpException(401, "the client certificate of the union's agent is revoked",
+                    "install the renewed certificate issued for the union's agent");
+        }
+    }
+
     private Set<String> revoked() throws WindowHttpException {
         if (denyList == null) {
             return Set.of();

@@ -31,7 +31,7 @@ import jp.kouiki.window.transfer.DownloadManifest;
  * offered again. {@link #acknowledge} removes the message only when the agent reports that the file is durably
  * written, or moves it to the municipality's dead-letter queue when the agent refused it.
  */
-final class DownloadQueue {
+final class DownloadQueue implements DownloadRequests.Source {
 
     /** One offered download: its manifest, signature and a ciphertext stream that releases the session on close. */
     record Offer(String fileId, String manifest, String signature, long ciphertextBytes, InputStream ciphertext) {
@@ -78,7 +78,8 @@ final class DownloadQueue {
      * Returns the first download waiting for the municipality, waiting up to {@code waitMillis} for one to arrive, or
      * null when none did. The caller must close the offer's stream, which closes the broker session.
      */
-    Offer next(MunicipalityCode code, long waitMillis) throws Exception {
+    @Override
+    public Offer next(MunicipalityCode code, long waitMillis) throws Exception {
         String queue = QueueNames.download(code);
         long deadline = System.currentTimeMillis() + waitMillis;
         while (true) {
@@ -141,7 +142,8 @@ final class DownloadQueue {
      * dead-letter queue and writes the reason into {@code union/outbound-error/<code>/}. Repeating an
      * acknowledgement changes nothing and reports what the first one did.
      */
-    Acknowledgement acknowledge(MunicipalityCode code, String fileId, String refusal) throws Exception {
+    @Override
+    public Acknowledgement acknowledge(MunicipalityCode code, String fileId, String refusal) throws Exception {
         ReentrantLock lock = locks[Math.floorMod((code.value() + fileId).hashCode(), LOCK_STRIPES)];
         lock.lock();
         try (ClientSession session = broker.openMunicipalitySession(code, true)) {

@@ -81,6 +81,27 @@ final class DownloadQueueWriter {
         signals.signal(manifest.municipalityCode());
     }
 
+    /**
+     * Queues a ciphertext that the union's agent encrypted for the manifest's municipality, as it is. The caller has
+     * checked the union's signature on the manifest and that the ciphertext decrypts to the manifest's file.
+     */
+    void queueCiphertext(Path ciphertext, DownloadManifest manifest, byte[] manifestJson, String signature)
+            throws Exception {
+        try (ClientSession session = broker.openMunicipalitySession(manifest.municipalityCode(), true);
+                ClientProducer producer = session.createProducer(QueueNames.download(manifest.municipalityCode()));
+                InputStream body = Files.newInputStream(ciphertext)) {
+            ClientMessage message = session.createMessage(true);
+            message.putStringProperty(Message.HDR_DUPLICATE_DETECTION_ID, manifest.fileId());
+            message.putStringProperty(FILE_ID, manifest.fileId());
+            message.putStringProperty(MANIFEST, new String(manifestJson, StandardCharsets.UTF_8));
+            message.putStringProperty(SIGNATURE, signature);
+            message.setBodyInputStream(body);
+            producer.send(message);
+            commit(session, manifest);
+        }
+        signals.signal(manifest.municipalityCode());
+    }
+
     private static void commit(ClientSession session, DownloadManifest manifest) throws ActiveMQException {
         try {
             session.commit();

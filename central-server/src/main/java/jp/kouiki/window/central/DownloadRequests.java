@@ -46,13 +46,33 @@ final class DownloadRequests {
     private static final int MAX_ACK_BYTES = 16 * 1024;
     private static final int MAX_REASON_CHARACTERS = 2000;
 
-    private final CentralSettings settings;
-    private final DownloadQueue downloads;
-    private final Semaphore waitingPolls;
+    /** A queue whose files are offered one at a time until acknowledged. */
+    interface Source {
+        /** Returns the first waiting file, after waiting up to {@code waitMillis} for one, or null. */
+        DownloadQueue.Offer next(MunicipalityCode code, long waitMillis) throws Exception;
 
-    DownloadRequests(CentralSettings settings, DownloadQueue downloads) {
+        /** Removes an acknowledged file, or with a refusal reason dead-letters it. */
+        DownloadQueue.Acknowledgement acknowledge(MunicipalityCode code, String fileId, String refusal)
+                throws Exception;
+    }
+
+    private final CentralSettings settings;
+    private final Source downloads;
+    private final Semaphore waitingPolls;
+    private final String nextPath;
+    /** The start of the log line of an offer. */
+    private final String offered;
+
+    /**
+     * @param nextPath the path of the request for the next file, with {@code {code}} for the municipality, named in the
+     *                 response to an acknowledgement of an unknown file id
+     */
+    DownloadRequests(CentralSettings settings, Source downloads, String nextPath) {
         this.settings = settings;
         this.downloads = downloads;
+        this.nextPath = nextPath;
+        this.offered = nextPath.startsWith(WindowRequests.UNION_PREFIX) ? "File offered to the union's agent"
+                : "Download offered";
         this.waitingPolls = new Semaphore(settings.downloads().maxWaitingPolls());
     }
 
@@ -96,7 +116,7 @@ final class DownloadRequests {
         exchange.getMessage().setHeader(SIGNATURE_HEADER, offer.signature());
         exchange.getMessage().setHeader(CIPHERTEXT_LENGTH_HEADER, offer.ciphertextBytes());
         exchange.getMessage().setBody(offer.ciphertext());
-        LOG.info("Download offered: municipality={} fileId={} ciphertextBytes={}", code, offer.fileId(),
+        LOG.info("{}: municipality={} fileId={} ciphertextBytes={}", offered, code, offer.fileId(),
                 offer.ciphertextBytes());
     }
 
@@ -131,7 +151,7 @@ final class DownloadRequests {
             case DEAD_LETTERED, ALREADY_REFUSED -> body.put("state", "refused");
             case UNKNOWN -> throw new WindowHttpException(404, "no download with file id " + fileId
                     + " is waiting for municipality " + code + " or was acknowledged recently",
-                    "acknowledge only file ids offered by GET /window/v1/municipalities/" + code + "/downloads/next");
+                    "acknowledge only file ids offered by GET " + nextPath.replace("{code}", code.value()));
         }
         body.put("repeated", result == DownloadQueue.Acknowledgement.ALREADY_ACKNOWLEDGED
                 || result == DownloadQueue.Acknowledgement.ALREADY_REFUSED);

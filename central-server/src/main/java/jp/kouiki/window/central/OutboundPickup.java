@@ -60,16 +60,17 @@ final class OutboundPickup {
     private static final Pattern CODE_PREFIX = Pattern.compile("[0-9]{6}_.*");
 
     private final CentralSettings settings;
-    private final Set<MunicipalityCode> served;
+    private final MunicipalityRoster roster;
     private final PrivateKey unionSigningKey;
     private final DownloadQueueWriter writer;
     private final InterfaceFileChecker checker;
     /** Files in union/outbound/ that a release schedule holds, so that each is logged once when held and released. */
     private final Set<Path> heldBySchedule = ConcurrentHashMap.newKeySet();
 
-    OutboundPickup(CentralSettings settings, PrivateKey unionSigningKey, DownloadQueueWriter writer) {
+    OutboundPickup(CentralSettings settings, MunicipalityRoster roster, PrivateKey unionSigningKey,
+            DownloadQueueWriter writer) {
         this.settings = settings;
-        this.served = Set.copyOf(settings.codes());
+        this.roster = roster;
         this.unionSigningKey = unionSigningKey;
         this.writer = writer;
         this.checker = new InterfaceFileChecker(settings.interfaceKinds());
@@ -116,7 +117,7 @@ final class OutboundPickup {
         exchange.setProperty(FOLDER, folder);
         exchange.setProperty(ERROR_TARGET, settings.outboundError(safeFolder).resolve(stamped));
         if (!folder.equals(CentralSettings.BROADCAST_FOLDER)
-                && (!MunicipalityCode.isValid(folder) || !served.contains(MunicipalityCode.of(folder)))) {
+                && (!MunicipalityCode.isValid(folder) || !roster.isServed(MunicipalityCode.of(folder)))) {
             throw new InterfaceFileRejectedException(
                     "フォルダ「" + folder + "」はこの窓口サーバが扱う団体コードでも all でもありません。",
                     "folder '" + folder + "' is neither the code of a municipality this server serves nor "
@@ -174,7 +175,7 @@ final class OutboundPickup {
                             + " receives it as <code>_<name>");
         }
         List<InterfaceFileName> names = new ArrayList<>();
-        for (MunicipalityCode code : settings.codes()) {
+        for (MunicipalityCode code : roster.served()) {
             names.add(InterfaceFileName.parse(code + "_" + name, code));
         }
         return names;

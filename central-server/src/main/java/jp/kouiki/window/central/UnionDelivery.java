@@ -45,10 +45,8 @@ import jp.kouiki.window.transfer.FileManifest;
  * and renames it into place without replacing anything. Only then is the queue message acknowledged. The union's
  * system therefore never reads a partial file, and a crash at any step neither loses the file nor delivers it twice.
  *
- * <p>TODO: union mode is not built. A central server housed apart from the union (deployment patterns 3 to 5) needs
- * {@code central.union-root} on a filesystem that reaches the union's folders. The planned replacement keeps files
- * encrypted in their queues for pickup, and a union-side agent ({@code agent.mode=union}) fetches them over HTTPS with
- * the union's client certificate and does this delivery at the union (see docs/deployment-patterns.md).
+ * <p>Used where the union's folders are local ({@code central.union.delivery=local}). With remote union folders the
+ * union's agent does this delivery at the union, and {@link UnionPickupQueue} serves it the stored files.
  */
 final class UnionDelivery implements QueueDrainer.Handler {
 

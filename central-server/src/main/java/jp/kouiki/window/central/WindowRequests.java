@@ -12,7 +12,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.regex.Matcher;
@@ -59,6 +58,13 @@ final class WindowRequests {
     static final String DOWNLOAD_ACK = "download-ack";
     static final String CANCELLATIONS = "cancellations";
     static final String CANCELLATION_DONE = "cancellation-done";
+    static final String UNION_NEXT = "union-next";
+    static final String UNION_ACK = "union-ack";
+    static final String UNION_DOWNLOAD = "union-download";
+    /** The error state of a request with new files of a municipality removed since start-up. */
+    static final String NOT_SERVED = "not-served";
+    /** Path prefix of the requests that only the union's agent may make. */
+    static final String UNION_PREFIX = "/window/v1/union/";
     static final String CODE = "WindowMunicipality";
     static final String FILE_ID = "WindowFileId";
 
@@ -75,29 +81,32 @@ final class WindowRequests {
     private static final Pattern CANCELLATION_PATHS = Pattern.compile(
             "/window/v1/municipalities/([0-9]{6})/cancellations(?:/([^/]+))?/?");
     private static final Pattern CANCELLATION_ID = Pattern.compile("[0-9a-f]{20}");
+    private static final Pattern UNION = Pattern.compile(
+            "/window/v1/union/municipalities/([0-9]{6})/(?:inbound/(?:next|([^/]+)/ack)|downloads/([^/]+))/?");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (?:(\\d{1,18})-(\\d{1,18})|\\*)/(\\d{1,18}|\\*)");
     private static final int MAX_ANNOUNCE_BYTES = 64 * 1024;
     private static final long MAX_DRAIN_BYTES = 1024 * 1024;
 
     private final CentralSettings settings;
-    private final Set<MunicipalityCode> served;
+    private final MunicipalityRoster roster;
     private final SigningKeyRing signingKeys;
     private final UploadStore store;
     private final DeliveryLedger ledger;
     private final ClientCertificatePolicy certificatePolicy;
     private final Map<MunicipalityCode, Semaphore> inProgress = new ConcurrentHashMap<>();
+    /** Request slots of the union's agent, per municipality it acts for, apart from the municipality's own. */
+    private final Map<MunicipalityCode, Semaphore> unionInProgress = new ConcurrentHashMap<>();
     private final CallerIdentity identity;
     private final IngressAdmission admission;
     private volatile AgentContacts agentContacts = new AgentContacts();
     private volatile Cancellations cancellations;
     private volatile TransferEvents events = TransferEvents.NONE;
 
-    WindowRequests(CentralSettings settings, SigningKeyRing signingKeys, UploadStore store,
-                   DeliveryLedger ledger,
-                   CallerIdentity identity,
-            ClientCertificatePolicy certificatePolicy, IngressAdmission admission) {
+    WindowRequests(CentralSettings settings, MunicipalityRoster roster, SigningKeyRing signingKeys, UploadStore store,
+            DeliveryLedger ledger, CallerIdentity identity, ClientCertificatePolicy certificatePolicy,
+            IngressAdmission admission) {
         this.settings = settings;
-        this.served = Set.copyOf(settings.codes());
+        this.roster = roster;
         this.signingKeys = signingKeys;
         this.store = store;
         this.ledger = ledger;
@@ -120,6 +129,10 @@ final class WindowRequests {
     /** Maps the client certificate to a municipality and checks it against the code in the path. */
     void authenticate(Exchange exchange) throws WindowHttpException {
         HttpServletRequest request = request(exchange);
+        if (request.getRequestURI().startsWith(UNION_PREFIX)) {
+            authenticateUnion(exchange, request);
+            return;
+        }
         MunicipalityCode caller = callerOf(request);
         Matcher path = UPLOADS.matcher(request.getRequestURI());
         boolean upload = path.matches();
@@ -149,7 +162,10 @@ final class WindowRequests {
             throw new WindowHttpException(400, "file id '" + fileId + "' is not 32 lowercase hexadecimal digits",
                     "use the file id of the signed manifest");
         }
-        admit(exchange, caller);
+        if (upload && !(fileId != null && request.getMethod().equals("GET"))) {
+            requireServed(caller, request);
+        }
+        admit(exchange, caller, inProgress);
         agentContacts.seen(caller, request.getHeader(AgentContacts.VERSION_HEADER), request.getHeader("User-Agent"));
         exchange.setProperty(CODE, caller);
         exchange.setProperty(FILE_ID, fileId);
@@ -165,7 +181,7 @@ final class WindowRequests {
             throw new WindowHttpException(400, "cancellation id '" + id + "' is not 20 lowercase hexadecimal digits",
                     "use the id from GET /window/v1/municipalities/" + caller + "/cancellations");
         }
-        admit(exchange, caller);
+        admit(exchange, caller, inProgress);
         agentContacts.seen(caller, request.getHeader(AgentContacts.VERSION_HEADER), request.getHeader("User-Agent"));
         exchange.setProperty(CODE, caller);
         exchange.setProperty(FILE_ID, id);
@@ -249,6 +265,21 @@ final class WindowRequests {
         json(exchange, 200, body);
     }
 
+    /**
+     * Rejects new files of a municipality removed from central.municipalities since start-up: announces, chunks and
+     * offsets of its uploads, and the union's downloads for it. Its delivery state and queued downloads stay readable.
+     */
+    private void requireServed(MunicipalityCode code, HttpServletRequest request) throws WindowHttpException {
+        if (!roster.isServed(code)) {
+            LOG.warn("Request refused, the municipality is no longer served here: municipality={} path={} method={}",
+                    code, request.getRequestURI(), request.getMethod());
+            throw WindowHttpException.withState(403, NOT_SERVED, "municipality " + code + " is no longer served by"
+                    + " this window server; it takes no new files, but delivers those it stored", "keep the files"
+                    + " queued and send them to the window server that serves " + code + " now (agent.central-url."
+                    + code + ")");
+        }
+    }
+
     private static String downloadOperation(String method, boolean next, boolean ack) {
         if (next && method.equals("GET")) {
             return DOWNLOAD_NEXT;
@@ -260,8 +291,9 @@ final class WindowRequests {
      * Takes one of the municipality's request slots until the exchange completes, or rejects the request with 429 when all are in use,
      * so that one municipality's slow uploads cannot hold every server thread.
      */
-    private void admit(Exchange exchange, MunicipalityCode caller) throws WindowHttpException {
-        Semaphore slots = inProgress.computeIfAbsent(caller,
+    private void admit(Exchange exchange, MunicipalityCode caller, Map<MunicipalityCode, Semaphore> slotsByCode)
+            throws WindowHttpException {
+        Semaphore slots = slotsByCode.computeIfAbsent(caller,
                 code -> new Semaphore(settings.maxRequestsPerMunicipality()));
         if (!slots.tryAcquire()) {
             LOG.warn("Request refused, too many in progress: municipality={} limit={}", caller,
@@ -275,6 +307,64 @@ final class WindowRequests {
                 slots.release();
             }
         });
+    }
+
+    /**
+     * Accepts a request under {@code /window/v1/union/} only from the union's agent, whose certificate names
+     * {@code central.union.certificate-name}, only while the server keeps files for it (remote union delivery), and only
+     * for a municipality served here. A municipality's certificate is refused with 403 on every union path.
+     */
+    private void authenticateUnion(Exchange exchange, HttpServletRequest request) throws WindowHttpException {
+        X509Certificate certificate = identity.certificate(request);
+        String commonName = commonName(certificate);
+        if (!settings.unionCertificateName().equals(commonName)) {
+            LOG.warn("Request refused, only the union's agent may use the union's paths: certificate={} path={}"
+                    + " method={}", certificate.getSubjectX500Principal().getName(), request.getRequestURI(),
+                    request.getMethod());
+            throw new WindowHttpException(403, "client certificate '" + certificate.getSubjectX500Principal().getName()
+                    + "' is not the union agent's; the paths under " + UNION_PREFIX + " are for the union's agent only",
+                    "a municipality's agent uses /window/v1/municipalities/{its own code}/");
+        }
+        certificatePolicy.checkUnion(certificate);
+
+        if (!settings.remoteUnionDelivery()) {
+            throw new WindowHttpException(404, "this window server delivers into the union's folders itself"
+                    + " (central.union.delivery=local)", "set central.union.delivery=remote at the window server to"
+                    + " serve the union's agent");
+        }
+        Matcher path = UNION.matcher(request.getRequestURI());
+        if (!path.matches()) {
+            throw new WindowHttpException(404, "no window resource at " + request.getRequestURI(), "use "
+                    + UNION_PREFIX + "municipalities/{code}/inbound/next, .../inbound/{fileId}/ack or"
+                    + " .../downloads/{fileId}");
+        }
+        String pathCode = path.group(1);
+        MunicipalityCode code = MunicipalityCode.of(pathCode);
+        // A municipality removed at run time stays known, so that the union's agent can still take its stored files.
+        if (!roster.isKnown(code)) {
+            throw new WindowHttpException(404, "municipality " + pathCode + " is not served by this window server",
+                    "ask the window server that serves " + pathCode + ", or add it to central.municipalities");
+        }
+
+        String fileId = path.group(2) != null ? path.group(2) : path.group(3);
+        if (fileId != null && !FileManifest.isFileId(fileId)) {
+            throw new WindowHttpException(400, "file id '" + fileId + "' is not 32 lowercase hexadecimal digits",
+                    "use the file id of the signed manifest");
+        }
+        String method = request.getMethod();
+        String operation;
+        if (path.group(3) != null) {
+            requireServed(code, request);
+            operation = method.equals("PUT") ? UNION_DOWNLOAD : "none";
+        } else if (fileId != null) {
+            operation = method.equals("POST") ? UNION_ACK : "none";
+        } else {
+            operation = method.equals("GET") ? UNION_NEXT : "none";
+        }
+        admit(exchange, code, unionInProgress);
+        exchange.setProperty(CODE, code);
+        exchange.setProperty(FILE_ID, fileId);
+        exchange.setProperty(OPERATION, operation);
     }
 
     private static String operation(String method, String fileId) {
@@ -293,8 +383,14 @@ final class WindowRequests {
     private MunicipalityCode callerOf(HttpServletRequest request) throws WindowHttpException {
         X509Certificate certificate = identity.certificate(request);
         String commonName = commonName(certificate);
+        if (settings.unionCertificateName().equals(commonName)) {
+            LOG.warn("Request refused, the union agent's certificate may not act as a municipality: path={} method={}",
+                    request.getRequestURI(), request.getMethod());
+            throw new WindowHttpException(403, "the client certificate of the union's agent may not act as a"
+                    + " municipality", "the union's agent uses the paths under " + UNION_PREFIX);
+        }
         if (commonName == null || !MunicipalityCode.isValid(commonName)
-                || !served.contains(MunicipalityCode.of(commonName))) {
+                || !roster.isKnown(MunicipalityCode.of(commonName))) {
             throw new WindowHttpException(403, "client certificate '" + certificate.getSubjectX500Principal().getName()
                     + "' does not name a municipality served here", "use the certificate issued for your municipality");
         }

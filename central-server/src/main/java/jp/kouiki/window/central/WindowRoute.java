@@ -19,13 +19,21 @@ final class WindowRoute extends RouteBuilder {
     private final BooleanSupplier active;
     private final WindowRequests requests;
     private final DownloadRequests downloads;
+    private final DownloadRequests unionPickups;
+    private final UnionDownloadReceiver unionDownloads;
 
+    /**
+     * @param unionPickups   the union agent's requests for stored files, or null when the union's folders are local
+     * @param unionDownloads the union agent's downloads for municipalities, or null when the union's folders are local
+     */
     WindowRoute(CentralSettings settings, BooleanSupplier active, WindowRequests requests,
-            DownloadRequests downloads) {
+            DownloadRequests downloads, DownloadRequests unionPickups, UnionDownloadReceiver unionDownloads) {
         this.settings = settings;
         this.active = active;
         this.requests = requests;
         this.downloads = downloads;
+        this.unionPickups = unionPickups;
+        this.unionDownloads = unionDownloads;
     }
 
     @Override
@@ -72,6 +80,12 @@ final class WindowRoute extends RouteBuilder {
                         .process(requests::listCancellations)
                     .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.CANCELLATION_DONE))
                         .process(requests::completeCancellation)
+                    .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.UNION_NEXT))
+                        .process(exchange -> unionPickups.next(exchange))
+                    .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.UNION_ACK))
+                        .process(exchange -> unionPickups.acknowledge(exchange))
+                    .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.UNION_DOWNLOAD))
+                        .process(exchange -> unionDownloads.receive(exchange))
                     .otherwise()
                         .process(requests::notFound)
                 .end()

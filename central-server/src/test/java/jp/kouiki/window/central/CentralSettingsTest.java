@@ -47,6 +47,45 @@ class CentralSettingsTest {
                 .hasMessageContaining("131016 is listed twice");
     }
 
+    @Test
+    void unionFoldersAreLocalByDefault() throws Exception {
+        CentralSettings settings = settings(new Properties());
+
+        assertThat(settings.remoteUnionDelivery()).isFalse();
+        assertThat(settings.unionCertificateName()).isEqualTo("union");
+    }
+
+    @Test
+    void remoteUnionDeliveryIsRead() throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("central.union.delivery", "remote");
+
+        assertThat(settings(properties).remoteUnionDelivery()).isTrue();
+    }
+
+    @Test
+    void unknownUnionDeliveryNamesTheChoices() {
+        Properties properties = new Properties();
+        properties.setProperty("central.union.delivery", "agent");
+
+        assertThatThrownBy(() -> settings(properties))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("central.union.delivery")
+                .hasMessageContaining("local to write delivered files")
+                .hasMessageContaining("remote to keep them queued");
+    }
+
+    @Test
+    void sixDigitUnionNameIsRefused() {
+        Properties properties = new Properties();
+        properties.setProperty("central.union.certificate-name", "131016");
+
+        assertThatThrownBy(() -> settings(properties))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("central.union.certificate-name")
+                .hasMessageContaining("not six digits");
+    }
+
     private static CentralSettings settings(Properties overrides) throws Exception {
         return CentralSettings.from(Settings.of(CentralSettings.DEFAULTS, overrides));
     }

@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import jp.kouiki.window.agent.AgentSettings;
 import jp.kouiki.window.agent.MunicipalAgent;
+import jp.kouiki.window.agent.UnionAgent;
 import jp.kouiki.window.central.CentralServer;
 import jp.kouiki.window.central.CentralSettings;
 import jp.kouiki.window.config.Settings;
@@ -37,6 +38,11 @@ import jp.kouiki.window.security.DevCredentialGenerator;
  * proxy with Basic authentication. Each pattern moves a real postal file of four Tokyo municipalities and checks that
  * every file lands once, in the union folder of the window server that serves its municipality, and nowhere else. A
  * file from the union to each municipality then takes the same routes back to its agent site's inbox.
+ *
+ * <p>Window servers housed apart from the union run in union mode: they keep files encrypted in their queues, and the
+ * union's agent of each server (agent.mode=union, the union's client certificate) pulls them through the same proxy
+ * into its own union folders and sends the union's outbound files back. Nothing is written into the window server's
+ * own union folder then.
  */
 class DeploymentPatternIT {
 
@@ -87,6 +93,8 @@ class DeploymentPatternIT {
 
     private final List<CentralServer> centrals = new ArrayList<>();
     private final List<MunicipalAgent> agents = new ArrayList<>();
+    private final List<UnionAgent> unionAgents = new ArrayList<>();
+    private Pattern pattern;
     private final Map<MunicipalityCode, Integer> serverOf = new LinkedHashMap<>();
     private final List<Integer> ports = new ArrayList<>();
     private SquidProxy squid;
@@ -97,6 +105,7 @@ class DeploymentPatternIT {
     void stopEverything() throws Exception {
         try {
             stopAgents();
+            stopUnionAgents();
             for (CentralServer central : centrals) {
                 central.close();
             }
@@ -110,6 +119,7 @@ class DeploymentPatternIT {
     @ParameterizedTest(name = "pattern {index}")
     @EnumSource(Pattern.class)
     void filesReachOnlyTheirOwnWindowServer(Pattern pattern) throws Exception {
+        this.pattern = pattern;
         if (pattern.behindProxy) {
             SquidProxy.requireInstalled();
             squid = SquidProxy.start(PROXY_USER, PROXY_PASSWORD);
@@ -127,6 +137,8 @@ class DeploymentPatternIT {
             dropAll(pattern, files);
             assertNothingDeliveredWithWrongProxyPassword();
             stopAgents();
+            // Started now, so that squid's log above shows the municipal agents' refusals only.
+            startUnionAgents(pattern);
         }
         try (LogCapture log = LogCapture.warnings()) {
             startAgents(pattern, PROXY_PASSWORD);
@@ -148,8 +160,10 @@ class DeploymentPatternIT {
         }
         assertEachFileOnlyAtItsServer();
         if (pattern.behindProxy) {
+            assertUnionModeKeptTheWindowServersFree(pattern);
             // squid logs a CONNECT when its tunnel closes, and the agents keep their connections open until they stop.
             stopAgents();
+            stopUnionAgents();
             assertProxyTunnelledToEveryServer();
         }
     }
@@ -170,6 +184,9 @@ class DeploymentPatternIT {
             properties.setProperty("central.broker.in-vm-id", Integer.toString(200 + server));
             properties.setProperty("central.broker.journal-type", "NIO");
             properties.setProperty("central.delivery.poll-interval-ms", "100");
+            if (pattern.behindProxy) {
+                properties.setProperty("central.union.delivery", "remote");
+            }
             centrals.add(new CentralServer(CentralSettings.from(Settings.of(CentralSettings.DEFAULTS, properties)))
                     .start());
             for (MunicipalityCode code : pattern.servers.get(server)) {
@@ -215,8 +232,61 @@ class DeploymentPatternIT {
             properties.setProperty("agent.upload.retry-initial-delay-ms", "200");
             properties.setProperty("agent.upload.retry-max-delay-ms", "1000");
             properties.setProperty("agent.upload.chunk-size-bytes", "65536");
+            properties.setProperty("agent.receipt.poll-interval-ms", "500");
             agents.add(new MunicipalAgent(AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties)))
                     .start());
+        }
+    }
+
+    /**
+     * Starts the union's agent of each window server, behind the same proxy, with the union's certificate and its own
+     * union folders.
+     */
+    private void startUnionAgents(Pattern pattern) throws Exception {
+        Path passwordFile = Files.writeString(root.resolve("union-proxy.password"), PROXY_PASSWORD + "\n",
+                StandardCharsets.UTF_8);
+        for (int server = 0; server < pattern.servers.size(); server++) {
+            Properties properties = new Properties();
+            properties.setProperty("agent.mode", "union");
+            properties.setProperty("agent.municipalities", codeList(pattern.servers.get(server)));
+            properties.setProperty("agent.folder-root", unionFolders(server).toString());
+            properties.setProperty("agent.data-dir", root.resolve("union-data-" + server).toString());
+            properties.setProperty("agent.keys-dir", root.resolve("keys").toString());
+            properties.setProperty("agent.central-url", url(server));
+            properties.setProperty("agent.proxy.url", squid.url());
+            properties.setProperty("agent.proxy.user", PROXY_USER);
+            properties.setProperty("agent.proxy.password-file", passwordFile.toString());
+            properties.setProperty("agent.pickup.quiet-period-ms", "300");
+            properties.setProperty("agent.pickup.poll-interval-ms", "100");
+            properties.setProperty("agent.download.poll-interval-ms", "200");
+            unionAgents.add(new UnionAgent(AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties)))
+                    .start());
+        }
+    }
+
+    private void stopUnionAgents() throws Exception {
+        for (UnionAgent agent : unionAgents) {
+            agent.close();
+        }
+        unionAgents.clear();
+    }
+
+    /**
+     * In union mode the window servers wrote nothing into their own union folders, the sending agents got their
+     * receipts from the union agent's acknowledgements, and every queue at the window servers is empty.
+     */
+    private void assertUnionModeKeptTheWindowServersFree(Pattern pattern) throws IOException {
+        for (int server = 0; server < centrals.size(); server++) {
+            assertThat(ProcessSystem.regularFiles(serverRoot(server).resolve("union/inbound")))
+                    .as("files written at window server %d's own union folder", server).isEmpty();
+        }
+        for (int site = 0; site < pattern.sites.size(); site++) {
+            for (MunicipalityCode code : pattern.sites.get(site)) {
+                Path sent = siteRoot(site).resolve("folders/sent").resolve(code.value());
+                await("receipt for " + code).atMost(DELIVERY_TIMEOUT).untilAsserted(() -> assertThat(
+                        ProcessSystem.regularFiles(sent)).anyMatch(file -> file.getFileName().toString()
+                                .endsWith(fileName(code) + ".receipt")));
+            }
         }
     }
 
@@ -243,7 +313,7 @@ class DeploymentPatternIT {
      */
     private void assertDownloadsReachTheirSites(Pattern pattern) throws Exception {
         for (MunicipalityCode code : CODES) {
-            Path outbound = Files.createDirectories(serverRoot(serverOf.get(code)).resolve("union/outbound")
+            Path outbound = Files.createDirectories(unionFolders(serverOf.get(code)).resolve("outbound")
                     .resolve(code.value()));
             String name = code + "_KYUFU_20261204.csv";
             Path temporary = Files.writeString(outbound.resolve("." + name + ".tmp"), "download for " + code + "\r\n");
@@ -298,7 +368,7 @@ class DeploymentPatternIT {
     private List<Path> deliveredFiles() throws IOException {
         List<Path> files = new ArrayList<>();
         for (int server = 0; server < centrals.size(); server++) {
-            for (Path file : ProcessSystem.regularFiles(serverRoot(server).resolve("union/inbound"))) {
+            for (Path file : ProcessSystem.regularFiles(unionFolders(server).resolve("inbound"))) {
                 if (!file.getParent().getFileName().toString().equals(".part")) {
                     files.add(file);
                 }
@@ -316,7 +386,15 @@ class DeploymentPatternIT {
     }
 
     private Path inbound(int server, MunicipalityCode code) {
-        return serverRoot(server).resolve("union/inbound").resolve(code.value());
+        return unionFolders(server).resolve("inbound").resolve(code.value());
+    }
+
+    /**
+     * The union's folders for a window server's municipalities: its own central.union-root at the union's site, or the
+     * union agent's folders where the server is housed apart.
+     */
+    private Path unionFolders(int server) {
+        return pattern.behindProxy ? root.resolve("union-" + server) : serverRoot(server).resolve("union");
     }
 
     private String url(int server) {

@@ -40,6 +40,8 @@ final class ProcessSystem implements AutoCloseable {
      */
     enum Role {
         AGENT("agent", "jp.kouiki.window.agent.MunicipalAgent", "Municipal agent started:"),
+        /** The union's agent (agent.mode=union), for a central server with central.union.delivery=remote. */
+        UNION("union-agent", "jp.kouiki.window.agent.MunicipalAgent", "Union agent started:"),
         CENTRAL("central", "jp.kouiki.window.central.CentralServer", "Central window server started:"),
         BACKUP("central-backup", "jp.kouiki.window.central.CentralServer", "Central window server started:");
 
@@ -105,6 +107,7 @@ final class ProcessSystem implements AutoCloseable {
         properties.put(Role.AGENT, agentDefaults());
         properties.put(Role.CENTRAL, centralDefaults());
         properties.put(Role.BACKUP, new Properties());
+        properties.put(Role.UNION, unionDefaults());
         for (Role role : Role.values()) {
             maxHeap.put(role, "256m");
             jvmOptions.put(role, new ArrayList<>());
@@ -126,6 +129,21 @@ final class ProcessSystem implements AutoCloseable {
         agent.setProperty("agent.broker.journal-type", "NIO");
         agent.setProperty("agent.download.poll-interval-ms", "100");
         return agent;
+    }
+
+    /** The union agent's settings: its union folders are {@code union-site/}, apart from the central server's. */
+    private Properties unionDefaults() {
+        Properties union = new Properties();
+        union.setProperty("agent.mode", "union");
+        union.setProperty("agent.municipalities", codeList());
+        union.setProperty("agent.folder-root", unionSite().toString());
+        union.setProperty("agent.data-dir", root.resolve("union-agent-data").toString());
+        union.setProperty("agent.keys-dir", keys().toString());
+        union.setProperty("agent.central-url", "https://localhost:" + port);
+        union.setProperty("agent.pickup.quiet-period-ms", "300");
+        union.setProperty("agent.pickup.poll-interval-ms", "100");
+        union.setProperty("agent.download.poll-interval-ms", "100");
+        return union;
     }
 
     private Properties centralDefaults() {
@@ -210,6 +228,11 @@ final class ProcessSystem implements AutoCloseable {
 
     Path rejected(MunicipalityCode code) {
         return root.resolve("union/rejected").resolve(code.value());
+    }
+
+    /** Returns the union agent's folder root: {@code inbound/<code>/}, {@code outbound/<code or all>/} and others. */
+    Path unionSite() {
+        return root.resolve("union-site");
     }
 
     Path centralData() {
@@ -316,7 +339,7 @@ final class ProcessSystem implements AutoCloseable {
         if (countInLog(role, role.readyLine) <= readyLinesBeforeStart.getOrDefault(role, 0L)) {
             return false;
         }
-        return role == Role.AGENT || commandPrefixes.containsKey(role) || accepts(port(role));
+        return role == Role.AGENT || role == Role.UNION || commandPrefixes.containsKey(role) || accepts(port(role));
     }
 
     /**

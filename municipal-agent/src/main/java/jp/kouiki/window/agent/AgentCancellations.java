@@ -85,6 +85,8 @@ final class AgentCancellations {
 
     /** Fetches and carries out every municipality's cancellations on the housekeeping thread, logging any failure. */
     void poll() {
+        // TODO: a municipality added by a reload of agent.municipalities has its cancellations carried out only after
+        // the agent's next restart.
         for (MunicipalityCode code : settings.municipalities()) {
             try {
                 poll(code);

@@ -46,7 +46,12 @@ public record AgentSettings(
         Map<MunicipalityCode, List<URI>> centralUrlsByMunicipality,
         ForwardProxy proxy,
         AgentRetention retention,
-        long cancellationPollIntervalMillis) {
+        long cancellationPollIntervalMillis,
+        boolean unionMode,
+        long municipalityReloadMillis) {
+
+    /** Name of the folder below {@code outbound/} of a union agent for files to every municipality it serves. */
+    public static final String BROADCAST_FOLDER = "all";
 
     public static final String DEFAULTS = "/agent-defaults.properties";
 
@@ -114,7 +119,19 @@ public record AgentSettings(
                 centralByMunicipality,
                 ForwardProxy.from(settings),
                 AgentRetention.from(settings),
-                settings.number("agent.cancellation.poll-interval-ms", 100, 3_600_000));
+                settings.number("agent.cancellation.poll-interval-ms", 100, 3_600_000),
+                unionMode(settings),
+                settings.number("agent.municipalities.reload-interval-ms", 0, 3_600_000));
+    }
+
+    private static boolean unionMode(Settings settings) {
+        String key = "agent.mode";
+        String value = settings.text(key);
+        if (!value.equals("municipality") && !value.equals("union")) {
+            throw settings.invalid(key, value, "municipality for a municipality's agent, or union for the union's"
+                    + " agent of window servers housed apart from the union");
+        }
+        return value.equals("union");
     }
 
     /** Reads one or two different https:// URLs: a single central server, or the two nodes of a pair. */
@@ -212,6 +229,36 @@ public record AgentSettings(
 
     public Path inbox(MunicipalityCode code) {
         return folderRoot.resolve("inbox").resolve(code.value());
+    }
+
+    /** In union mode, the union's folder of delivered files of one municipality. */
+    public Path unionInbound(MunicipalityCode code) {
+        return folderRoot.resolve("inbound").resolve(code.value());
+    }
+
+    /** In union mode, the folder of reasons for one municipality's files refused at delivery. */
+    public Path unionRejected(MunicipalityCode code) {
+        return folderRoot.resolve("rejected").resolve(code.value());
+    }
+
+    /** In union mode, the folder of conversion reports on one municipality's delivered files. */
+    public Path unionReports(MunicipalityCode code) {
+        return folderRoot.resolve("reports").resolve(code.value());
+    }
+
+    /** In union mode, {@code outbound/}, whose subfolders {@code <code>/} and {@code all/} the union fills. */
+    public Path unionOutboundRoot() {
+        return folderRoot.resolve("outbound");
+    }
+
+    /** In union mode, where a sent outbound file moves: {@code outbound-sent/<code or all>/}. */
+    public Path unionOutboundSent(String folder) {
+        return folderRoot.resolve("outbound-sent").resolve(folder);
+    }
+
+    /** In union mode, where a refused outbound file moves beside its reason: {@code outbound-error/<code or all>/}. */
+    public Path unionOutboundError(String folder) {
+        return folderRoot.resolve("outbound-error").resolve(folder);
     }
 
     /** Returns where the reason for a download that waits for its name in the inbox to become free is shown. */

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -65,6 +66,9 @@ final class CentralClient implements AutoCloseable {
     private final CamelContext camelContext;
     private final AgentSettings settings;
     private final KeyMaterialLayout keys;
+    private final Function<MunicipalityCode, Path> clientKeystore;
+    /** The central server or pair of each municipality; replaced when the municipality list is reloaded. */
+    private volatile Function<MunicipalityCode, List<URI>> centralUrls;
     private final ProducerTemplate template;
     private final Map<MunicipalityCode, Registered> endpoints = new ConcurrentHashMap<>();
     private final AtomicInteger generation = new AtomicInteger();
@@ -77,9 +81,20 @@ final class CentralClient implements AutoCloseable {
     }
 
     CentralClient(CamelContext camelContext, AgentSettings settings, KeyMaterialLayout keys) {
+        this(camelContext, settings, keys, keys::clientKeystore);
+    }
+
+    /**
+     * @param clientKeystore the client keystore presented for each municipality: the municipality's own, or the
+     *                       union agent's for every municipality in union mode
+     */
+    CentralClient(CamelContext camelContext, AgentSettings settings, KeyMaterialLayout keys,
+            Function<MunicipalityCode, Path> clientKeystore) {
         this.camelContext = camelContext;
         this.settings = settings;
         this.keys = keys;
+        this.clientKeystore = clientKeystore;
+        this.centralUrls = settings::centralUrls;
         this.template = camelContext.createProducerTemplate();
     }
 
@@ -97,7 +112,7 @@ final class CentralClient implements AutoCloseable {
             throw new IOException("client certificate of municipality " + code + " cannot be loaded: "
                     + e.getMessage(), e);
         }
-        List<URI> urls = settings.centralUrls(code);
+        List<URI> urls = centralUrls.apply(code);
         AtomicInteger node = node(urls);
         int tried = node.get();
         try {
@@ -112,6 +127,11 @@ final class CentralClient implements AutoCloseable {
             }
         }
         return sendTo(urls.get(node.get() % urls.size()), scheme, code, method, path, headers, body);
+    }
+
+    /** Sends each municipality's requests to the servers that the reloaded settings name from now on. */
+    void useCentralUrls(AgentSettings reloaded) {
+        this.centralUrls = reloaded::centralUrls;
     }
 
     /**
@@ -173,7 +193,7 @@ final class CentralClient implements AutoCloseable {
      * read whole.
      */
     StreamingTarget streamingTarget(MunicipalityCode code) throws IOException {
-        List<URI> urls = settings.centralUrls(code);
+        List<URI> urls = centralUrls.apply(code);
         int current = node(urls).get();
         URI url = urls.get(current % urls.size());
         String uri = scheme(code) + "://" + url.getRawAuthority()
@@ -196,7 +216,7 @@ final class CentralClient implements AutoCloseable {
      * changed, so a renewed certificate is used without a restart.
      */
     private String scheme(MunicipalityCode code) throws IOException {
-        FileTime modified = Files.getLastModifiedTime(keys.clientKeystore(code));
+        FileTime modified = Files.getLastModifiedTime(clientKeystore.apply(code));
         Registered current = endpoints.get(code);
         if (current != null && current.keystoreModified().equals(modified)) {
             return current.scheme();
@@ -210,14 +230,14 @@ final class CentralClient implements AutoCloseable {
             endpoints.put(code, registered);
             if (current != null) {
                 camelContext.removeComponent(current.scheme());
-                LOG.info("Client certificate reloaded: municipality={} keystore={}", code, keys.clientKeystore(code));
+                LOG.info("Client certificate reloaded: municipality={} keystore={}", code, clientKeystore.apply(code));
             }
             return registered.scheme();
         }
     }
 
     private Registered register(MunicipalityCode code, FileTime modified) throws IOException {
-        Path keystore = keys.clientKeystore(code);
+        Path keystore = clientKeystore.apply(code);
         SSLContextParameters tls = TlsMaterial.clientParameters(keystore, keys.truststore());
         warnIfExpiring(code, keystore);
         HttpComponent component = new SharedPoolComponent();

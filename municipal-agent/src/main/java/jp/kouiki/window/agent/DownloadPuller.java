@@ -36,21 +36,46 @@ final class DownloadPuller implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_ERROR_BODY_BYTES = 4096;
 
+    /** Writes one offered file where it belongs and returns the outcome that the acknowledgement reports. */
+    interface Writer {
+        /**
+         * Writes one file offered for {@code code}.
+         *
+         * @throws IOException when reading the body or writing to disk failed; nothing is acknowledged then, and the
+         *                     file is offered again
+         */
+        InboxWriter.Outcome write(MunicipalityCode code, String fileId, String manifestBase64, String signature,
+                InputStream ciphertext, long ciphertextBytes) throws IOException;
+    }
+
     /** Result of one request for the next download. */
     private enum Pulled { FILE, NONE, FAILED }
 
     private final AgentSettings settings;
     private final CentralClient client;
-    private final InboxWriter writer;
+    private final Writer writer;
+    private final String resource;
     private final ScheduledThreadPoolExecutor workers;
     private volatile boolean running;
     /** Failed requests in a row, per municipality. */
     private final Map<MunicipalityCode, Integer> failures = new ConcurrentHashMap<>();
+    /** The municipalities pulled for now; a reload of the municipality list adds and removes them. */
+    private final java.util.Set<MunicipalityCode> pulling = ConcurrentHashMap.newKeySet();
 
+    /** Pulls each municipality's downloads into its inbox. */
     DownloadPuller(AgentSettings settings, CentralClient client, InboxWriter writer) {
+        this(settings, client, writer, "/window/v1/municipalities/{code}/downloads");
+    }
+
+    /**
+     * @param resource the path below which {@code /next} offers a file and {@code /{fileId}/ack} acknowledges it, with
+     *                 {@code {code}} for the municipality
+     */
+    DownloadPuller(AgentSettings settings, CentralClient client, Writer writer, String resource) {
         this.settings = settings;
         this.client = client;
         this.writer = writer;
+        this.resource = resource;
         this.workers = new ScheduledThreadPoolExecutor(settings.downloads().workers(), runnable -> {
             Thread thread = new Thread(runnable, "download-worker");
             thread.setDaemon(true);
@@ -61,12 +86,24 @@ final class DownloadPuller implements AutoCloseable {
     void start() {
         running = true;
         for (MunicipalityCode code : settings.municipalities()) {
+            add(code);
+        }
+    }
+
+    /** Starts pulling for a municipality, as when it is added without a restart; nothing happens when it is pulled. */
+    void add(MunicipalityCode code) {
+        if (pulling.add(code)) {
             workers.execute(() -> pullAndReschedule(code));
         }
     }
 
+    /** Stops pulling for a municipality after its current request, as when it is removed without a restart. */
+    void remove(MunicipalityCode code) {
+        pulling.remove(code);
+    }
+
     private void pullAndReschedule(MunicipalityCode code) {
-        if (!running) {
+        if (!running || !pulling.contains(code)) {
             return;
         }
         Pulled pulled;
@@ -107,8 +144,7 @@ final class DownloadPuller implements AutoCloseable {
      */
     private Pulled pull(MunicipalityCode code) throws IOException {
         CentralClient.StreamingTarget target = client.streamingTarget(code);
-        URI uri = target.centralUrl().resolve("/window/v1/municipalities/" + code + "/downloads/next?waitMs="
-                + settings.downloads().longPollMillis());
+        URI uri = target.centralUrl().resolve(resource(code) + "/next?waitMs=" + settings.downloads().longPollMillis());
         HttpGet request = new HttpGet(uri);
         request.setHeader("User-Agent", "window-agent/" + CentralClient.VERSION);
         request.setHeader("Window-Agent-Version", CentralClient.VERSION);
@@ -163,9 +199,8 @@ final class DownloadPuller implements AutoCloseable {
         } else {
             ack.put("outcome", "written");
         }
-        CentralClient.Response response = client.send(code, "POST", "/window/v1/municipalities/" + code
-                + "/downloads/" + fileId + "/ack", Map.of("Content-Type", "application/json"),
-                JSON.writeValueAsBytes(ack));
+        CentralClient.Response response = client.send(code, "POST", resource(code) + "/" + fileId + "/ack",
+                Map.of("Content-Type", "application/json"), JSON.writeValueAsBytes(ack));
         if (response.status() == 404) {
             LOG.warn("Central server no longer knows the acknowledged download: municipality={} fileId={} body={}",
                     code, fileId, response.body());
@@ -176,6 +211,10 @@ final class DownloadPuller implements AutoCloseable {
                     + response.body());
         }
         LOG.debug("Download acknowledged: municipality={} fileId={} outcome={}", code, fileId, ack.get("outcome"));
+    }
+
+    private String resource(MunicipalityCode code) {
+        return resource.replace("{code}", code.value());
     }
 
     private static long ciphertextBytes(ClassicHttpResponse response) {

@@ -39,9 +39,12 @@ final class HeldFiles {
     private static final Duration CONFIRMATION_LIFETIME = Duration.ofDays(30);
 
     private final AgentSettings settings;
+    /** The municipalities whose held files are released; a reload of the municipality list replaces it. */
+    private volatile java.util.List<MunicipalityCode> served;
     private final Path confirmedRoot;
 
     HeldFiles(AgentSettings settings) {
+        this.served = settings.municipalities();
         this.settings = settings;
         this.confirmedRoot = settings.dataDirectory().resolve("confirmed");
     }
@@ -71,9 +74,14 @@ final class HeldFiles {
                 target.getFileName(), fileId, target, reason);
     }
 
+    /** Releases the held files of exactly these municipalities from now on. */
+    void serve(java.util.Collection<MunicipalityCode> codes) {
+        served = java.util.List.copyOf(new java.util.TreeSet<>(codes));
+    }
+
     /** Puts every held file with a confirmation marker back into its outbox; runs on the housekeeping thread. */
     void releaseConfirmed() {
-        for (MunicipalityCode code : settings.municipalities()) {
+        for (MunicipalityCode code : served) {
             Path folder = settings.held(code);
             if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
                 continue;

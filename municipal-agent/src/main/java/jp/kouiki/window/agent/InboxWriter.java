@@ -41,14 +41,14 @@ import jp.kouiki.window.transfer.FileIds;
  * anything. The municipal system therefore never reads a partial file, and a download offered again after a crash is
  * recognised by its file id.
  */
-final class InboxWriter {
+final class InboxWriter implements DownloadPuller.Writer {
 
     /** Result of writing one download; the puller acknowledges every result to the central server. */
     sealed interface Outcome {
     }
 
     /** Written now (in place, or waiting for its name to become free). */
-    record Written(DownloadManifest manifest) implements Outcome {
+    record Written(String fileName) implements Outcome {
     }
 
     /** Written before: its file id is in the ledger. */
@@ -89,7 +89,8 @@ final class InboxWriter {
      * @throws IOException when reading the body from the line or writing to disk failed; nothing is acknowledged
      *                     then, and the download is offered again
      */
-    Outcome write(MunicipalityCode code, String fileId, String manifestBase64, String signature,
+    @Override
+    public Outcome write(MunicipalityCode code, String fileId, String manifestBase64, String signature,
             InputStream ciphertext, long ciphertextBytes) throws IOException {
         DownloadManifest manifest;
         InterfaceFileName name;
@@ -122,7 +123,7 @@ final class InboxWriter {
         AtomicFiles.fsync(part);
         ledger.recordPending(code, fileId, manifest.fileName());
         finishPending(code, fileId, manifest.fileName());
-        return new Written(manifest);
+        return new Written(manifest.fileName());
     }
 
     /** Checks the signature first, so that nothing unsigned is parsed further than base64. */
@@ -208,7 +209,7 @@ final class InboxWriter {
      * Reads the rest of a body that failed to decrypt, so that a body cut short, which fails like a tampered one, is
      * tried again instead of being refused.
      */
-    private static void requireWholeBody(LineStream line, long ciphertextBytes) throws IOException {
+    static void requireWholeBody(LineStream line, long ciphertextBytes) throws IOException {
         line.transferTo(OutputStream.nullOutputStream());
         if (ciphertextBytes >= 0 && line.count != ciphertextBytes) {
             throw new IOException("download body ended after " + line.count + " of " + ciphertextBytes
@@ -300,9 +301,9 @@ final class InboxWriter {
      * Counts the bytes read and keeps the line's own failure, to tell a broken connection from a ciphertext that does
      * not decrypt.
      */
-    private static final class LineStream extends FilterInputStream {
-        private IOException failure;
-        private long count;
+    static final class LineStream extends FilterInputStream {
+        IOException failure;
+        long count;
 
         LineStream(InputStream in) {
             super(in);

@@ -3,9 +3,13 @@ package jp.kouiki.window.agent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.PrivateKey;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -33,6 +37,7 @@ import jp.kouiki.window.pacing.PacingWindows;
 import jp.kouiki.window.queue.QueueDrainer;
 import jp.kouiki.window.security.KeyMaterialLayout;
 import jp.kouiki.window.security.SigningKeys;
+import jp.kouiki.window.security.TlsMaterial;
 
 /**
  * The municipal agent: watches each served municipality's outbox, keeps every file encrypted in a local durable
@@ -52,20 +57,26 @@ public final class MunicipalAgent implements ServiceMain.Service {
     private QueueDrainer forwarder;
     private ScheduledExecutorService housekeeping;
     private DownloadPuller downloads;
+    private KeyMaterialLayout keys;
+    private ManifestSigner signingKeys;
+    private PayloadCipher cipher;
+    private OutboxPickup pickup;
+    private HeldFiles heldFiles;
+    private volatile Set<MunicipalityCode> served;
+    private Path configurationFile;
+    private FileTime configurationModified;
 
     public MunicipalAgent(AgentSettings settings) {
         this.settings = settings;
     }
 
     public MunicipalAgent start() throws Exception {
-        KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
-        ManifestSigner signingKeys = new ManifestSigner(keys);
+        keys = new KeyMaterialLayout(settings.keysDirectory());
+        signingKeys = new ManifestSigner(keys);
+        served = Set.copyOf(settings.municipalities());
         for (MunicipalityCode code : settings.municipalities()) {
             LOG.info("Signing key ready: municipality={} keyId={}", code, signingKeys.current(code).keyId());
-            AtomicFiles.createDirectories(settings.outbox().resolve(code.value()));
-            AtomicFiles.createDirectories(settings.sent(code));
-            AtomicFiles.createDirectories(settings.error(code));
-            AtomicFiles.createDirectories(settings.inbox(code));
+            createFolders(code);
         }
         broker = new WindowBroker(new BrokerSettings(settings.dataDirectory().resolve("broker"),
                 settings.brokerInVmId(), settings.municipalities(), false, settings.journalType(),
@@ -73,12 +84,12 @@ public final class MunicipalAgent implements ServiceMain.Service {
 
         camel = new DefaultCamelContext();
         camel.setStreamCaching(false);
-        PayloadCipher cipher = new PayloadCipher(keys::encryptionKeyset);
+        cipher = new PayloadCipher(keys::encryptionKeyset);
         for (MunicipalityCode code : settings.municipalities()) {
             cipher.requireKeyset(code);
         }
-        HeldFiles heldFiles = new HeldFiles(settings);
-        OutboxPickup pickup = new OutboxPickup(settings, signingKeys, heldFiles);
+        heldFiles = new HeldFiles(settings);
+        pickup = new OutboxPickup(settings, signingKeys, heldFiles);
         LocalQueueWriter writer = new LocalQueueWriter(broker, cipher, settings.pacing());
         camel.getRegistry().bind(OutboxPickup.FILTER_BEAN, pickup.outboxFilter());
         camel.addRoutes(new OutboxRoute(settings, pickup, writer));
@@ -141,6 +152,10 @@ public final class MunicipalAgent implements ServiceMain.Service {
         housekeeping.scheduleWithFixedDelay(client::closeIdleConnections, idleCheck, idleCheck, TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(inbox::sweep, 0, settings.pollIntervalMillis(), TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(() -> expireInboxLedger(inboxLedger), 1, 60, TimeUnit.MINUTES);
+        if (configurationFile != null && settings.municipalityReloadMillis() > 0) {
+            housekeeping.scheduleWithFixedDelay(this::reloadIfChanged, settings.municipalityReloadMillis(),
+                    settings.municipalityReloadMillis(), TimeUnit.MILLISECONDS);
+        }
         LOG.info("Municipal agent started: municipalities={} folders={} central={} centralByMunicipality={} proxy={}"
                 + " pickup={} rateNow={} schedules={} downloads={}", settings.municipalities().size(),
                 settings.folderRoot(), settings.centralUrls(), settings.centralUrlsByMunicipality(),
@@ -149,6 +164,90 @@ public final class MunicipalAgent implements ServiceMain.Service {
                 limiter.currentRate(), settings.pacing().schedules().size(),
                 settings.downloads().enabled() ? "on" : "off");
         return this;
+    }
+
+    private void createFolders(MunicipalityCode code) throws IOException {
+        AtomicFiles.createDirectories(settings.outbox().resolve(code.value()));
+        AtomicFiles.createDirectories(settings.sent(code));
+        AtomicFiles.createDirectories(settings.error(code));
+        AtomicFiles.createDirectories(settings.inbox(code));
+    }
+
+    /**
+     * Reads agent.municipalities and agent.central-url.<code> again from the configuration file whenever the file
+     * changes (checked every agent.municipalities.reload-interval-ms), so that a municipality is added or removed
+     * without a restart.
+     */
+    public MunicipalAgent watchConfiguration(Path file) throws IOException {
+        this.configurationFile = file.toAbsolutePath();
+        this.configurationModified = Files.getLastModifiedTime(configurationFile);
+        return this;
+    }
+
+    private void reloadIfChanged() {
+        try {
+            FileTime modified = Files.getLastModifiedTime(configurationFile);
+            if (modified.equals(configurationModified)) {
+                return;
+            }
+            configurationModified = modified;
+            reloadMunicipalities(AgentSettings.load(configurationFile));
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Municipality list not reloaded, the served municipalities stay as they were: file={} error={}",
+                    configurationFile, e.getMessage());
+        }
+    }
+
+    /**
+     * Serves exactly the municipalities of the reloaded settings from now on, sending each to the window server they
+     * name. An added municipality gets its local queue, folders, outbox pickup, upload worker share and downloads once
+     * its client keystore, signing key and keyset are readable. One whose keys are missing is not added, and the reason
+     * is logged. A removed municipality's outbox is no longer read and its downloads are no longer fetched, but the
+     * files already in its local queue are still sent.
+     */
+    public synchronized void reloadMunicipalities(AgentSettings reloaded) {
+        Set<MunicipalityCode> wanted = new TreeSet<>(reloaded.municipalities());
+        client.useCentralUrls(reloaded);
+        Set<MunicipalityCode> next = new TreeSet<>(served);
+        for (MunicipalityCode code : served) {
+            if (!wanted.contains(code)) {
+                next.remove(code);
+                if (downloads != null) {
+                    downloads.remove(code);
+                }
+                LOG.warn("Municipality removed: municipality={}; its outbox is no longer read and its downloads are"
+                        + " no longer fetched, files already queued are still sent", code);
+            }
+        }
+        for (MunicipalityCode code : wanted) {
+            if (served.contains(code)) {
+                continue;
+            }
+            try {
+                TlsMaterial.loadPkcs12(keys.clientKeystore(code));
+                signingKeys.current(code);
+                cipher.requireKeyset(code);
+                createFolders(code);
+                broker.addMunicipality(code);
+                forwarder.addQueue(code, QueueNames.upload(code));
+                if (downloads != null) {
+                    downloads.add(code);
+                }
+                next.add(code);
+                LOG.info("Municipality added: municipality={} central={}", code, reloaded.centralUrls(code));
+            } catch (Exception e) {
+                LOG.error("Municipality not added, install its keys and save the configuration again:"
+                        + " municipality={} error={}", code, e.getMessage());
+            }
+        }
+        served = Set.copyOf(next);
+        pickup.serve(served);
+        heldFiles.serve(served);
+    }
+
+    /** Returns the municipalities served now, which a reload may have changed since start-up. */
+    public List<MunicipalityCode> servedMunicipalities() {
+        return List.copyOf(new TreeSet<>(served));
     }
 
     /** Logs a warning when the data folder's disk runs low or a municipality's queue grows long. */
@@ -269,13 +368,30 @@ public final class MunicipalAgent implements ServiceMain.Service {
         LOG.info("Municipal agent stopped");
     }
 
-    /** Runs the agent until the JVM is stopped; the one argument is the path of an application.properties file. */
+    /**
+     * Runs the agent until the JVM is stopped; the one argument is the path of an application.properties file. With
+     * {@code agent.mode=union} it runs as the union's agent.
+     */
     public static void main(String[] args) throws Exception {
         if (java.util.List.of(args).contains(STATUS_COMMAND)) {
             System.exit(printStatus(args));
             return;
         }
-        ServiceMain.run("municipal-agent", MunicipalAgent.class, args, config -> new MunicipalAgent(AgentSettings.load(config)));
+        ServiceMain.run("municipal-agent", MunicipalAgent.class, args, config -> {
+            AgentSettings settings = AgentSettings.load(config);
+            if (settings.unionMode()) {
+                UnionAgent union = new UnionAgent(settings);
+                if (config != null) {
+                    union.watchConfiguration(config);
+                }
+                return union;
+            }
+            MunicipalAgent agent = new MunicipalAgent(settings);
+            if (config != null) {
+                agent.watchConfiguration(config);
+            }
+            return agent;
+        });
     }
 
     /**

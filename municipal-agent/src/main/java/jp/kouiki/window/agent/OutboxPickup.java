@@ -53,7 +53,9 @@ final class OutboxPickup {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
 
     private final AgentSettings settings;
-    private final Set<MunicipalityCode> served;
+    private volatile Set<MunicipalityCode> served;
+    /** Municipalities removed since start-up, whose outbox files stay where they are. */
+    private final Set<MunicipalityCode> removed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ManifestSigner signingKeys;
     private final InterfaceFileChecker checker;
     private final Set<String> undecodableReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -87,9 +89,27 @@ final class OutboxPickup {
                 }
                 return false;
             }
+            String folder = new File(file.getParent()).getName();
+            if (MunicipalityCode.isValid(folder) && removed.contains(MunicipalityCode.of(folder))) {
+                return false;
+            }
             return settings.doneMarkerPickup()
                     || System.currentTimeMillis() - file.getLastModified() >= settings.quietPeriodMillis();
         };
+    }
+
+    /**
+     * Takes the outboxes of exactly these municipalities from now on. Files in the outbox of a removed municipality
+     * stay there untouched.
+     */
+    void serve(Set<MunicipalityCode> codes) {
+        for (MunicipalityCode code : served) {
+            if (!codes.contains(code)) {
+                removed.add(code);
+            }
+        }
+        removed.removeAll(codes);
+        served = Set.copyOf(codes);
     }
 
     /** Determines the municipality from the folder and the move target for success. */
@@ -103,7 +123,7 @@ final class OutboxPickup {
             throw new InterfaceFileRejectedException(
                     "フォルダ「" + folder + "」はこのエージェントが扱う団体コードではありません。",
                     "folder '" + folder + "' is not the code of a municipality this agent serves; put files into"
-                            + " outbox/<code>/ of one of " + settings.municipalities());
+                            + " outbox/<code>/ of one of " + new java.util.TreeSet<>(served));
         }
         MunicipalityCode code = MunicipalityCode.of(folder);
         exchange.setProperty(CODE, code);

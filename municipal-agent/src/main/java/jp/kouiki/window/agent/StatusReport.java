@@ -89,6 +89,7 @@ final class StatusReport {
         queued.forEach((code, items) -> appendMunicipality(text, code, items, completions.get(code), now));
         appendSending(text);
         checkDeadline(text, completions, now);
+        // TODO: receipts of a municipality added by a reload of agent.municipalities are listed after a restart.
         for (MunicipalityCode code : settings.municipalities()) {
             appendReceipts(text, code);
         }

@@ -310,6 +310,11 @@ final class UploadForwarder implements QueueDrainer.Handler {
             throw new IOException("central server does not have this municipality's new signing key yet, retrying"
                     + " until it is installed there: " + reason);
         }
+        if (response.status() == 403
+                && "not-served".equals(parseQuietly(response.body()).path("state").asText())) {
+            throw new IOException("central server no longer serves this municipality, the file stays queued and is"
+                    + " sent again until agent.central-url." + code + " names the server that serves it: " + reason);
+        }
         if (response.status() == 401) {
             throw new IOException("central server did not accept the client certificate, retrying until a renewed"
                     + " one is installed: " + reason);

@@ -9,6 +9,7 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 import jp.kouiki.window.config.Settings;
+import jp.kouiki.window.municipality.MunicipalityCode;
 
 class AgentSettingsTest {
 
@@ -70,6 +71,31 @@ class AgentSettingsTest {
         assertThatThrownBy(() -> AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties)))
                 .hasMessageContaining("setting agent.upload.worker")
                 .hasMessageContaining("did you mean agent.upload.workers?");
+    }
+
+    @Test
+    void unionModeIsRead() throws Exception {
+        assertThat(settings("https://window.kouiki.example:8443").unionMode()).isFalse();
+        Properties properties = new Properties();
+        properties.setProperty("agent.municipalities", "131016");
+        properties.setProperty("agent.mode", "union");
+
+        AgentSettings union = AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties));
+
+        assertThat(union.unionMode()).isTrue();
+        assertThat(union.unionInbound(MunicipalityCode.of("131016")))
+                .isEqualTo(union.folderRoot().resolve("inbound/131016"));
+    }
+
+    @Test
+    void unknownModeNamesTheChoices() {
+        Properties properties = new Properties();
+        properties.setProperty("agent.municipalities", "131016");
+        properties.setProperty("agent.mode", "central");
+
+        assertThatThrownBy(() -> AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties)))
+                .hasMessageContaining("agent.mode")
+                .hasMessageContaining("municipality for a municipality's agent, or union");
     }
 
     private static AgentSettings settings(String centralUrl) throws Exception {

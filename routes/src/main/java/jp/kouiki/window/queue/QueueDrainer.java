@@ -79,6 +79,8 @@ public final class QueueDrainer implements AutoCloseable {
     private Supplier<String> consumerFilter = () -> null;
     private Predicate<MunicipalityCode> paused = code -> false;
     private Thread dispatcher;
+    /** Set by {@link #addQueue} so that the dispatcher sorts its order again. */
+    private volatile boolean queuesChanged;
 
     /**
      * @param name               a short name for thread names and logs, such as "forwarder"
@@ -90,7 +92,7 @@ public final class QueueDrainer implements AutoCloseable {
             int workerCount, long pollIntervalMillis) {
         this.name = name;
         this.broker = broker;
-        this.queues = Map.copyOf(queues);
+        this.queues = new ConcurrentHashMap<>(queues);
         this.handler = handler;
         this.pollIntervalMillis = pollIntervalMillis;
         this.workers = new ThreadPoolExecutor(workerCount, workerCount, 60, TimeUnit.SECONDS,
@@ -153,6 +155,17 @@ public final class QueueDrainer implements AutoCloseable {
         dispatcher.start();
     }
 
+    /**
+     * Adds a municipality's queue while the drainer runs, as when a municipality is added without a restart; the
+     * dispatcher takes it into its order at its next scan. Adding a municipality already drained changes nothing.
+     */
+    public void addQueue(MunicipalityCode code, String queueName) {
+        if (queues.putIfAbsent(code, queueName) == null) {
+            queuesChanged = true;
+            wakeUp();
+        }
+    }
+
     /** Asks the dispatcher to look at the queues now instead of at the next poll. */
     public void wakeUp() {
         synchronized (signal) {
@@ -164,6 +177,10 @@ public final class QueueDrainer implements AutoCloseable {
     private void dispatchLoop() {
         List<MunicipalityCode> order = queues.keySet().stream().sorted().toList();
         while (running.get()) {
+            if (queuesChanged) {
+                queuesChanged = false;
+                order = queues.keySet().stream().sorted().toList();
+            }
             long now = System.currentTimeMillis();
             Filter filter = currentFilter();
             for (MunicipalityCode code : order) {

@@ -84,7 +84,7 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * Creates development key material in the layout of {@link KeyMaterialLayout}: a CA, a truststore, a server
  * keystore, a client keystore for an accelerator (a TLS-terminating reverse proxy in front of the central server),
  * PEM copies of the server's and the accelerator's chain and key for the accelerator, the union's signing key pair
- * for download manifests, and for each municipality a client keystore, a signing key pair and a Tink streaming AEAD
+ * for download manifests, a client keystore for the union's agent in union mode, and for each municipality a client keystore, a signing key pair and a Tink streaming AEAD
  * keyset.
  *
  * <p>All key pairs are EC P-256 and certificates are signed with SHA256withECDSA. Existing files are never
@@ -104,6 +104,11 @@ public final class DevCredentialGenerator {
     public static final String SERVER_COMMON_NAME = "window-server";
     /** Subject common name of the accelerator's client certificate. */
     public static final String ACCELERATOR_COMMON_NAME = "window-accelerator";
+    /**
+     * Subject common name of the client certificate of the union's agent. It is not six digits, so it can never name a
+     * municipality.
+     */
+    public static final String UNION_COMMON_NAME = "union";
     /** Number of random bytes in each store password, which is written in base64url without padding. */
     public static final int PASSWORD_BYTES = 24;
 
@@ -176,6 +181,8 @@ public final class DevCredentialGenerator {
         ensurePemCopies(layout.acceleratorKeystore(), KeyMaterialLayout.ACCELERATOR_ALIAS,
                 layout.acceleratorCertificate(), layout.acceleratorPrivateKey(), tally);
         ensureSigningKeys(layout.unionSigningPrivateKey(), layout.unionSigningPublicKey(), "the union", tally);
+        ensureClientKeystore(authority, layout.unionClientKeystore(), KeyMaterialLayout.CLIENT_ALIAS,
+                UNION_COMMON_NAME, "client keystore of the union's agent", tally);
         for (MunicipalityCode code : new TreeSet<>(codes)) {
             ensureClientKeystore(authority, layout.clientKeystore(code), KeyMaterialLayout.CLIENT_ALIAS, code.value(),
                     "client keystore for municipality " + code, tally);

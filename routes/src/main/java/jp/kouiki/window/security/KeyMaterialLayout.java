@@ -22,6 +22,8 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * municipalities/CODE/keyset.json               Tink streaming AEAD keyset (cleartext JSON)
  * union/signing-private.pem                     the union's signing private key, which signs download manifests
  * union/signing-public.pem                      its public key, which agents use to check downloads
+ * union/client.p12                              PKCS12 with key entry "client" and chain [union agent, CA], the
+ *                                               client certificate of the union's agent in union mode
  * </pre>
  *
  * Each PKCS12 store has its own password in a file next to it, see {@link #passwordFile(Path)}.
@@ -110,7 +112,10 @@ public final class KeyMaterialLayout {
         return municipalityDirectory(code).resolve("keyset.json");
     }
 
-    /** Returns the union's signing private key (PKCS#8 PEM); only the central server needs it. */
+    /**
+     * Returns the union's signing private key (PKCS#8 PEM): the central server needs it when it delivers into local
+     * union folders, the union's agent when the union runs in union mode.
+     */
     public Path unionSigningPrivateKey() {
         return root.resolve("union").resolve("signing-private.pem");
     }
@@ -118,6 +123,11 @@ public final class KeyMaterialLayout {
     /** Returns the union's signing public key (SubjectPublicKeyInfo PEM), which every agent needs. */
     public Path unionSigningPublicKey() {
         return root.resolve("union").resolve("signing-public.pem");
+    }
+
+    /** Returns the client keystore of the union's agent, which pulls and sends files for the union in union mode. */
+    public Path unionClientKeystore() {
+        return root.resolve("union").resolve("client.p12");
     }
 
     /** Returns the file holding the password of a PKCS12 store: the store's path with ".password" appended. */

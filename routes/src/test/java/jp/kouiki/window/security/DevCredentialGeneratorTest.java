@@ -71,7 +71,8 @@ class DevCredentialGeneratorTest {
                         layout.serverPrivateKey(), layout.acceleratorKeystore(),
                         KeyMaterialLayout.passwordFile(layout.acceleratorKeystore()), layout.acceleratorCertificate(),
                         layout.acceleratorPrivateKey(), layout.unionSigningPrivateKey(),
-                        layout.unionSigningPublicKey()),
+                        layout.unionSigningPublicKey(), layout.unionClientKeystore(),
+                        KeyMaterialLayout.passwordFile(layout.unionClientKeystore())),
                 CODES.stream().flatMap(code -> Stream.of(layout.clientKeystore(code),
                         KeyMaterialLayout.passwordFile(layout.clientKeystore(code)), layout.signingPrivateKey(code),
                         layout.signingPublicKey(code), layout.encryptionKeyset(code)))).toList();
@@ -84,11 +85,15 @@ class DevCredentialGeneratorTest {
         assertThat(summary.certificates()).isEqualTo(3);
         assertThat(summary.privateKeys()).isEqualTo(6);
         assertThat(summary.publicKeys()).isEqualTo(3);
-        assertThat(summary.keystores()).isEqualTo(5);
-        assertThat(summary.passwordFiles()).isEqualTo(5);
+        assertThat(summary.keystores()).isEqualTo(6);
+        assertThat(summary.passwordFiles()).isEqualTo(6);
         assertThat(summary.keysets()).isEqualTo(2);
-        assertThat(summary.createdFiles()).isEqualTo(24);
+        assertThat(summary.createdFiles()).isEqualTo(26);
         assertThat(summary.existingFiles()).isZero();
+        X509Certificate union = (X509Certificate) TlsMaterial.loadPkcs12(layout.unionClientKeystore())
+                .getCertificate(KeyMaterialLayout.CLIENT_ALIAS);
+        assertThat(union.getSubjectX500Principal().getName()).isEqualTo("CN=" + DevCredentialGenerator.UNION_COMMON_NAME);
+        assertThat(union.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
     }
 
     @Test
@@ -99,7 +104,7 @@ class DevCredentialGeneratorTest {
         DevCredentialGenerator.Summary second = new DevCredentialGenerator(keys).generate(CODES, List.of());
 
         assertThat(second.createdFiles()).isZero();
-        assertThat(second.existingFiles()).isEqualTo(24);
+        assertThat(second.existingFiles()).isEqualTo(26);
         Map<Path, byte[]> after = contents();
         assertThat(after.keySet()).isEqualTo(before.keySet());
         for (Path file : before.keySet()) {
@@ -303,7 +308,7 @@ class DevCredentialGeneratorTest {
         DevCredentialGenerator.Summary summary = new DevCredentialGenerator(keys).generate(CODES, List.of());
 
         assertThat(summary.createdFiles()).isEqualTo(6);
-        assertThat(summary.existingFiles()).isEqualTo(18);
+        assertThat(summary.existingFiles()).isEqualTo(20);
         assertThat(Files.readAllBytes(layout.serverKeystore())).isEqualTo(serverKeystoreBefore);
         Certificate server = TlsMaterial.loadPkcs12(layout.serverKeystore())
                 .getCertificate(KeyMaterialLayout.SERVER_ALIAS);

@@ -34,7 +34,7 @@ class DevCredentialsCommandTest {
                 "--server-name", "window.example.test");
 
         assertThat(exitCode).isZero();
-        assertThat(out.toString()).startsWith("Created 24 files in " + keys);
+        assertThat(out.toString()).startsWith("Created 26 files in " + keys);
         assertThat(out.toString().lines()).hasSize(1);
         assertThat(new KeyMaterialLayout(keys).clientKeystore(MunicipalityCode.of("131032"))).isRegularFile();
     }
@@ -47,7 +47,7 @@ class DevCredentialsCommandTest {
         int exitCode = run("--keys-dir", keys.toString(), "--municipalities", "131016");
 
         assertThat(exitCode).isZero();
-        assertThat(out.toString()).startsWith("Created 0 files").contains("19 files already existed");
+        assertThat(out.toString()).startsWith("Created 0 files").contains("21 files already existed");
     }
 
     @Test

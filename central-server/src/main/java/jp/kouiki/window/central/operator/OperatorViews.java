@@ -34,6 +34,8 @@ public final class OperatorViews {
 
     /** Returns the status of every served municipality, in code order. */
     public List<MunicipalityStatus> statuses() throws SQLException {
+        // TODO: lists the municipalities of start-up; one added or removed by a reload of central.municipalities shows
+        // here, and can be paused, only after a restart.
         HistoryTotals totals = totals();
         List<MunicipalityStatus> statuses = new ArrayList<>();
         for (Municipality municipality : settings.municipalities()) {

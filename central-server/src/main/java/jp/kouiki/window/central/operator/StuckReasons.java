@@ -105,6 +105,15 @@ public final class StuckReasons {
     }
 
     private void deliveryDisabled(MunicipalityStatus status, List<Reason> reasons) {
+        if (views.settings().remoteUnionDelivery() && status.uploadMessages() > 0) {
+            reasons.add(new Reason("union-agent",
+                    status.uploadMessages() + " 件が広域連合のエージェントの取得を待っています（central.union.delivery=remote）。"
+                            + "残る場合はエージェントが動いているか確認してください。",
+                    status.uploadMessages() + " files wait for the union's agent to fetch them"
+                            + " (central.union.delivery=remote); if they stay, check that the union's agent runs and"
+                            + " reaches this server."));
+            return;
+        }
         if (views.settings().deliveryEnabled() || status.uploadMessages() == 0) {
             return;
         }
