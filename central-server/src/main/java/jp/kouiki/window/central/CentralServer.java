@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,6 +39,7 @@ import jp.kouiki.window.config.ConfigurationCheck;
 import jp.kouiki.window.config.ServiceMain;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.municipality.Municipality;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.queue.QueueDrainer;
 import jp.kouiki.window.security.KeyMaterialLayout;
@@ -70,6 +72,8 @@ public final class CentralServer implements ServiceMain.Service {
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private OperatorService operator;
     private MunicipalityRoster roster;
+    /** Each municipality served since start-up, by code, for the names that the operator views show. */
+    private final Map<MunicipalityCode, Municipality> municipalities = new java.util.concurrent.ConcurrentHashMap<>();
     private SigningKeyRing signingKeys;
     private PayloadCipher cipher;
     private Path configurationFile;
@@ -84,6 +88,7 @@ public final class CentralServer implements ServiceMain.Service {
         KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
         signingKeys = new SigningKeyRing(keys);
         roster = new MunicipalityRoster(settings.codes());
+        settings.municipalities().forEach(municipality -> municipalities.put(municipality.code(), municipality));
         for (MunicipalityCode code : settings.codes()) {
             signingKeys.require(code);
             if (!settings.remoteUnionDelivery()) {
@@ -113,6 +118,7 @@ public final class CentralServer implements ServiceMain.Service {
         delivery = new QueueDrainer("delivery", broker, queues, unionDelivery, settings.deliveryWorkers(),
                 settings.pollIntervalMillis()).withMaxHandlerFailures(5);
         operator = new OperatorService(settings, broker, metrics, delivery::wakeUp);
+        operator.servedBy(this::servedMunicipalityDetails);
         delivery.withPause(operator.pauses()::isPaused);
         unionDelivery.setTransferEvents(operator.events());
         submissions = new SubmissionIndex(settings.dataDirectory().resolve("ledger"),
@@ -232,7 +238,7 @@ public final class CentralServer implements ServiceMain.Service {
             sweeper.scheduleWithFixedDelay(this::reloadIfChanged, settings.municipalityReloadMillis(),
                     settings.municipalityReloadMillis(), TimeUnit.MILLISECONDS);
         }
-        UnionFolderRetention retention = new UnionFolderRetention(settings, ledger,
+        UnionFolderRetention retention = new UnionFolderRetention(settings, roster::served, ledger,
                 Clock.system(ZoneId.of("Asia/Tokyo")));
         sweeper.scheduleWithFixedDelay(retention::expire, 1, 60, TimeUnit.MINUTES);
         active = true;
@@ -258,7 +264,9 @@ public final class CentralServer implements ServiceMain.Service {
                 return;
             }
             configurationModified = modified;
-            reloadMunicipalities(CentralSettings.load(configurationFile).codes());
+            CentralSettings reloaded = CentralSettings.load(configurationFile);
+            reloaded.municipalities().forEach(municipality -> municipalities.put(municipality.code(), municipality));
+            reloadMunicipalities(reloaded.codes());
         } catch (IOException | RuntimeException e) {
             LOG.error("Municipality list not reloaded, the served municipalities stay as they were: file={} error={}",
                     configurationFile, e.getMessage());
@@ -294,12 +302,23 @@ public final class CentralServer implements ServiceMain.Service {
                 }
                 delivery.addQueue(code, QueueNames.upload(code));
                 roster.add(code);
+                operator.municipalityAdded(code);
                 LOG.info("Municipality added: municipality={} served={}", code, roster.served().size());
             } catch (Exception e) {
                 LOG.error("Municipality not added, install its keys and save the configuration again:"
                         + " municipality={} error={}", code, e.getMessage());
             }
         }
+    }
+
+    /** Returns the municipalities served now with their names, for the operator views. */
+    private List<Municipality> servedMunicipalityDetails() {
+        List<Municipality> served = new ArrayList<>();
+        for (MunicipalityCode code : roster.served()) {
+            Municipality municipality = municipalities.get(code);
+            served.add(municipality != null ? municipality : new Municipality(code, "", code.value(), null));
+        }
+        return served;
     }
 
     /** Returns the municipalities served now, which a reload may have changed since start-up. */

@@ -11,6 +11,7 @@ import java.time.LocalDate;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import org.slf4j.Logger;
@@ -31,11 +32,19 @@ final class UnionFolderRetention {
     private static final String EXPIRED_PREFIX = ".expired-";
 
     private final CentralSettings settings;
+    private final Supplier<List<MunicipalityCode>> served;
     private final DeliveryLedger ledger;
     private final Clock clock;
 
     /** Creates the retention of the union's folders, with dates in the clock's zone (Asia/Tokyo in the product). */
     UnionFolderRetention(CentralSettings settings, DeliveryLedger ledger, Clock clock) {
+        this(settings, settings::codes, ledger, clock);
+    }
+
+    /** Creates the retention for the municipalities that {@code served} returns at each run. */
+    UnionFolderRetention(CentralSettings settings, Supplier<List<MunicipalityCode>> served, DeliveryLedger ledger,
+            Clock clock) {
+        this.served = served;
         this.settings = settings;
         this.ledger = ledger;
         this.clock = clock;
@@ -78,7 +87,7 @@ final class UnionFolderRetention {
         }
         Instant limit = clock.instant().minus(Duration.ofDays(days));
         int deleted = 0;
-        for (MunicipalityCode code : settings.codes()) {
+        for (MunicipalityCode code : served.get()) {
             Path staging = settings.inbound(code).resolve(".part");
             for (Path part : stagedFiles(staging)) {
                 if (part.getFileName().toString().startsWith(EXPIRED_PREFIX)) {

@@ -25,6 +25,8 @@ import jp.kouiki.window.agent.AgentSettings;
 import jp.kouiki.window.agent.MunicipalAgent;
 import jp.kouiki.window.central.CentralServer;
 import jp.kouiki.window.central.CentralSettings;
+import jp.kouiki.window.central.operator.OperatorAccounts;
+import jp.kouiki.window.central.operator.OperatorRole;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.security.DevCredentialGenerator;
 
@@ -76,7 +78,11 @@ class MunicipalityReloadIT {
         Path agentConfig = root.resolve("agent.properties");
         writeCentralConfig(centralConfig, "131016,131024,131032");
         writeAgentConfig(agentConfig, "131016,131024,131032");
+        OperatorAccounts.put(root.resolve("operator-accounts"), "viewer", OperatorRole.VIEWER,
+                "reload-viewer-password".toCharArray());
         central = new CentralServer(CentralSettings.load(centralConfig)).watchConfiguration(centralConfig).start();
+        OperatorHttp operator = OperatorHttp.to(root.resolve("keys"), operatorPort());
+        assertThat(operator.signIn("viewer", "reload-viewer-password").status()).isEqualTo(200);
         agent = new MunicipalAgent(AgentSettings.load(agentConfig)).watchConfiguration(agentConfig).start();
 
         Map<String, byte[]> flowing = startDropping(List.of(CHIYODA, CHUO));
@@ -85,6 +91,10 @@ class MunicipalityReloadIT {
         writeCentralConfig(centralConfig, "131016,131024,131032,131041");
         await("central server serves 131041").atMost(TIMEOUT)
                 .until(() -> central.servedMunicipalities().contains(SHINJUKU));
+        assertThat(operatorCodes(operator)).as("municipalities in the operator view after the addition")
+                .containsExactly("131016", "131024", "131032", "131041");
+        assertThat(operator.get("/operator/api/municipalities/131041").json().path("status").path("name").asText())
+                .isEqualTo("新宿区");
         writeAgentConfig(agentConfig, "131016,131024,131032,131041");
         await("agent serves 131041").atMost(TIMEOUT).until(() -> agent.servedMunicipalities().contains(SHINJUKU));
         byte[] shinjuku = TestFiles.postalRecords(SHINJUKU.fiveDigits());
@@ -104,6 +114,8 @@ class MunicipalityReloadIT {
             writeCentralConfig(centralConfig, "131016,131024,131041");
             await("central server no longer serves 131032").atMost(TIMEOUT)
                     .until(() -> !central.servedMunicipalities().contains(MINATO));
+            assertThat(operatorCodes(operator)).as("municipalities in the operator view after the removal")
+                    .containsExactly("131016", "131024", "131041");
             byte[] minato = TestFiles.postalRecords(MINATO.fiveDigits());
             drop(root.resolve("agent/outbox").resolve(MINATO.value()), MINATO + "_POSTAL_20261204.csv", minato);
             await("refusal of the removed municipality's new file").atMost(TIMEOUT)
@@ -174,6 +186,12 @@ class MunicipalityReloadIT {
         }, "reload-dropper");
         dropper.start();
         return files;
+    }
+
+    private static List<String> operatorCodes(OperatorHttp operator) throws Exception {
+        List<String> codes = new java.util.ArrayList<>();
+        operator.get("/operator/api/municipalities").json().forEach(status -> codes.add(status.path("code").asText()));
+        return codes;
     }
 
     private void writeCentralConfig(Path file, String codes) throws IOException {

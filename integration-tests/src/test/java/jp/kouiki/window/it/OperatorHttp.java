@@ -46,12 +46,17 @@ final class OperatorHttp {
 
     /** Creates a client that trusts the development CA and presents no certificate. */
     static OperatorHttp to(WindowSystem system) throws Exception {
-        KeyStore trusted = TlsMaterial.loadPkcs12(new KeyMaterialLayout(system.keys()).truststore());
+        return to(system.keys(), system.operatorPort);
+    }
+
+    /** Creates a client for the operator port {@code port} that trusts the development CA in {@code keys}. */
+    static OperatorHttp to(Path keys, int port) throws Exception {
+        KeyStore trusted = TlsMaterial.loadPkcs12(new KeyMaterialLayout(keys).truststore());
         TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         trust.init(trusted);
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, trust.getTrustManagers(), null);
-        return new OperatorHttp(client(context), system.operatorPort);
+        return new OperatorHttp(client(context), port);
     }
 
     /** Creates a client that presents a client certificate from the keystore, such as a municipality's. */

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -74,9 +75,13 @@ final class AgentCancellations {
     private final WindowBroker broker;
     private final UploadForwarder uploads;
     private final Path records;
+    /** The municipalities served now, which a reload of {@code agent.municipalities} may change. */
+    private final Supplier<List<MunicipalityCode>> served;
 
-    AgentCancellations(AgentSettings settings, CentralClient client, WindowBroker broker, UploadForwarder uploads) {
+    AgentCancellations(AgentSettings settings, Supplier<List<MunicipalityCode>> served, CentralClient client,
+            WindowBroker broker, UploadForwarder uploads) {
         this.settings = settings;
+        this.served = served;
         this.client = client;
         this.broker = broker;
         this.uploads = uploads;
@@ -85,9 +90,7 @@ final class AgentCancellations {
 
     /** Fetches and carries out every municipality's cancellations on the housekeeping thread, logging any failure. */
     void poll() {
-        // TODO: a municipality added by a reload of agent.municipalities has its cancellations carried out only after
-        // the agent's next restart.
-        for (MunicipalityCode code : settings.municipalities()) {
+        for (MunicipalityCode code : served.get()) {
             try {
                 poll(code);
             } catch (IOException | RuntimeException e) {

@@ -115,10 +115,11 @@ public final class MunicipalAgent implements ServiceMain.Service {
         forwarder = new QueueDrainer("forwarder", broker, queues, uploads, settings.uploadWorkers(),
                 settings.pollIntervalMillis()).withMaxHandlerFailures(5).withConsumerFilter(schedules::consumerFilter);
         uploads.yieldWhen(forwarder::othersWaiting);
-        AgentCancellations cancellations = new AgentCancellations(settings, client, broker, uploads);
+        AgentCancellations cancellations = new AgentCancellations(settings, this::servedMunicipalities, client,
+                broker, uploads);
         uploads.cancelWith(cancellations);
-        StatusReport status = new StatusReport(settings, new QueueInspector(broker), uploads, schedules, limiter,
-                Clock.systemUTC());
+        StatusReport status = new StatusReport(settings, this::servedMunicipalities, new QueueInspector(broker),
+                uploads, schedules, limiter, Clock.systemUTC());
         writer.wakeUpAfterCommit(forwarder);
         forwarder.start();
         InboxLedger inboxLedger = new InboxLedger(settings.dataDirectory().resolve("downloads"));
@@ -259,7 +260,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
                         + " space or the queue cannot take more files", settings.dataDirectory(), freeMib,
                         settings.warnMinFreeDiskMib());
             }
-            for (MunicipalityCode code : settings.municipalities()) {
+            for (MunicipalityCode code : servedMunicipalities()) {
                 long waiting = broker.messageCount(QueueNames.upload(code));
                 if (waiting > settings.warnBacklogFiles()) {
                     LOG.warn("Backlog growing: municipality={} filesWaiting={} threshold={}; check the line to the"

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import org.slf4j.Logger;
@@ -48,11 +49,14 @@ final class StatusReport {
     private final BandwidthLimiter limiter;
     private final Clock clock;
     private final BacklogEstimator estimator;
+    /** The municipalities served now, which a reload of {@code agent.municipalities} may change. */
+    private final Supplier<List<MunicipalityCode>> served;
     private ZonedDateTime lastDeadlineWarning;
 
-    StatusReport(AgentSettings settings, QueueInspector queues, UploadForwarder uploads, ScheduleGate schedules,
-            BandwidthLimiter limiter, Clock clock) {
+    StatusReport(AgentSettings settings, Supplier<List<MunicipalityCode>> served, QueueInspector queues,
+            UploadForwarder uploads, ScheduleGate schedules, BandwidthLimiter limiter, Clock clock) {
         this.settings = settings;
+        this.served = served;
         this.queues = queues;
         this.uploads = uploads;
         this.schedules = schedules;
@@ -89,8 +93,7 @@ final class StatusReport {
         queued.forEach((code, items) -> appendMunicipality(text, code, items, completions.get(code), now));
         appendSending(text);
         checkDeadline(text, completions, now);
-        // TODO: receipts of a municipality added by a reload of agent.municipalities are listed after a restart.
-        for (MunicipalityCode code : settings.municipalities()) {
+        for (MunicipalityCode code : served.get()) {
             appendReceipts(text, code);
         }
         return text.toString();

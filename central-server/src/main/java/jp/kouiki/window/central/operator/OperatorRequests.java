@@ -355,7 +355,7 @@ final class OperatorRequests {
 
     private static MunicipalityCode served(Components parts, String code) throws OperatorHttpException {
         if (!MunicipalityCode.isValid(code)
-                || !parts.views().settings().codes().contains(MunicipalityCode.of(code))) {
+                || !parts.views().isServed(MunicipalityCode.of(code))) {
             throw new OperatorHttpException(404, "municipality " + code + " is not served by this central server",
                     "use the code of a served municipality; GET /operator/api/municipalities lists them");
         }

@@ -3,8 +3,10 @@ package jp.kouiki.window.central.operator;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.jetty12.JettyHttpComponent12;
@@ -17,6 +19,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.central.CentralSettings;
+import jp.kouiki.window.municipality.Municipality;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.security.KeyMaterialLayout;
 import jp.kouiki.window.security.TlsMaterial;
@@ -46,6 +49,7 @@ public final class OperatorService implements AutoCloseable {
     private volatile OperatorRequests.Components components;
     private HistoryDatabase database;
     private HistoryWriter writer;
+    private volatile Supplier<List<Municipality>> served;
 
     public OperatorService(CentralSettings settings, WindowBroker broker, PrometheusMeterRegistry metrics,
             Runnable wakeDelivery) {
@@ -58,6 +62,7 @@ public final class OperatorService implements AutoCloseable {
         this.cancellations = new Cancellations(settings.dataDirectory());
         this.mail = new AlertMail(operator.alertMail());
         this.syslog = new AlertSyslog(operator.alertSyslog());
+        this.served = settings::municipalities;
     }
 
     /** Adds the operator port's Jetty component and route, unless the operator port is turned off. */
@@ -92,7 +97,7 @@ public final class OperatorService implements AutoCloseable {
         AuditLog audit = new AuditLog(database);
         OperatorAccounts accounts = new OperatorAccounts(operator.accountsFile());
         BrokerView view = new BrokerView(broker);
-        OperatorViews views = new OperatorViews(settings, view, pauses, history, contacts);
+        OperatorViews views = new OperatorViews(settings, view, pauses, history, contacts, served);
         ExpectedFiles expected = new ExpectedFiles(database);
         OperatorAlerts alerts = new OperatorAlerts(views, expected, operator, mail, syslog);
         registerGauges();
@@ -117,8 +122,27 @@ public final class OperatorService implements AutoCloseable {
                 pauses.pauses().size());
     }
 
+    /**
+     * Sets where the operator views read the municipalities served now, for a server whose municipality list a reload
+     * changes. Without it they list the municipalities of the settings.
+     */
+    public void servedBy(Supplier<List<Municipality>> served) {
+        this.served = served;
+    }
+
+    /** Registers the metrics of a municipality that a reload of the municipality list added. */
+    public void municipalityAdded(MunicipalityCode code) {
+        if (database != null) {
+            registerGauges(List.of(code));
+        }
+    }
+
     private void registerGauges() {
-        for (MunicipalityCode code : settings.codes()) {
+        registerGauges(settings.codes());
+    }
+
+    private void registerGauges(List<MunicipalityCode> codes) {
+        for (MunicipalityCode code : codes) {
             gauge(code, "upload", QueueNames.upload(code));
             gauge(code, "download", QueueNames.download(code));
             gauge(code, "dead-letter", QueueNames.deadLetter(code));

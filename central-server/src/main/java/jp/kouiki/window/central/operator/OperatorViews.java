@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Map;
 
 import jp.kouiki.window.central.CentralSettings;
@@ -22,23 +23,33 @@ public final class OperatorViews {
     private final PauseFlags pauses;
     private final TransferHistory history;
     private final AgentContacts contacts;
+    private final Supplier<List<Municipality>> served;
 
     public OperatorViews(CentralSettings settings, BrokerView broker, PauseFlags pauses, TransferHistory history,
-            AgentContacts contacts) {
+            AgentContacts contacts, Supplier<List<Municipality>> served) {
         this.settings = settings;
+        this.served = served;
         this.broker = broker;
         this.pauses = pauses;
         this.history = history;
         this.contacts = contacts;
     }
 
+    /** Returns the municipalities served now, which a reload of {@code central.municipalities} may have changed. */
+    public List<Municipality> served() {
+        return served.get();
+    }
+
+    /** Returns whether the municipality is served now. */
+    public boolean isServed(MunicipalityCode code) {
+        return served.get().stream().anyMatch(municipality -> municipality.code().equals(code));
+    }
+
     /** Returns the status of every served municipality, in code order. */
     public List<MunicipalityStatus> statuses() throws SQLException {
-        // TODO: lists the municipalities of start-up; one added or removed by a reload of central.municipalities shows
-        // here, and can be paused, only after a restart.
         HistoryTotals totals = totals();
         List<MunicipalityStatus> statuses = new ArrayList<>();
-        for (Municipality municipality : settings.municipalities()) {
+        for (Municipality municipality : served.get()) {
             statuses.add(status(municipality, totals));
         }
         return statuses;
@@ -56,7 +67,7 @@ public final class OperatorViews {
 
     /** Returns the status of one served municipality, or null when it is not served here. */
     public MunicipalityStatus status(MunicipalityCode code) throws SQLException {
-        for (Municipality municipality : settings.municipalities()) {
+        for (Municipality municipality : served.get()) {
             if (municipality.code().equals(code)) {
                 return status(municipality, totals());
             }
