@@ -14,11 +14,10 @@ import jp.kouiki.window.municipality.Municipality;
  * The versions and configuration digests of the central node and of every municipality's agent, with flags for the
  * agents that need attention. An agent is flagged when the server does not accept its version, when it runs another
  * version than most agents, or when its digest differs from the latest one its agent installation reported. The
- * majority version is the one
- * reported by the most municipalities. When two or more versions tie for most, there is no majority and no agent is
- * flagged as differing from it. An installation serving several municipalities sends one digest for all of them, so a
- * municipality whose digest is outdated was last contacted before that installation's configuration changed, or is no
- * longer served by it.
+ * majority version is the one reported by the most municipalities. When two or more versions tie for most, there is
+ * no majority and no agent is flagged as differing from it. An installation serving several municipalities sends one
+ * digest for all of them, so a municipality whose digest is outdated was last contacted before that installation's
+ * configuration changed, or is no longer served by it.
  */
 public final class AgentVersions {
 
