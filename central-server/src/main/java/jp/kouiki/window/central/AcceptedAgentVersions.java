@@ -129,13 +129,16 @@ public final class AcceptedAgentVersions {
         return List.copyOf(new LinkedHashSet<>(versions));
     }
 
+    private static String describe(List<String> versions) {
+        return versions.isEmpty() ? "any" : String.join(",", versions);
+    }
+
     private void apply(List<String> next, String source) {
         if (next.equals(accepted)) {
             return;
         }
-        LOG.info("Accepted agent versions changed: accepted={} previous={} source={}",
-                next.isEmpty() ? "any" : String.join(",", next), accepted.isEmpty() ? "any" : String.join(",", accepted),
-                source);
+        LOG.info("Accepted agent versions changed: accepted={} previous={} source={}", describe(next),
+                describe(accepted), source);
         accepted = next;
     }
 }

@@ -30,7 +30,7 @@ final class AgentInstance {
     private AgentInstance() {
     }
 
-    /** Reads the instance id from the data folder, or creates and saves a new one when there is none or it is invalid. */
+    /** Reads the instance id from the data folder, or creates and saves a new one when it is missing or invalid. */
     static String loadOrCreate(Path dataDirectory) throws IOException {
         Path file = dataDirectory.resolve(FILE_NAME);
         if (Files.isRegularFile(file)) {

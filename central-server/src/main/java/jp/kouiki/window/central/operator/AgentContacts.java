@@ -123,7 +123,8 @@ public final class AgentContacts {
         }
         try (Connection connection = database.connection();
                 PreparedStatement statement = connection.prepareStatement("MERGE INTO agent_contact (municipality,"
-                        + " last_seen, version, config_digest, agent_instance) KEY (municipality) VALUES (?, ?, ?, ?, ?)")) {
+                        + " last_seen, version, config_digest, agent_instance) KEY (municipality)"
+                        + " VALUES (?, ?, ?, ?, ?)")) {
             for (MunicipalityCode code : unsaved.keySet()) {
                 Contact contact = unsaved.remove(code);
                 if (contact == null) {
