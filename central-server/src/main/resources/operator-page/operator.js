@@ -58,7 +58,7 @@ function renderMunicipalities(statuses) {
     row.dataset.code = status.code;
     if (status.paused) {
       row.className = "paused";
-    } else if (status.deadLetters > 0) {
+    } else if (status.deadLetters > 0 || status.agentVersionNotAccepted) {
       row.className = "attention";
     }
     cell(row, status.code);
@@ -73,8 +73,43 @@ function renderMunicipalities(statuses) {
     cell(row, formatTime(status.lastDeliveredAt), "last-delivered");
     cell(row, formatTime(status.agentLastSeenAt), "agent-last-seen");
     cell(row, status.agentVersion, "agent-version");
+    const digest = cell(row, status.agentConfigDigest ? status.agentConfigDigest.substring(0, 12) : "",
+      "agent-config-digest");
+    digest.title = status.agentConfigDigest || "";
+    cell(row, versionFlags(status), "agent-version-flag");
     body.appendChild(row);
   }
+}
+
+function versionFlags(status) {
+  const flags = [];
+  if (status.agentVersionNotAccepted) {
+    flags.push("受付外のバージョン / version not accepted");
+  }
+  if (status.agentVersionDiffersFromMajority) {
+    flags.push("多数派と異なる / differs from majority");
+  }
+  if (status.agentConfigDigestOutdated) {
+    flags.push("同じエージェントの最新の設定と異なる / older config of its agent");
+  }
+  return flags.join("; ");
+}
+
+function renderVersions(report) {
+  element("central-version").textContent = report.central.version;
+  element("central-digest").textContent = report.central.configDigest;
+  element("central-role").textContent = report.central.role;
+  element("accepted-versions").textContent = report.acceptedAgentVersions.length === 0
+    ? "すべて / any" : report.acceptedAgentVersions.join(", ");
+  element("majority-version").textContent = report.majorityVersion || "-";
+  const summary = report.summary;
+  element("version-summary").textContent = "接続済みエージェント " + summary.agentsSeen + " / agents seen "
+    + summary.agentsSeen + "; 受付外 " + summary.versionNotAccepted + " / not accepted " + summary.versionNotAccepted
+    + "; 多数派と異なる " + summary.versionDiffersFromMajority + " / differ from majority "
+    + summary.versionDiffersFromMajority + "; 古い設定 " + summary.configDigestOutdated + " / outdated config "
+    + summary.configDigestOutdated + "; 設定ダイジェストの種類 " + summary.configDigests + " / distinct config digests "
+    + summary.configDigests + "; エージェント数 " + summary.instances + " / agent installations " + summary.instances;
+  element("version-summary").className = summary.versionNotAccepted > 0 ? "error" : "";
 }
 
 function renderWhy(explanations) {
@@ -125,8 +160,9 @@ function renderTransfers(transfers) {
 }
 
 async function refresh() {
-  const [statuses, explanations] = await Promise.all([
-    api("/operator/api/municipalities"), api("/operator/api/why")]);
+  const [statuses, explanations, versions] = await Promise.all([
+    api("/operator/api/municipalities"), api("/operator/api/why"), api("/operator/api/versions")]);
+  renderVersions(versions);
   renderMunicipalities(statuses);
   renderWhy(explanations);
   element("updated").textContent = "更新 / updated " + new Date().toLocaleTimeString("ja-JP");

@@ -33,9 +33,11 @@ import jp.kouiki.window.broker.BrokerSettings;
 import jp.kouiki.window.broker.HaRole;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.central.operator.AgentVersions;
 import jp.kouiki.window.central.operator.HistoryReconciler;
 import jp.kouiki.window.central.operator.OperatorService;
 import jp.kouiki.window.config.ConfigurationCheck;
+import jp.kouiki.window.config.ProductVersion;
 import jp.kouiki.window.config.ServiceMain;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
@@ -57,7 +59,11 @@ public final class CentralServer implements ServiceMain.Service {
 
     private static final Logger LOG = LoggerFactory.getLogger(CentralServer.class);
 
+    /** This server's product version, from the build. */
+    public static final String VERSION = ProductVersion.read("/central-version.properties");
+
     private final CentralSettings settings;
+    private final AcceptedAgentVersions acceptedAgentVersions;
     private WindowBroker broker;
     private CamelContext camel;
     private QueueDrainer delivery;
@@ -81,6 +87,8 @@ public final class CentralServer implements ServiceMain.Service {
 
     public CentralServer(CentralSettings settings) {
         this.settings = settings;
+        this.acceptedAgentVersions = new AcceptedAgentVersions(settings.acceptedAgentVersions(),
+                settings.admission().capsFile());
     }
 
     public CentralServer start() throws Exception {
@@ -119,6 +127,8 @@ public final class CentralServer implements ServiceMain.Service {
                 settings.pollIntervalMillis()).withMaxHandlerFailures(5);
         operator = new OperatorService(settings, broker, metrics, delivery::wakeUp);
         operator.servedBy(this::servedMunicipalityDetails);
+        operator.setVersions(acceptedAgentVersions::versions,
+                () -> new AgentVersions.CentralNode(VERSION, settings.configDigest(), role(), active));
         delivery.withPause(operator.pauses()::isPaused);
         unionDelivery.setTransferEvents(operator.events());
         submissions = new SubmissionIndex(settings.dataDirectory().resolve("ledger"),
@@ -157,7 +167,7 @@ public final class CentralServer implements ServiceMain.Service {
         }
         WindowRequests windowRequests = new WindowRequests(settings, roster, signingKeys, store, ledger, identity,
                 new ClientCertificatePolicy(settings.revokedCertificates(), settings.certificateWarningDays()),
-                new IngressAdmission(settings.admission(), metrics));
+                new IngressAdmission(settings.admission(), metrics), acceptedAgentVersions);
         windowRequests.setAgentContacts(operator.agentContacts());
         windowRequests.setCancellations(operator.cancellations(), operator.events());
         camel.addRoutes(new WindowRoute(settings, this::isActive, windowRequests, downloads, unionPickups,
@@ -242,9 +252,12 @@ public final class CentralServer implements ServiceMain.Service {
                 Clock.system(ZoneId.of("Asia/Tokyo")));
         sweeper.scheduleWithFixedDelay(retention::expire, 1, 60, TimeUnit.MINUTES);
         active = true;
+        List<String> accepted = acceptedAgentVersions.versions();
         LOG.info("Central window server started: municipalities={} window=https://{}:{}/window/v1 union={} role={}"
-                + " startupMs={}", settings.codes().size(), settings.windowHost(), settings.windowPort(),
-                settings.unionRoot(), role(), (System.nanoTime() - started) / 1_000_000);
+                + " version={} configDigest={} acceptedAgentVersions={} startupMs={}", settings.codes().size(),
+                settings.windowHost(), settings.windowPort(), settings.unionRoot(), role(), VERSION,
+                settings.configDigest(), accepted.isEmpty() ? "any" : String.join(",", accepted),
+                (System.nanoTime() - started) / 1_000_000);
     }
 
     /**
@@ -381,6 +394,16 @@ public final class CentralServer implements ServiceMain.Service {
     @Override
     public void startService() throws Exception {
         start();
+    }
+
+    @Override
+    public String version() {
+        return VERSION;
+    }
+
+    @Override
+    public String configDigest() {
+        return settings.configDigest();
     }
 
     /** Checks the server's key files, every served municipality's keys and the server's folders, without starting. */

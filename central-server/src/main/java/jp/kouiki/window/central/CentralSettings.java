@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 
 import jp.kouiki.window.broker.HaRole;
 import jp.kouiki.window.central.operator.OperatorSettings;
+import jp.kouiki.window.config.ConfigurationDigest;
 import jp.kouiki.window.config.Settings;
 import jp.kouiki.window.iffile.InterfaceKindCatalogue;
 import jp.kouiki.window.municipality.Municipality;
@@ -53,7 +54,10 @@ public record CentralSettings(
         int stagingRetentionDays,
         boolean remoteUnionDelivery,
         String unionCertificateName,
-        long municipalityReloadMillis) {
+        long municipalityReloadMillis,
+        List<String> acceptedAgentVersions,
+        int rejectedAgentRetryAfterSeconds,
+        String configDigest) {
 
     public static final String DEFAULTS = "/central-defaults.properties";
     /** Name of the folder below {@code union/outbound/} for files to every municipality the server serves. */
@@ -104,7 +108,10 @@ public record CentralSettings(
                 settings.integer("central.staging.retention-days", 0, 3650),
                 remoteUnionDelivery(settings),
                 unionCertificateName(settings),
-                settings.number("central.municipalities.reload-interval-ms", 0, 3_600_000));
+                settings.number("central.municipalities.reload-interval-ms", 0, 3_600_000),
+                acceptedAgentVersions(settings),
+                settings.integer("central.rejected-agent.retry-after-seconds", 1, 3600),
+                ConfigurationDigest.of(settings));
     }
 
     private static boolean remoteUnionDelivery(Settings settings) {
@@ -125,6 +132,16 @@ public record CentralSettings(
                     + " 64 printable characters and not six digits, so that it never names a municipality");
         }
         return value;
+    }
+
+    private static List<String> acceptedAgentVersions(Settings settings) {
+        String key = "central.accepted-agent-versions";
+        List<String> versions = AcceptedAgentVersions.parse(settings.text(key, ""));
+        if (versions == null) {
+            throw settings.invalid(key, settings.text(key, ""), "agent versions of 1 to 64 letters, digits and ._+-"
+                    + " separated by commas, such as 1.4.2,1.5.0, or nothing to accept every version");
+        }
+        return versions;
     }
 
     private static HaRole haRole(Settings settings) {

@@ -12,6 +12,7 @@ final class WindowHttpException extends Exception {
     private final String action;
     private final String retryAfterSeconds;
     private final String state;
+    private java.util.Map<String, Object> details = java.util.Map.of();
 
     WindowHttpException(int status, String error, String action) {
         this(status, error, action, null);
@@ -55,6 +56,27 @@ final class WindowHttpException extends Exception {
     /** Creates an error response whose body carries a state that agents act on, such as {@code held}. */
     static WindowHttpException withState(int status, String state, String error, String action) {
         return new WindowHttpException(status, error, action, null, state);
+    }
+
+    /**
+     * Creates the 426 response for an agent whose version the server does not accept. Its body carries the state
+     * {@code agent-version-not-accepted} and the accepted versions, and Retry-After sets the agent's next attempt.
+     */
+    static WindowHttpException agentVersionNotAccepted(String version, java.util.List<String> accepted,
+            int retryAfterSeconds) {
+        String listed = String.join(", ", accepted);
+        WindowHttpException error = new WindowHttpException(426, "agent version " + (version == null ? "(none sent)"
+                : version) + " is not accepted by this window server; accepted versions: " + listed,
+                "install one of the accepted versions (" + listed + ") of the municipal agent and restart it; its"
+                        + " files stay queued at the agent until then", Integer.toString(retryAfterSeconds),
+                "agent-version-not-accepted");
+        error.details = java.util.Map.of("acceptedVersions", accepted);
+        return error;
+    }
+
+    /** Returns the extra fields of the response body, such as the accepted versions; empty for most errors. */
+    java.util.Map<String, Object> details() {
+        return details;
     }
 
     /** Returns the upload state for the response body, or null when the error has none. */

@@ -86,6 +86,8 @@ final class WindowRequests {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (?:(\\d{1,18})-(\\d{1,18})|\\*)/(\\d{1,18}|\\*)");
     private static final int MAX_ANNOUNCE_BYTES = 64 * 1024;
     private static final long MAX_DRAIN_BYTES = 1024 * 1024;
+    /** Interval between warnings about one municipality's agent whose version is not accepted, in ns (10 min). */
+    private static final long REJECTION_LOG_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
 
     private final CentralSettings settings;
     private final MunicipalityRoster roster;
@@ -99,12 +101,14 @@ final class WindowRequests {
     private final CallerIdentity identity;
     private final IngressAdmission admission;
     private volatile AgentContacts agentContacts = new AgentContacts();
+    private final AcceptedAgentVersions acceptedVersions;
+    private final Map<MunicipalityCode, Long> rejectionLogged = new ConcurrentHashMap<>();
     private volatile Cancellations cancellations;
     private volatile TransferEvents events = TransferEvents.NONE;
 
     WindowRequests(CentralSettings settings, MunicipalityRoster roster, SigningKeyRing signingKeys, UploadStore store,
             DeliveryLedger ledger, CallerIdentity identity, ClientCertificatePolicy certificatePolicy,
-            IngressAdmission admission) {
+            IngressAdmission admission, AcceptedAgentVersions acceptedVersions) {
         this.settings = settings;
         this.roster = roster;
         this.signingKeys = signingKeys;
@@ -113,6 +117,7 @@ final class WindowRequests {
         this.certificatePolicy = certificatePolicy;
         this.identity = identity;
         this.admission = admission;
+        this.acceptedVersions = acceptedVersions;
     }
 
     /** Sets where each municipality's last request and agent version are recorded, for operators. */
@@ -166,7 +171,9 @@ final class WindowRequests {
             requireServed(caller, request);
         }
         admit(exchange, caller, inProgress);
-        agentContacts.seen(caller, request.getHeader(AgentContacts.VERSION_HEADER), request.getHeader("User-Agent"));
+        requireAcceptedVersion(caller, agentContacts.seen(caller, request.getHeader(AgentContacts.VERSION_HEADER),
+                request.getHeader("User-Agent"), request.getHeader(AgentContacts.CONFIG_HEADER),
+                request.getHeader(AgentContacts.INSTANCE_HEADER)));
         exchange.setProperty(CODE, caller);
         exchange.setProperty(FILE_ID, fileId);
         exchange.setProperty(OPERATION, upload ? operation(request.getMethod(), fileId)
@@ -182,12 +189,34 @@ final class WindowRequests {
                     "use the id from GET /window/v1/municipalities/" + caller + "/cancellations");
         }
         admit(exchange, caller, inProgress);
-        agentContacts.seen(caller, request.getHeader(AgentContacts.VERSION_HEADER), request.getHeader("User-Agent"));
+        requireAcceptedVersion(caller, agentContacts.seen(caller, request.getHeader(AgentContacts.VERSION_HEADER),
+                request.getHeader("User-Agent"), request.getHeader(AgentContacts.CONFIG_HEADER),
+                request.getHeader(AgentContacts.INSTANCE_HEADER)));
         exchange.setProperty(CODE, caller);
         exchange.setProperty(FILE_ID, id);
         String method = request.getMethod();
         exchange.setProperty(OPERATION, id == null && method.equals("GET") ? CANCELLATIONS
                 : id != null && method.equals("POST") ? CANCELLATION_DONE : "none");
+    }
+
+    /**
+     * Rejects the request with 426 when the agent's version is not accepted, logging a warning at most once per
+     * {@link #REJECTION_LOG_INTERVAL_NANOS} and municipality.
+     */
+    private void requireAcceptedVersion(MunicipalityCode caller, String version) throws WindowHttpException {
+        if (acceptedVersions.accepts(version)) {
+            return;
+        }
+        List<String> accepted = acceptedVersions.versions();
+        long now = System.nanoTime();
+        Long last = rejectionLogged.get(caller);
+        if (last == null || now - last > REJECTION_LOG_INTERVAL_NANOS) {
+            rejectionLogged.put(caller, now);
+            LOG.warn("Agent version not accepted, requests rejected with 426 until the agent is upgraded:"
+                    + " municipality={} version={} accepted={}", caller, version, String.join(",", accepted));
+        }
+        throw WindowHttpException.agentVersionNotAccepted(version, accepted,
+                settings.rejectedAgentRetryAfterSeconds());
     }
 
     private static void requireOwnCode(HttpServletRequest request, MunicipalityCode caller, String pathCode)
@@ -627,6 +656,7 @@ final class WindowRequests {
         }
         body.put("error", error.getMessage());
         body.put("action", error.action());
+        body.putAll(error.details());
         json(exchange, error.status(), body);
     }
 

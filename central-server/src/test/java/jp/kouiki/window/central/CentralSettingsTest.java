@@ -86,6 +86,36 @@ class CentralSettingsTest {
                 .hasMessageContaining("not six digits");
     }
 
+    @Test
+    void acceptedAgentVersionsAreRead() throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("central.accepted-agent-versions", "1.4.2, 1.5.0");
+
+        assertThat(settings(properties).acceptedAgentVersions()).containsExactly("1.4.2", "1.5.0");
+        assertThat(settings(new Properties()).acceptedAgentVersions()).isEmpty();
+    }
+
+    @Test
+    void malformedAcceptedVersionNamesTheKey() {
+        Properties properties = new Properties();
+        properties.setProperty("central.accepted-agent-versions", "1.4.2 1.5.0");
+
+        assertThatThrownBy(() -> settings(properties))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("central.accepted-agent-versions")
+                .hasMessageContaining("separated by commas");
+    }
+
+    @Test
+    void configDigestChangesWithSetting() throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("central.delivery.workers", "8");
+
+        assertThat(settings(new Properties()).configDigest()).matches("[0-9a-f]{64}")
+                .isEqualTo(settings(new Properties()).configDigest())
+                .isNotEqualTo(settings(properties).configDigest());
+    }
+
     private static CentralSettings settings(Properties overrides) throws Exception {
         return CentralSettings.from(Settings.of(CentralSettings.DEFAULTS, overrides));
     }

@@ -31,7 +31,7 @@ class OperatorCommandIT {
     Path root;
 
     /** Output of one command run. */
-    private record Run(int exitCode, String out, String err) {
+    record Run(int exitCode, String out, String err) {
     }
 
     @Test
@@ -98,7 +98,7 @@ class OperatorCommandIT {
     }
 
     /** Runs a subcommand with its arguments as {@code user}, connection options added after the subcommand. */
-    private static Run run(WindowSystem system, String user, Path passwordFile, String subcommand,
+    static Run run(WindowSystem system, String user, Path passwordFile, String subcommand,
             String... arguments) {
         List<String> args = new ArrayList<>(List.of(subcommand, "--url", "https://localhost:" + system.operatorPort,
                 "--truststore", new KeyMaterialLayout(system.keys()).truststore().toString(),

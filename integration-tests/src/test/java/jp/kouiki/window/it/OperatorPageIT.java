@@ -92,7 +92,18 @@ class OperatorPageIT {
                     assertThat(cell(row, "delivered-today")).startsWith(status.path("deliveredTodayFiles").asText()
                             + " 件");
                     assertThat(cell(row, "agent-version")).isEqualTo(status.path("agentVersion").asText());
+                    assertThat(status.path("agentConfigDigest").asText("")).startsWith(cell(row,
+                            "agent-config-digest"));
+                    assertThat(cell(row, "agent-version-flag")).isEmpty();
                 }
+                assertThat(cell(rows.get("131024"), "agent-config-digest")).hasSize(12);
+                JsonNode versions = api.get("/operator/api/versions").json();
+                assertThat(browser.findElement(By.id("central-version")).getText())
+                        .isEqualTo(versions.path("central").path("version").asText());
+                assertThat(browser.findElement(By.id("central-digest")).getText())
+                        .isEqualTo(versions.path("central").path("configDigest").asText());
+                assertThat(browser.findElement(By.id("accepted-versions")).getText()).isEqualTo("すべて / any");
+                assertThat(browser.findElement(By.id("version-summary")).getText()).contains("受付外 0");
                 assertThat(cell(rows.get("131016"), "upload-messages")).isEqualTo("2");
                 assertThat(rows.get("131016").getDomAttribute("class")).isEqualTo("paused");
                 assertThat(cell(rows.get("131024"), "delivered-today")).startsWith("1 件");

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import jp.kouiki.window.agent.AgentSettings;
+import jp.kouiki.window.central.CentralSettings;
 import jp.kouiki.window.it.GeneratedPostalFiles.Expected;
 import jp.kouiki.window.it.ProcessSystem.Role;
 import jp.kouiki.window.municipality.MunicipalityCode;
@@ -53,8 +55,12 @@ class ServiceLifecycleIT {
 
         assertEquals(0, agent.exitCode(), agent.output());
         assertThat(agent.output()).contains("municipal-agent: 設定に誤りはありません / configuration is valid: ");
+        assertThat(agent.output()).contains("municipal-agent: バージョン / version=0.1.0-SNAPSHOT 設定ダイジェスト /"
+                + " configDigest=" + AgentSettings.load(agent.config()).configDigest());
         assertEquals(0, central.exitCode(), central.output());
         assertThat(central.output()).contains("central-server: 設定に誤りはありません / configuration is valid: ");
+        assertThat(central.output()).contains("central-server: バージョン / version=0.1.0-SNAPSHOT 設定ダイジェスト /"
+                + " configDigest=" + CentralSettings.load(central.config()).configDigest());
     }
 
     @Test
@@ -124,7 +130,7 @@ class ServiceLifecycleIT {
     }
 
     /** The exit code and the standard output and error of a finished process. */
-    private record Result(int exitCode, String output) {
+    private record Result(int exitCode, String output, Path config) {
     }
 
     /** Runs the role's main class with {@code --check-config} on the configuration the test set up. */
@@ -139,7 +145,7 @@ class ServiceLifecycleIT {
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(role.label + " --check-config ended").isTrue();
-        return new Result(process.exitValue(), output);
+        return new Result(process.exitValue(), output, config);
     }
 
     private long receivedBytes() throws IOException {

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import jp.kouiki.window.config.ConfigurationDigest;
 import jp.kouiki.window.config.Settings;
 import jp.kouiki.window.iffile.InterfaceKindCatalogue;
 import jp.kouiki.window.municipality.MunicipalityCode;
@@ -48,7 +49,8 @@ public record AgentSettings(
         AgentRetention retention,
         long cancellationPollIntervalMillis,
         boolean unionMode,
-        long municipalityReloadMillis) {
+        long municipalityReloadMillis,
+        String configDigest) {
 
     /** Name of the folder below {@code outbound/} of a union agent for files to every municipality it serves. */
     public static final String BROADCAST_FOLDER = "all";
@@ -121,7 +123,8 @@ public record AgentSettings(
                 AgentRetention.from(settings),
                 settings.number("agent.cancellation.poll-interval-ms", 100, 3_600_000),
                 unionMode(settings),
-                settings.number("agent.municipalities.reload-interval-ms", 0, 3_600_000));
+                settings.number("agent.municipalities.reload-interval-ms", 0, 3_600_000),
+                ConfigurationDigest.of(settings));
     }
 
     private static boolean unionMode(Settings settings) {

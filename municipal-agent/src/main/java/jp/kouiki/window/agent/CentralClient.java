@@ -32,6 +32,7 @@ import org.apache.hc.core5.util.TimeValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import jp.kouiki.window.config.ProductVersion;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.security.KeyMaterialLayout;
 import jp.kouiki.window.security.TlsMaterial;
@@ -60,8 +61,12 @@ final class CentralClient implements AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(CentralClient.class);
+    /** The header with the SHA-256 digest of this agent's effective configuration. */
+    static final String CONFIG_HEADER = "Window-Agent-Config";
     /** This agent's version, sent with every request so that the union's operators see which agents run what. */
-    static final String VERSION = readVersion();
+    static final String VERSION = ProductVersion.read("/agent-version.properties");
+    /** Status with which the central server rejects every request of an agent whose version it does not accept. */
+    static final int VERSION_NOT_ACCEPTED = 426;
 
     private final CamelContext camelContext;
     private final AgentSettings settings;
@@ -70,31 +75,37 @@ final class CentralClient implements AutoCloseable {
     /** The central server or pair of each municipality; replaced when the municipality list is reloaded. */
     private volatile Function<MunicipalityCode, List<URI>> centralUrls;
     private final ProducerTemplate template;
+    private final String instanceId;
     private final Map<MunicipalityCode, Registered> endpoints = new ConcurrentHashMap<>();
     private final AtomicInteger generation = new AtomicInteger();
     /** The node in use of each central server or pair, so municipalities that share one switch together. */
     private final Map<List<URI>, AtomicInteger> nodes = new ConcurrentHashMap<>();
     private final AtomicLong proxyErrorLogged = new AtomicLong();
+    private final AtomicLong versionErrorLogged = new AtomicLong();
+    /** The central server's latest rejection of this agent's version, or null since an accepted request. */
+    private volatile String versionRejection;
 
     /** The component of one municipality and the keystore state it was built from. */
     private record Registered(String scheme, FileTime keystoreModified) {
     }
 
-    CentralClient(CamelContext camelContext, AgentSettings settings, KeyMaterialLayout keys) {
-        this(camelContext, settings, keys, keys::clientKeystore);
+    CentralClient(CamelContext camelContext, AgentSettings settings, KeyMaterialLayout keys, String instanceId) {
+        this(camelContext, settings, keys, keys::clientKeystore, instanceId);
     }
 
     /**
      * @param clientKeystore the client keystore presented for each municipality: the municipality's own, or the
      *                       union agent's for every municipality in union mode
+     * @param instanceId     this agent installation's id, sent with every request
      */
     CentralClient(CamelContext camelContext, AgentSettings settings, KeyMaterialLayout keys,
-            Function<MunicipalityCode, Path> clientKeystore) {
+            Function<MunicipalityCode, Path> clientKeystore, String instanceId) {
         this.camelContext = camelContext;
         this.settings = settings;
         this.keys = keys;
         this.clientKeystore = clientKeystore;
         this.centralUrls = settings::centralUrls;
+        this.instanceId = instanceId;
         this.template = camelContext.createProducerTemplate();
     }
 
@@ -162,6 +173,8 @@ final class CentralClient implements AutoCloseable {
             headers.forEach(exchange.getMessage()::setHeader);
             exchange.getMessage().setHeader("User-Agent", "window-agent/" + VERSION);
             exchange.getMessage().setHeader("Window-Agent-Version", VERSION);
+            exchange.getMessage().setHeader(CONFIG_HEADER, settings.configDigest());
+            exchange.getMessage().setHeader(AgentInstance.HEADER, instanceId);
             exchange.getMessage().setBody(body);
         });
         Exception failure = reply.getException();
@@ -173,10 +186,57 @@ final class CentralClient implements AutoCloseable {
         if (status != null && status == 407) {
             throw proxyRefused(code);
         }
-        return new Response(status == null ? 0 : status,
+        Response response = new Response(status == null ? 0 : status,
                 reply.getMessage().getBody(String.class),
                 reply.getMessage().getHeader("Upload-Offset", String.class),
                 reply.getMessage().getHeader("Retry-After", String.class));
+        noteVersionVerdict(code, response.status(), response.body());
+        return response;
+    }
+
+    /**
+     * Records whether the central server accepted this agent's version. A rejection (426) is logged as an error at most
+     * once a minute for the whole agent, because no file moves until a person installs an accepted version.
+     */
+    void noteVersionVerdict(MunicipalityCode code, int status, String body) {
+        if (status != VERSION_NOT_ACCEPTED) {
+            if (status >= 200 && status < 300) {
+                versionRejection = null;
+            }
+            return;
+        }
+        String message = rejectionMessage(body);
+        versionRejection = message;
+        long now = System.nanoTime();
+        long last = versionErrorLogged.get();
+        if ((last == 0 || now - last > TimeUnit.MINUTES.toNanos(1)) && versionErrorLogged.compareAndSet(last, now)) {
+            LOG.error("Central window server does not accept this agent's version, files wait in the queue:"
+                    + " municipality={} version={} {}", code, VERSION, message);
+        }
+    }
+
+    /** Returns this agent installation's id, sent with every request. */
+    String instanceId() {
+        return instanceId;
+    }
+
+    /** Returns the central server's latest rejection of this agent's version, or null when requests are accepted. */
+    String versionRejection() {
+        return versionRejection;
+    }
+
+    /** Returns the error and action of a 426 body, or the body itself when it is not the expected JSON. */
+    private static String rejectionMessage(String body) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode error = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(body == null ? "{}" : body);
+            if (error.hasNonNull("error")) {
+                return error.path("error").asText() + "; " + error.path("action").asText();
+            }
+        } catch (IOException e) {
+            // Not JSON: the body is shown as it came.
+        }
+        return "HTTP 426 " + body;
     }
 
     /**
@@ -369,19 +429,6 @@ final class CentralClient implements AutoCloseable {
             LOG.warn("Client certificate could not be read for its expiry date: municipality={} error={}", code,
                     e.toString());
         }
-    }
-
-    private static String readVersion() {
-        java.util.Properties properties = new java.util.Properties();
-        try (java.io.InputStream in = CentralClient.class.getResourceAsStream("/agent-version.properties")) {
-            if (in != null) {
-                properties.load(in);
-            }
-        } catch (IOException e) {
-            LOG.warn("Agent version could not be read, sending 'unknown': error={}", e.toString());
-        }
-        String version = properties.getProperty("version", "unknown");
-        return version.startsWith("${") ? "unknown" : version;
     }
 
     @Override

@@ -49,7 +49,7 @@ final class DownloadPuller implements AutoCloseable {
     }
 
     /** Result of one request for the next download. */
-    private enum Pulled { FILE, NONE, FAILED }
+    private enum Pulled { FILE, NONE, FAILED, VERSION_NOT_ACCEPTED }
 
     private final AgentSettings settings;
     private final CentralClient client;
@@ -119,6 +119,10 @@ final class DownloadPuller implements AutoCloseable {
             if (pulled == Pulled.FAILED) {
                 delay = retryDelay(code);
                 failures.merge(code, 1, Integer::sum);
+            } else if (pulled == Pulled.VERSION_NOT_ACCEPTED) {
+                // The central server rejects every request until the agent is upgraded, so ask again only slowly.
+                failures.remove(code);
+                delay = Math.max(settings.downloads().pollIntervalMillis(), settings.retryMaxDelayMillis());
             } else {
                 failures.remove(code);
                 delay = pulled == Pulled.FILE ? 0 : settings.downloads().pollIntervalMillis();
@@ -148,6 +152,8 @@ final class DownloadPuller implements AutoCloseable {
         HttpGet request = new HttpGet(uri);
         request.setHeader("User-Agent", "window-agent/" + CentralClient.VERSION);
         request.setHeader("Window-Agent-Version", CentralClient.VERSION);
+        request.setHeader(CentralClient.CONFIG_HEADER, settings.configDigest());
+        request.setHeader(AgentInstance.HEADER, client.instanceId());
         String fileId;
         InboxWriter.Outcome outcome;
         ClassicHttpResponse response;
@@ -160,7 +166,12 @@ final class DownloadPuller implements AutoCloseable {
         try (response) {
             int status = response.getCode();
             if (status == 204) {
+                client.noteVersionVerdict(code, status, null);
                 return Pulled.NONE;
+            }
+            if (status == CentralClient.VERSION_NOT_ACCEPTED) {
+                client.noteVersionVerdict(code, status, errorBody(response.getEntity()));
+                return Pulled.VERSION_NOT_ACCEPTED;
             }
             if (status != 200) {
                 if (status == 503) {

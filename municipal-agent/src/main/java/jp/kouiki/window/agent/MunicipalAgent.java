@@ -54,6 +54,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
     private WindowBroker broker;
     private CamelContext camel;
     private CentralClient client;
+    private String instanceId;
     private QueueDrainer forwarder;
     private ScheduledExecutorService housekeeping;
     private DownloadPuller downloads;
@@ -95,7 +96,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
         camel.addRoutes(new OutboxRoute(settings, pickup, writer));
         camel.start();
 
-        client = new CentralClient(camel, settings, keys);
+        instanceId = AgentInstance.loadOrCreate(settings.dataDirectory());
+        client = new CentralClient(camel, settings, keys, instanceId);
         for (MunicipalityCode code : settings.municipalities()) {
             client.warnIfExpiring(code, keys.clientKeystore(code));
         }
@@ -120,6 +122,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
         uploads.cancelWith(cancellations);
         StatusReport status = new StatusReport(settings, this::servedMunicipalities, new QueueInspector(broker),
                 uploads, schedules, limiter, Clock.systemUTC());
+        status.showVersionRejection(client::versionRejection);
         writer.wakeUpAfterCommit(forwarder);
         forwarder.start();
         InboxLedger inboxLedger = new InboxLedger(settings.dataDirectory().resolve("downloads"));
@@ -157,8 +160,9 @@ public final class MunicipalAgent implements ServiceMain.Service {
             housekeeping.scheduleWithFixedDelay(this::reloadIfChanged, settings.municipalityReloadMillis(),
                     settings.municipalityReloadMillis(), TimeUnit.MILLISECONDS);
         }
-        LOG.info("Municipal agent started: municipalities={} folders={} central={} centralByMunicipality={} proxy={}"
-                + " pickup={} rateNow={} schedules={} downloads={}", settings.municipalities().size(),
+        LOG.info("Municipal agent started: version={} configDigest={} instance={} municipalities={} folders={}"
+                + " central={} centralByMunicipality={} proxy={} pickup={} rateNow={} schedules={} downloads={}",
+                CentralClient.VERSION, settings.configDigest(), instanceId, settings.municipalities().size(),
                 settings.folderRoot(), settings.centralUrls(), settings.centralUrlsByMunicipality(),
                 settings.proxy() == null ? "none" : settings.proxy().url(),
                 settings.doneMarkerPickup() ? "done-marker" : "quiet-period " + settings.quietPeriodMillis() + " ms",
@@ -207,6 +211,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
      * files already in its local queue are still sent.
      */
     public synchronized void reloadMunicipalities(AgentSettings reloaded) {
+        // NOTE: requests keep the configuration digest of the settings read at start-up until the next restart, so a
+        // reloaded list shows in the operator views as municipalities and not as a new digest.
         Set<MunicipalityCode> wanted = new TreeSet<>(reloaded.municipalities());
         client.useCentralUrls(reloaded);
         Set<MunicipalityCode> next = new TreeSet<>(served);
@@ -318,6 +324,11 @@ public final class MunicipalAgent implements ServiceMain.Service {
         return settings;
     }
 
+    /** Returns this installation's id, which the agent sends with every request; null before start. */
+    public String instanceId() {
+        return instanceId;
+    }
+
     /** Counts the HTTPS connections to central servers that the agent holds open, in use or idle. */
     public int openConnections() {
         return client == null ? 0 : client.openConnections();
@@ -326,6 +337,16 @@ public final class MunicipalAgent implements ServiceMain.Service {
     @Override
     public void startService() throws Exception {
         start();
+    }
+
+    @Override
+    public String version() {
+        return CentralClient.VERSION;
+    }
+
+    @Override
+    public String configDigest() {
+        return settings.configDigest();
     }
 
     /** Checks the key files of every served municipality and the agent's folders, without starting anything. */

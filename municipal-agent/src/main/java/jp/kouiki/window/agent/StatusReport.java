@@ -52,6 +52,7 @@ final class StatusReport {
     /** The municipalities served now, which a reload of {@code agent.municipalities} may change. */
     private final Supplier<List<MunicipalityCode>> served;
     private ZonedDateTime lastDeadlineWarning;
+    private java.util.function.Supplier<String> versionRejection = () -> null;
 
     StatusReport(AgentSettings settings, Supplier<List<MunicipalityCode>> served, QueueInspector queues,
             UploadForwarder uploads, ScheduleGate schedules, BandwidthLimiter limiter, Clock clock) {
@@ -64,6 +65,11 @@ final class StatusReport {
         this.clock = clock;
         this.estimator = new BacklogEstimator(settings.pacing().windows(), settings.pacing().estimateRate(),
                 schedules::isOpenAt);
+    }
+
+    /** Sets where the central server's latest rejection of this agent's version comes from. */
+    void showVersionRejection(java.util.function.Supplier<String> refusal) {
+        this.versionRejection = refusal;
     }
 
     Path file() {
@@ -87,6 +93,14 @@ final class StatusReport {
         StringBuilder text = new StringBuilder();
         text.append("状態 / status at ").append(TIME.format(now)).append(" (Asia/Tokyo)\n");
         text.append("現在の帯域上限 / rate cap now: ").append(limiter.currentRate()).append('\n');
+        text.append("バージョン / version: ").append(CentralClient.VERSION).append("  設定ダイジェスト / config digest: ")
+                .append(settings.configDigest()).append('\n');
+        String refusal = versionRejection.get();
+        if (refusal != null) {
+            text.append("中央の窓口サーバがこのエージェントのバージョンを受け付けません。ファイルは送信待ちのまま保持されます。"
+                    + " / The central window server does not accept this agent's version, so files stay queued: ")
+                    .append(refusal).append('\n');
+        }
         if (queued.isEmpty()) {
             text.append("送信待ちのファイルはありません / no files queued\n");
         }

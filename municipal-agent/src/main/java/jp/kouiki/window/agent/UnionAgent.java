@@ -71,7 +71,8 @@ public final class UnionAgent implements ServiceMain.Service {
 
         camel = new DefaultCamelContext();
         camel.setStreamCaching(false);
-        client = new CentralClient(camel, settings, keys, code -> keys.unionClientKeystore());
+        client = new CentralClient(camel, settings, keys, code -> keys.unionClientKeystore(),
+                AgentInstance.loadOrCreate(settings.dataDirectory()));
         outbound = new UnionOutboundPickup(settings,
                 SigningKeys.readPrivateKey(keys.unionSigningPrivateKey()), cipher, client);
         camel.getRegistry().bind(UnionOutboundPickup.FILTER_BEAN, outbound.outboundFilter());

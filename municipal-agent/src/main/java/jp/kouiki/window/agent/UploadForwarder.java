@@ -72,6 +72,25 @@ final class UploadForwarder implements QueueDrainer.Handler {
         }
     }
 
+    /**
+     * The central server refused this agent's version with 426. The file stays queued and is tried again after the
+     * server's Retry-After, or after {@code agent.upload.retry-max-delay-ms} when it sent none.
+     */
+    private static final class VersionNotAcceptedException extends IOException {
+
+        private static final long serialVersionUID = 1L;
+        private final transient Duration retryAfter;
+
+        VersionNotAcceptedException(String reason, Duration retryAfter) {
+            super(reason);
+            this.retryAfter = retryAfter;
+        }
+
+        Duration retryAfter() {
+            return retryAfter;
+        }
+    }
+
     private final BandwidthLimiter limiter;
     private final QueueInspector queues;
     private final ScheduleGate schedules;
@@ -149,6 +168,11 @@ final class UploadForwarder implements QueueDrainer.Handler {
             cancellations.cancelledAtCentral(code, fileId, fileName, message.getStringProperty(QueuedFile.SENT_PATH),
                     e.getMessage());
             return new DrainOutcome.Completed("cancelled by an operator");
+        } catch (VersionNotAcceptedException e) {
+            inFlight.remove(code);
+            LOG.debug("Upload waits, the central server does not accept this agent's version: municipality={}"
+                    + " file={} fileId={} retryInMs={}", code, fileName, fileId, e.retryAfter().toMillis());
+            return new DrainOutcome.RetryLater(e.retryAfter(), e.getMessage());
         } catch (CentralBusyException e) {
             inFlight.remove(code);
             LOG.info("Central server asked to wait: municipality={} file={} fileId={} status={} retryInMs={}", code,
@@ -314,6 +338,11 @@ final class UploadForwarder implements QueueDrainer.Handler {
                 && "not-served".equals(parseQuietly(response.body()).path("state").asText())) {
             throw new IOException("central server no longer serves this municipality, the file stays queued and is"
                     + " sent again until agent.central-url." + code + " names the server that serves it: " + reason);
+        }
+        if (response.status() == CentralClient.VERSION_NOT_ACCEPTED) {
+            Duration retryAfter = CentralBusyException.retryAfter(response.retryAfter());
+            throw new VersionNotAcceptedException("central server does not accept this agent's version: " + reason,
+                    retryAfter == null ? Duration.ofMillis(settings.retryMaxDelayMillis()) : retryAfter);
         }
         if (response.status() == 401) {
             throw new IOException("central server did not accept the client certificate, retrying until a renewed"

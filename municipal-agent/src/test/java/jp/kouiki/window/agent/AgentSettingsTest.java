@@ -4,14 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Properties;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import jp.kouiki.window.config.Settings;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 class AgentSettingsTest {
+
+    @TempDir
+    Path directory;
 
     @Test
     void centralUrlAlone() throws Exception {
@@ -96,6 +102,29 @@ class AgentSettingsTest {
         assertThatThrownBy(() -> AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties)))
                 .hasMessageContaining("agent.mode")
                 .hasMessageContaining("municipality for a municipality's agent, or union");
+    }
+
+    @Test
+    void configDigestLeavesProxyPasswordOut() throws Exception {
+        Path first = Files.writeString(directory.resolve("first.password"), "first secret\n");
+        Path second = Files.writeString(directory.resolve("second.password"), "second secret\n");
+
+        String withFirst = withProxy(first, "4").configDigest();
+        String withSecond = withProxy(second, "4").configDigest();
+        String otherWorkers = withProxy(first, "2").configDigest();
+
+        assertThat(withFirst).matches("[0-9a-f]{64}").isEqualTo(withSecond);
+        assertThat(otherWorkers).isNotEqualTo(withFirst);
+    }
+
+    private static AgentSettings withProxy(Path passwordFile, String uploadWorkers) throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("agent.municipalities", "131016");
+        properties.setProperty("agent.proxy.url", "http://127.0.0.1:3128");
+        properties.setProperty("agent.proxy.user", "window");
+        properties.setProperty("agent.proxy.password-file", passwordFile.toString());
+        properties.setProperty("agent.upload.workers", uploadWorkers);
+        return AgentSettings.from(Settings.of(AgentSettings.DEFAULTS, properties));
     }
 
     private static AgentSettings settings(String centralUrl) throws Exception {

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * The command-line life cycle shared by the agent and the central server: read {@code --config FILE}, build the
  * service from its settings (exit code 2 on invalid settings), start it (exit code 1 when it cannot start, after
  * closing what did start), and close it on SIGTERM or Ctrl-C. With {@code --check-config} it checks the settings and
- * the files they name, and exits 0 or 2 without starting.
+ * the files they name, prints the node's version and configuration digest, and exits 0 or 2 without starting.
  */
 public final class ServiceMain {
 
@@ -35,6 +35,16 @@ public final class ServiceMain {
          * @throws IllegalArgumentException naming the setting and the fix when something is missing or unusable
          */
         default void checkConfiguration() throws IOException {
+        }
+
+        /** Returns the product version of this node, or {@link ProductVersion#UNKNOWN}. */
+        default String version() {
+            return ProductVersion.UNKNOWN;
+        }
+
+        /** Returns the {@link ConfigurationDigest} of the settings in effect, or null when the service has none. */
+        default String configDigest() {
+            return null;
         }
     }
 
@@ -65,9 +75,13 @@ public final class ServiceMain {
         if (checkOnly) {
             System.out.println(name + ": 設定に誤りはありません / configuration is valid: "
                     + (config == null ? "defaults" : config));
+            System.out.println(name + ": バージョン / version=" + service.version() + " 設定ダイジェスト / configDigest="
+                    + service.configDigest());
             System.exit(0);
             return;
         }
+        LOG.info("Starting {}: version={} configDigest={} config={}", name, service.version(),
+                service.configDigest(), config == null ? "defaults" : config);
         try {
             service.startService();
         } catch (Exception | Error e) {

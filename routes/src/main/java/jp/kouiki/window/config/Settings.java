@@ -178,6 +178,17 @@ public final class Settings {
         return previous[b.length()];
     }
 
+    /**
+     * Returns every setting in effect, defaults included, by key in sorted order: the values as configured, untrimmed.
+     */
+    public java.util.SortedMap<String, String> effectiveValues() {
+        java.util.SortedMap<String, String> effective = new java.util.TreeMap<>();
+        for (String key : values.stringPropertyNames()) {
+            effective.put(key, values.getProperty(key));
+        }
+        return effective;
+    }
+
     /** Creates the exception for a setting that has the wrong form. */
     public IllegalArgumentException invalid(String key, String value, String expected) {
         String origin = fromSystemProperties.contains(key) ? "the JVM system property -D" + key : source;

@@ -69,6 +69,8 @@ public final class HistoryDatabase implements AutoCloseable {
             municipality CHAR(6) PRIMARY KEY,
             last_seen TIMESTAMP(3) WITH TIME ZONE NOT NULL,
             version VARCHAR(64))""",
+        "ALTER TABLE agent_contact ADD COLUMN IF NOT EXISTS config_digest CHAR(64)",
+        "ALTER TABLE agent_contact ADD COLUMN IF NOT EXISTS agent_instance CHAR(32)",
         """
         CREATE TABLE IF NOT EXISTS expected_file (
             municipality CHAR(6) NOT NULL,

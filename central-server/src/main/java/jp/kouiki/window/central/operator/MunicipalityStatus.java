@@ -7,6 +7,10 @@ package jp.kouiki.window.central.operator;
  * @param waitingForName files delivered but waiting because a file of the same name is still in the union's folder
  * @param held           files held as possible duplicates within the last {@code central.resubmission.hold-days}
  * @param receiving      files announced whose ciphertext has not arrived completely
+ * @param agentConfigDigest the SHA-256 digest of the agent's effective configuration, null when never reported
+ * @param agentVersionNotAccepted whether the agent's version is not in the accepted list, so its requests are rejected
+ * @param agentVersionDiffersFromMajority whether the agent runs another version than most agents
+ * @param agentConfigDigestOutdated whether the digest differs from the latest one its agent installation reported
  */
 public record MunicipalityStatus(
         String code,
@@ -31,7 +35,11 @@ public record MunicipalityStatus(
         String agentVersion,
         int waitingForName,
         int held,
-        int receiving) {
+        int receiving,
+        String agentConfigDigest,
+        boolean agentVersionNotAccepted,
+        boolean agentVersionDiffersFromMajority,
+        boolean agentConfigDigestOutdated) {
 
     /** Returns whether any file of this municipality is waiting anywhere at the central server. */
     public boolean hasWaitingFiles() {

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "operator", mixinStandardHelpOptions = true, version = "window-transfer operator 0.1.0",
         description = "窓口サーバの運用コマンド / Operator commands of the central window server.",
-        subcommands = {OperatorCommand.Status.class, OperatorCommand.Why.class, OperatorCommand.Transfers.class,
+        subcommands = {OperatorCommand.Status.class, OperatorCommand.Why.class, OperatorCommand.Versions.class,
+            OperatorCommand.Transfers.class,
             OperatorCommand.Pause.class, OperatorCommand.Resume.class, OperatorCommand.Retry.class,
             OperatorCommand.Purge.class, OperatorCommand.Expect.class, OperatorCommand.Audit.class,
             OperatorCommand.Cancel.class, OperatorCommand.CancellationList.class,
@@ -146,7 +147,8 @@ public final class OperatorCommand implements Runnable {
                         status.path("uploadMessages").asLong(), status.path("uploadBytes").asLong(),
                         age(status.path("oldestWaitingSeconds")), status.path("deadLetters").asLong(),
                         status.path("deliveredTodayFiles").asLong() + "件/files", time(status.path("lastDeliveredAt")),
-                        time(status.path("agentLastSeenAt")), text(status.path("agentVersion")),
+                        time(status.path("agentLastSeenAt")), text(status.path("agentVersion"))
+                                + (status.path("agentVersionNotAccepted").asBoolean() ? " 受付外/NOT-ACCEPTED" : ""),
                         text(status.path("name")));
             }
         }
@@ -176,6 +178,62 @@ public final class OperatorCommand implements Runnable {
                     out.println("    " + reason.path("english").asText());
                 }
             }
+        }
+    }
+
+    @Command(name = "versions", description = "窓口サーバとエージェントのバージョン・設定ダイジェスト / Versions and"
+            + " configuration digests of the window server and the agents.")
+    static final class Versions extends ApiCommand {
+
+        @Option(names = "--all", description = "List every municipality, not only those whose agent has been seen.")
+        boolean all;
+
+        @Override
+        void run(OperatorApiClient client, PrintWriter out) throws Exception {
+            JsonNode report = client.get("/operator/api/versions", Map.of());
+            JsonNode central = report.path("central");
+            out.println("窓口サーバ / window server: バージョン/version=" + text(central.path("version"))
+                    + " 設定ダイジェスト/configDigest=" + text(central.path("configDigest")) + " 役割/role="
+                    + text(central.path("role")));
+            out.println("受け付けるエージェントのバージョン / accepted agent versions: " + accepted(report)
+                    + "  多数派/majority: " + text(report.path("majorityVersion")));
+            JsonNode summary = report.path("summary");
+            out.printf("接続済み/seen %d  受付外/not accepted %d  多数派と異なる/differ from majority %d"
+                    + "  古い設定/outdated config %d  設定ダイジェストの種類/distinct config digests %d"
+                    + "  エージェント数/agent installations %d%n", summary.path("agentsSeen").asInt(),
+                    summary.path("versionNotAccepted").asInt(), summary.path("versionDiffersFromMajority").asInt(),
+                    summary.path("configDigestOutdated").asInt(), summary.path("configDigests").asInt(),
+                    summary.path("instances").asInt());
+            out.println("コード  バージョン/version  設定ダイジェスト/config digest                                      "
+                    + "  要確認/check     名称/name");
+            for (JsonNode agent : report.path("agents")) {
+                if (!all && agent.path("version").isNull()) {
+                    continue;
+                }
+                out.printf("%s  %-18s  %-64s  %-15s  %s%n", text(agent.path("code")), text(agent.path("version")),
+                        text(agent.path("configDigest")), flags(agent), text(agent.path("name")));
+            }
+        }
+
+        private static String accepted(JsonNode report) {
+            java.util.List<String> versions = new java.util.ArrayList<>();
+            report.path("acceptedAgentVersions").forEach(version -> versions.add(version.asText()));
+            return versions.isEmpty() ? "すべて/any" : String.join(",", versions);
+        }
+
+        /** Returns the row's flags: NOT-ACCEPTED, MINORITY and OUTDATED-CONFIG, or "-" when there are none. */
+        private static String flags(JsonNode agent) {
+            java.util.List<String> flags = new java.util.ArrayList<>();
+            if (agent.path("versionNotAccepted").asBoolean()) {
+                flags.add("NOT-ACCEPTED");
+            }
+            if (agent.path("versionDiffersFromMajority").asBoolean()) {
+                flags.add("MINORITY");
+            }
+            if (agent.path("configDigestOutdated").asBoolean()) {
+                flags.add("OUTDATED-CONFIG");
+            }
+            return flags.isEmpty() ? "-" : String.join(",", flags);
         }
     }
 

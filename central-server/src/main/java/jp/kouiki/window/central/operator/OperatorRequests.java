@@ -184,6 +184,8 @@ final class OperatorRequests {
                 return parts.views().statuses();
             case "/operator/api/why":
                 return parts.reasons().explainAll();
+            case "/operator/api/versions":
+                return parts.views().versions().report();
             case "/operator/api/transfers":
                 return parts.history().search(transferQuery(request)).stream().map(OperatorRequests::transfer)
                         .toList();

@@ -43,6 +43,8 @@ public final class OperatorService implements AutoCloseable {
     private final AgentContacts contacts = new AgentContacts();
     private final Cancellations cancellations;
     private volatile UploadCancellation uploads;
+    private Supplier<List<String>> acceptedAgentVersions = List::of;
+    private Supplier<AgentVersions.CentralNode> centralNode;
     private final ForwardingEvents events = new ForwardingEvents();
     private final AlertMail mail;
     private final AlertSyslog syslog;
@@ -97,7 +99,8 @@ public final class OperatorService implements AutoCloseable {
         AuditLog audit = new AuditLog(database);
         OperatorAccounts accounts = new OperatorAccounts(operator.accountsFile());
         BrokerView view = new BrokerView(broker);
-        OperatorViews views = new OperatorViews(settings, view, pauses, history, contacts, served);
+        AgentVersions versions = new AgentVersions(served, contacts, acceptedAgentVersions, centralNode);
+        OperatorViews views = new OperatorViews(settings, view, pauses, history, contacts, served, versions);
         ExpectedFiles expected = new ExpectedFiles(database);
         OperatorAlerts alerts = new OperatorAlerts(views, expected, operator, mail, syslog);
         registerGauges();
@@ -201,6 +204,16 @@ public final class OperatorService implements AutoCloseable {
     /** Sets the window endpoint's side of cancellations; call before {@link #activate}. */
     public void setUploadCancellation(UploadCancellation uploads) {
         this.uploads = uploads;
+    }
+
+    /**
+     * Sets where the accepted agent versions in force and this node's version and digest come from; call before
+     * {@link #activate}.
+     */
+    public void setVersions(Supplier<List<String>> acceptedAgentVersions,
+            Supplier<AgentVersions.CentralNode> centralNode) {
+        this.acceptedAgentVersions = acceptedAgentVersions;
+        this.centralNode = centralNode;
     }
 
     public AgentContacts agentContacts() {

@@ -24,15 +24,17 @@ public final class OperatorViews {
     private final TransferHistory history;
     private final AgentContacts contacts;
     private final Supplier<List<Municipality>> served;
+    private final AgentVersions versions;
 
     public OperatorViews(CentralSettings settings, BrokerView broker, PauseFlags pauses, TransferHistory history,
-            AgentContacts contacts, Supplier<List<Municipality>> served) {
+            AgentContacts contacts, Supplier<List<Municipality>> served, AgentVersions versions) {
         this.settings = settings;
         this.served = served;
         this.broker = broker;
         this.pauses = pauses;
         this.history = history;
         this.contacts = contacts;
+        this.versions = versions;
     }
 
     /** Returns the municipalities served now, which a reload of {@code central.municipalities} may have changed. */
@@ -57,12 +59,12 @@ public final class OperatorViews {
 
     /** The history's part of every status, read for all municipalities at once. */
     private record HistoryTotals(Map<String, TransferHistory.Delivered> today, Map<String, Instant> last,
-            Map<String, TransferHistory.OpenCounts> open) {
+            Map<String, TransferHistory.OpenCounts> open, AgentVersions.Snapshot agentVersions) {
     }
 
     private HistoryTotals totals() throws SQLException {
         return new HistoryTotals(history.deliveredSince(Times.startOfToday()), history.lastDelivered(),
-                history.openCounts(heldSince(), receivingSince()));
+                history.openCounts(heldSince(), receivingSince()), versions.snapshot());
     }
 
     /** Returns the status of one served municipality, or null when it is not served here. */
@@ -98,7 +100,11 @@ public final class OperatorViews {
                 contact == null ? null : Times.iso(contact.lastSeen()),
                 contact == null ? null : Duration.between(contact.lastSeen(), now).toSeconds(),
                 contact == null ? null : contact.version(),
-                open.waitingForName(), open.held(), open.receiving());
+                open.waitingForName(), open.held(), open.receiving(),
+                contact == null ? null : contact.configDigest(),
+                totals.agentVersions().notAccepted(contact == null ? null : contact.version()),
+                totals.agentVersions().differsFromMajority(contact == null ? null : contact.version()),
+                totals.agentVersions().digestOutdated(contact));
     }
 
     /** Files of the municipality whose name is taken in the union's folder. */
@@ -129,6 +135,11 @@ public final class OperatorViews {
 
     CentralSettings settings() {
         return settings;
+    }
+
+    /** Returns the versions of this node and of the agents, with the accepted list. */
+    AgentVersions versions() {
+        return versions;
     }
 
     BrokerView broker() {

@@ -15,10 +15,12 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
  * Explains, for each municipality with waiting files, why they wait and what to do next. Each cause is one plain
- * sentence in Japanese with English beside it, derived from the current state: a pause, delivery turned off, a file
- * whose name is taken in the union's folder, a dead-lettered file and its reason, a held possible duplicate, an
- * incomplete upload, a silent agent, files simply queued, downloads not yet fetched, or outbound files that a release
- * schedule holds in the union's folder. The most pressing cause comes first.
+ * sentence in Japanese with English beside it, derived from the current state. The causes are an agent whose version
+ * is not accepted, a pause, delivery turned off, a file whose name is taken in the union's folder, a dead-lettered file
+ * and its reason, a held possible duplicate, an incomplete upload, a silent agent, files simply queued, downloads not
+ * yet fetched, or outbound files that a release schedule holds in the union's folder. The most pressing cause comes
+ * first. A municipality whose agent's version is not accepted is explained even when nothing waits at the central
+ * server, because its files then wait at the agent.
  */
 public final class StuckReasons {
 
@@ -61,7 +63,8 @@ public final class StuckReasons {
     public List<Explanation> explainAll() throws SQLException {
         List<Explanation> explanations = new ArrayList<>();
         for (MunicipalityStatus status : views.statuses()) {
-            if (status.hasWaitingFiles() || !heldOutbound(MunicipalityCode.of(status.code())).isEmpty()) {
+            if (status.hasWaitingFiles() || status.agentVersionNotAccepted()
+                    || !heldOutbound(MunicipalityCode.of(status.code())).isEmpty()) {
                 explanations.add(explain(status));
             }
         }
@@ -72,6 +75,7 @@ public final class StuckReasons {
     public Explanation explain(MunicipalityStatus status) throws SQLException {
         MunicipalityCode code = MunicipalityCode.of(status.code());
         List<Reason> reasons = new ArrayList<>();
+        agentVersionNotAccepted(status, reasons);
         paused(status, reasons);
         deliveryDisabled(status, reasons);
         nameTaken(code, reasons);
@@ -86,6 +90,20 @@ public final class StuckReasons {
             reasons.add(new Reason("none", "待機中のファイルはありません。", "No file is waiting."));
         }
         return new Explanation(status.code(), status.name(), reasons.get(0).sentence(), List.copyOf(reasons));
+    }
+
+    private void agentVersionNotAccepted(MunicipalityStatus status, List<Reason> reasons) {
+        if (!status.agentVersionNotAccepted()) {
+            return;
+        }
+        String accepted = String.join(", ", views.versions().snapshot().accepted());
+        reasons.add(new Reason("agent-version",
+                "エージェントのバージョン " + status.agentVersion() + " は受け付けられません（受け付けるバージョン: " + accepted
+                        + "）。ファイルはエージェントで待機しています。市区町村側で受け付けるバージョンのエージェントを導入するか、"
+                        + "central.accepted-agent-versions を見直してください。",
+                "Agent version " + status.agentVersion() + " is not accepted; accepted: " + accepted + ". Its files"
+                        + " wait at the agent; install an accepted version at the municipality, or review"
+                        + " central.accepted-agent-versions."));
     }
 
     private static void paused(MunicipalityStatus status, List<Reason> reasons) {
