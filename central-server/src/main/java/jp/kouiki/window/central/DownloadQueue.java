@@ -48,7 +48,9 @@ final class DownloadQueue implements DownloadRequests.Source {
         /** The message had already been dead-lettered by an earlier refusal. */
         ALREADY_REFUSED,
         /** No message of this file id was ever acknowledged here, or its record has expired. */
-        UNKNOWN
+        UNKNOWN,
+        /** The message waits, but it was not offered since this server started, so it stays. */
+        NOT_OFFERED
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(DownloadQueue.class);
@@ -143,7 +145,8 @@ final class DownloadQueue implements DownloadRequests.Source {
      * acknowledgement changes nothing and reports what the first one did.
      */
     @Override
-    public Acknowledgement acknowledge(MunicipalityCode code, String fileId, String refusal) throws Exception {
+    public Acknowledgement acknowledge(MunicipalityCode code, String fileId, String refusal, boolean offered)
+            throws Exception {
         ReentrantLock lock = locks[Math.floorMod((code.value() + fileId).hashCode(), LOCK_STRIPES)];
         lock.lock();
         try (ClientSession session = broker.openMunicipalitySession(code, true)) {
@@ -154,6 +157,11 @@ final class DownloadQueue implements DownloadRequests.Source {
             if (message == null) {
                 consumer.close();
                 return earlier(code, fileId);
+            }
+            if (!offered) {
+                consumer.close();
+                session.rollback();
+                return Acknowledgement.NOT_OFFERED;
             }
             DownloadManifest manifest = DownloadManifest.fromJson(message.getStringProperty(
                     DownloadQueueWriter.MANIFEST).getBytes(StandardCharsets.UTF_8));

@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 
 import jakarta.servlet.http.HttpServletRequest;
@@ -51,9 +53,12 @@ final class DownloadRequests {
         /** Returns the first waiting file, after waiting up to {@code waitMillis} for one, or null. */
         DownloadQueue.Offer next(MunicipalityCode code, long waitMillis) throws Exception;
 
-        /** Removes an acknowledged file, or with a refusal reason dead-letters it. */
-        DownloadQueue.Acknowledgement acknowledge(MunicipalityCode code, String fileId, String refusal)
-                throws Exception;
+        /**
+         * Removes an acknowledged file, or with a refusal reason dead-letters it. A waiting file that was not
+         * {@code offered} stays, and the result is {@link DownloadQueue.Acknowledgement#NOT_OFFERED}.
+         */
+        DownloadQueue.Acknowledgement acknowledge(MunicipalityCode code, String fileId, String refusal,
+                boolean offered) throws Exception;
     }
 
     private final CentralSettings settings;
@@ -62,6 +67,11 @@ final class DownloadRequests {
     private final String nextPath;
     /** The start of the log line of an offer. */
     private final String offered;
+    /**
+     * Files offered since start-up and not yet acknowledged, as {@code <code>/<file id>}. An acknowledgement of a
+     * waiting file that is not here is rejected, so that nobody removes a file its recipient never received.
+     */
+    private final Set<String> offeredFiles = ConcurrentHashMap.newKeySet();
 
     /**
      * @param nextPath the path of the request for the next file, with {@code {code}} for the municipality, named in the
@@ -116,6 +126,7 @@ final class DownloadRequests {
         exchange.getMessage().setHeader(SIGNATURE_HEADER, offer.signature());
         exchange.getMessage().setHeader(CIPHERTEXT_LENGTH_HEADER, offer.ciphertextBytes());
         exchange.getMessage().setBody(offer.ciphertext());
+        offeredFiles.add(code.value() + "/" + offer.fileId());
         LOG.info("{}: municipality={} fileId={} ciphertextBytes={}", offered, code, offer.fileId(),
                 offer.ciphertextBytes());
     }
@@ -143,7 +154,12 @@ final class DownloadRequests {
         MunicipalityCode code = exchange.getProperty(WindowRequests.CODE, MunicipalityCode.class);
         String fileId = exchange.getProperty(WindowRequests.FILE_ID, String.class);
         String refusal = refusal(request(exchange));
-        DownloadQueue.Acknowledgement result = downloads.acknowledge(code, fileId, refusal);
+        String key = code.value() + "/" + fileId;
+        DownloadQueue.Acknowledgement result = downloads.acknowledge(code, fileId, refusal,
+                offeredFiles.contains(key));
+        if (result == DownloadQueue.Acknowledgement.REMOVED || result == DownloadQueue.Acknowledgement.DEAD_LETTERED) {
+            offeredFiles.remove(key);
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("fileId", fileId);
         switch (result) {
@@ -152,6 +168,13 @@ final class DownloadRequests {
             case UNKNOWN -> throw new WindowHttpException(404, "no download with file id " + fileId
                     + " is waiting for municipality " + code + " or was acknowledged recently",
                     "acknowledge only file ids offered by GET " + nextPath.replace("{code}", code.value()));
+            case NOT_OFFERED -> {
+                LOG.warn("Acknowledgement of a file not offered rejected, the file stays: municipality={} fileId={}",
+                        code, fileId);
+                throw new WindowHttpException(404, "file " + fileId + " of municipality " + code + " waits but was"
+                        + " not offered since this window server started", "request it with GET "
+                        + nextPath.replace("{code}", code.value()) + ", write it, then acknowledge it");
+            }
         }
         body.put("repeated", result == DownloadQueue.Acknowledgement.ALREADY_ACKNOWLEDGED
                 || result == DownloadQueue.Acknowledgement.ALREADY_REFUSED);

@@ -127,8 +127,8 @@ final class UnionPickupQueue implements DownloadRequests.Source {
      * Repeating an acknowledgement changes nothing and reports what the first one did.
      */
     @Override
-    public DownloadQueue.Acknowledgement acknowledge(MunicipalityCode code, String fileId, String refusal)
-            throws Exception {
+    public DownloadQueue.Acknowledgement acknowledge(MunicipalityCode code, String fileId, String refusal,
+            boolean offered) throws Exception {
         ReentrantLock lock = locks[Math.floorMod((code.value() + fileId).hashCode(), LOCK_STRIPES)];
         lock.lock();
         try (ClientSession session = broker.openMunicipalitySession(code, true)) {
@@ -139,6 +139,11 @@ final class UnionPickupQueue implements DownloadRequests.Source {
             if (message == null) {
                 consumer.close();
                 return earlier(code, fileId);
+            }
+            if (!offered) {
+                consumer.close();
+                session.rollback();
+                return DownloadQueue.Acknowledgement.NOT_OFFERED;
             }
             FileManifest manifest = FileManifest.fromJson(message.getStringProperty(UploadStore.MANIFEST)
                     .getBytes(StandardCharsets.UTF_8));

@@ -103,6 +103,35 @@ class CrossMunicipalityDownloadIT {
     }
 
     @Test
+    void acknowledgementOfFileNotOfferedIsRejected() throws Exception {
+        HttpClient chuo = downloader.client(CHUO);
+        String fileId = waitingFileId(CHUO);
+
+        HttpResponse<String> early = downloader.acknowledge(chuo, CHUO, fileId);
+
+        assertEquals(404, early.statusCode(), early.body());
+        assertThat(early.body()).contains("waits but was not offered");
+        assertEquals(1, system.centralMessages(QueueNames.download(CHUO)), "the file still waits");
+        DirectDownloader.Download offered = downloader.open(CHUO, downloader.next(chuo, CHUO));
+        assertThat(offered.manifest().fileId()).isEqualTo(fileId);
+        HttpResponse<String> ack = downloader.acknowledge(chuo, CHUO, fileId);
+        assertEquals(200, ack.statusCode(), ack.body());
+        assertEquals(0, system.centralMessages(QueueNames.download(CHUO)));
+    }
+
+    /** Reads the file id of the first waiting download by browsing the central server's queue. */
+    private String waitingFileId(MunicipalityCode code) throws Exception {
+        try (org.apache.activemq.artemis.api.core.client.ClientSession session =
+                system.centralBroker().openRoutesSession(false)) {
+            session.start();
+            try (org.apache.activemq.artemis.api.core.client.ClientConsumer browser =
+                    session.createConsumer(QueueNames.download(code), true)) {
+                return browser.receive(5000).getStringProperty("WindowFileId");
+            }
+        }
+    }
+
+    @Test
     void downloadCiphertextReplayedAsUploadIsRejected() throws Exception {
         HttpClient chuo = downloader.client(CHUO);
         DirectDownloader.Download download = downloader.open(CHUO, downloader.next(chuo, CHUO));
