@@ -129,6 +129,12 @@ final class OutboundPickup {
                     "シンボリックリンクは送れません。実ファイルを置いてください。",
                     "symbolic links are refused; put the real file into the outbound folder");
         }
+        // Reading a named pipe would block this thread until something writes into it.
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new InterfaceFileRejectedException(
+                    "通常のファイルではありません（名前付きパイプなど）。通常のファイルを置いてください。",
+                    "not a regular file (a named pipe or a device, for example); put a regular file into the outbound folder");
+        }
         exchange.getMessage().setHeader(TARGET_HEADER, settings.outboundSent(folder).resolve(stamped).toString());
     }
 

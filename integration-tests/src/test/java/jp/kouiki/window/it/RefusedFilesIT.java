@@ -32,6 +32,10 @@ class RefusedFilesIT {
             system.startCentral();
             system.startAgent();
 
+            // A named pipe first: opening it would block the municipality's pickup lane until something writes.
+            Path pipe = Files.createDirectories(system.outbox(CHIYODA)).resolve("131016_POSTAL_20261202.csv");
+            assertThat(new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor()).as("mkfifo exit code")
+                    .isZero();
             system.drop(CHIYODA, "131024_POSTAL_20261204.csv", chuo);
             system.drop(CHIYODA, "131017_POSTAL_20261204.csv", chiyoda);
             system.drop(CHIYODA, "131016_POSTAL_20261203.csv", chuo);
@@ -43,8 +47,8 @@ class RefusedFilesIT {
             assertThat(delivered).hasBinaryContent(chiyoda);
             Path chuoDelivered = system.inbound(CHUO).resolve("131024_POSTAL_20261204.csv");
             await("file of 131024 delivered").atMost(Duration.ofSeconds(60)).until(() -> Files.exists(chuoDelivered));
-            await("three refused files with reasons").atMost(Duration.ofSeconds(30))
-                    .until(() -> reasons(system.error(CHIYODA)).size() == 3);
+            await("four refused files with reasons").atMost(Duration.ofSeconds(30))
+                    .until(() -> reasons(system.error(CHIYODA)).size() == 4);
 
             List<String> reasons = reasons(system.error(CHIYODA));
             assertThat(reasons).anySatisfy(reason -> assertThat(reason)
@@ -56,6 +60,9 @@ class RefusedFilesIT {
             assertThat(reasons).anySatisfy(reason -> assertThat(reason)
                     .contains("131016_POSTAL_20261203.csv")
                     .contains("record 1 carries local government code '13102'"));
+            assertThat(reasons).anySatisfy(reason -> assertThat(reason)
+                    .contains("131016_POSTAL_20261202.csv")
+                    .contains("not a regular file (a named pipe or a device, for example)"));
             assertThat(names(system.error(CHIYODA)))
                     .anyMatch(name -> name.endsWith("_131024_POSTAL_20261204.csv"))
                     .anyMatch(name -> name.endsWith("_131017_POSTAL_20261204.csv"))

@@ -132,6 +132,12 @@ final class OutboxPickup {
                     "シンボリックリンクは送れません。実ファイルを置いてください。",
                     "symbolic links are refused; put the real file into the outbox");
         }
+        // Reading a named pipe would block this thread until something writes into it.
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new InterfaceFileRejectedException(
+                    "通常のファイルではありません（名前付きパイプなど）。通常のファイルを置いてください。",
+                    "not a regular file (a named pipe or a device, for example); put a regular file into the outbox");
+        }
         exchange.getMessage().setHeader(TARGET_HEADER, settings.sent(code).resolve(stamped).toString());
     }
 
