@@ -59,7 +59,7 @@ class CancellationIT {
             actor.signIn(OperatorApiIT.ACTOR, OperatorApiIT.ACTOR_PASSWORD);
 
             OperatorHttp.Response requested = actor.post("/operator/api/municipalities/131016/cancellations",
-                    "{\"fileName\": \"" + cancelled + "\", \"reason\": \"誤送信 / sent by mistake\"}");
+                    "{\"fileName\": \"" + cancelled + "\", \"reason\": \"誤送信 / sent by mistake\\nfileId: forged\"}");
 
             assertEquals(200, requested.status(), requested.body());
             assertEquals("requested", requested.json().path("state").asText());
@@ -73,8 +73,9 @@ class CancellationIT {
             String reasonText = Files.readString(reason, StandardCharsets.UTF_8);
             assertThat(reasonText).contains("広域連合の運用者 " + OperatorApiIT.ACTOR + " が ")
                     .contains("Union operator " + OperatorApiIT.ACTOR + " cancelled this file at ")
-                    .contains("誤送信 / sent by mistake")
-                    .contains("file: " + cancelled);
+                    .contains("誤送信 / sent by mistake fileId: forged")
+                    .contains("file: " + cancelled)
+                    .doesNotContain("\nfileId: forged");
             String id = requested.json().path("id").asText();
             await("cancellation reported done by the agent").atMost(TIMEOUT).until(() -> cancellation(actor,
                     "131016", id).path("state").asText().equals("cancelled"));
@@ -95,7 +96,8 @@ class CancellationIT {
 
             assertEquals(409, late.status(), late.body());
             assertThat(late.json().path("error").asText()).contains("already received");
-            assertEquals("purge it at the central server instead", late.json().path("action").asText());
+            assertThat(late.json().path("action").asText()).startsWith("the central server delivers it from its queue;"
+                    + " pause municipality 131024 to hold it there");
             String flowingId = actor.get("/operator/api/transfers?municipality=131024").json().path(0)
                     .path("fileId").asText();
             assertEquals(409, actor.post("/operator/api/municipalities/131024/cancellations",

@@ -86,7 +86,7 @@ class OperatorCommandIT {
             Run lateCancel = run(system, ACTOR, actorPassword, "cancel", "131016", "--file-name",
                     "131016_POSTAL_20261204.csv");
             assertEquals(1, lateCancel.exitCode());
-            assertThat(lateCancel.err()).contains("already received").contains("purge it at the central server");
+            assertThat(lateCancel.err()).contains("already received").contains("pause municipality 131016 to hold it there");
             Run cancellations = run(system, VIEWER, viewerPassword, "cancellations", "--municipality", "131016");
             assertThat(cancellations.out()).contains("131016_POSTAL_20261231.csv").contains(ACTOR);
             Run audit = run(system, ACTOR, actorPassword, "audit");

@@ -291,8 +291,9 @@ final class AgentCancellations {
     }
 
     private static String reasonText(Requested cancellation) {
+        // Line breaks in the note would start lines that look like the reason file's own fields.
         String note = cancellation.note().isBlank() ? ""
-                : "operator's note / 運用者のメモ: " + cancellation.note() + "\n";
+                : "operator's note / 運用者のメモ: " + cancellation.note().replaceAll("\\p{Cntrl}", " ") + "\n";
         return "cancelled at: " + ZonedDateTime.now(TOKYO).toOffsetDateTime() + "\n"
                 + "reason: 広域連合の運用者 " + cancellation.operator() + " が " + cancellation.requestedAt()
                 + " に送信を取り消しました。このファイルは広域連合に届いていません。 / Union operator "

@@ -57,7 +57,9 @@ final class CancelAction {
             throw new OperatorHttpException(409, "file " + received.fileName() + " of municipality " + code
                     + " was already received at the central server at " + at + " (file id " + received.fileId()
                     + "); already received, so it cannot be cancelled at the agent",
-                    "purge it at the central server instead");
+                    "the central server delivers it from its queue; pause municipality " + code + " to hold it"
+                            + " there, and ask the union to delete it from inbound/" + code + "/ after delivery"
+                            + " (purge removes only dead-lettered files)");
         }
         Cancellations.Cancellation cancellation = recorded[0];
         audit.record(operator, "cancel", target, created[0] ? "ok" : "unchanged", "cancellation="
