@@ -147,7 +147,7 @@ final class UnionOutboundPickup {
         }
         BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
                 LinkOption.NOFOLLOW_LINKS);
-        String sha256 = sha256(file);
+        String sha256 = OutboxPickup.sha256(file);
         String dropIdentity = FileIds.dropIdentity(file);
         String queuedAt = ZonedDateTime.now(TOKYO).toOffsetDateTime().toString();
         for (InterfaceFileName destination : destinations) {
@@ -251,13 +251,5 @@ final class UnionOutboundPickup {
                 InterfaceFileName.printable(file.getParent().getFileName().toString()),
                 InterfaceFileName.printable(file.getFileName().toString()),
                 InterfaceFileName.printable(target.toString()), cause.getMessage());
-    }
-
-    private static String sha256(Path file) throws IOException {
-        MessageDigest digest = FileIds.sha256();
-        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-            in.transferTo(OutputStream.nullOutputStream());
-        }
-        return FileIds.hex(digest.digest());
     }
 }
