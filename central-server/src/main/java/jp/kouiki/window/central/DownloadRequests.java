@@ -69,7 +69,7 @@ final class DownloadRequests {
     private final String offered;
     /**
      * Files offered since start-up and not yet acknowledged, as {@code <code>/<file id>}. An acknowledgement of a
-     * waiting file that is not here is rejected, so that nobody removes a file its recipient never received.
+     * waiting file that is not here is rejected, so a client cannot remove a file its recipient never received.
      */
     private final Set<String> offeredFiles = ConcurrentHashMap.newKeySet();
 

@@ -14,10 +14,10 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.AsyncProcessorSupport;
 
 /**
- * Hands each picked-up file to one of a fixed number of lanes, chosen by the municipality folder the file lies in, so
- * several municipalities' files are checked, encrypted and committed at once while each municipality's files keep
- * the order in which the file consumer found them. A lane is a single thread that runs the take route for one file
- * after another. The file consumer moves a file out of the outbox only when its lane has finished with it.
+ * Hands each picked-up file to one of a fixed number of lanes, chosen by the municipality folder the file lies in.
+ * Files of several municipalities are thus checked, encrypted and committed at once. A lane is a single thread that
+ * runs the take route for one file after another, so each municipality's files keep the order in which the file
+ * consumer found them. The file consumer moves a file out of the outbox only when its lane has finished with it.
  */
 final class PickupLanes extends AsyncProcessorSupport implements AsyncProcessor {
 
