@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +35,7 @@ public final class OperatorAccounts {
     private static final Logger LOG = LoggerFactory.getLogger(OperatorAccounts.class);
 
     private final Path file;
-    private FileTime loadedModified;
+    private FileState loadedModified;
     private Map<String, Account> accounts = Map.of();
 
     public OperatorAccounts(Path file) {
@@ -53,10 +54,18 @@ public final class OperatorAccounts {
         return accounts.size();
     }
 
+    /**
+     * The state of the accounts file that tells a change apart. The time alone is not enough, because two writes
+     * within one tick of the file system's clock leave the same time, while the atomic rewrite gives a new file key.
+     */
+    private record FileState(FileTime modified, long size, Object key) {
+    }
+
     private void reloadIfChanged() {
-        FileTime modified;
+        FileState modified;
         try {
-            modified = Files.getLastModifiedTime(file);
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            modified = new FileState(attributes.lastModifiedTime(), attributes.size(), attributes.fileKey());
         } catch (NoSuchFileException e) {
             if (loadedModified != null || accounts.isEmpty()) {
                 accounts = Map.of();
