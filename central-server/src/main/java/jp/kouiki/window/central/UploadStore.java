@@ -40,7 +40,7 @@ import jp.kouiki.window.transfer.FileManifest;
  *
  * <p>A file that an operator cancelled is rejected with 410 and the state {@code cancelled} at its announce and at
  * every chunk. Its partial upload is deleted, and a marker in {@code cancelled/<code>/} names the cancellation, so the
- * rejection holds after the cancellation has been reported done.
+ * rejection stays in force after the cancellation has been reported done.
  */
 final class UploadStore implements UploadCancellation {
 

@@ -125,7 +125,7 @@ class CentralOutageIT {
             assertThat(warnings.linesContaining("Backlog growing: municipality=" + bulk))
                     .as("backlog warnings").isNotEmpty();
             // Download requests back off from the 200 ms poll interval to the 1 s retry maximum while the line is
-            // down, so each municipality asks about once a second instead of five times.
+            // down, so each municipality sends about one request a second instead of five.
             long failedPolls = warnings.linesContaining("Download failed, trying again").stream()
                     .filter(line -> line.contains("municipality=" + bulk)).count();
             assertThat(failedPolls).as("failed download requests of %s during the outage", bulk)

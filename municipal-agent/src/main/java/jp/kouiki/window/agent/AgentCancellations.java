@@ -44,7 +44,7 @@ import jp.kouiki.window.transfer.FileManifest;
  * agent.cancellation.poll-interval-ms}. It removes every matching file from the municipality's upload queue and
  * from {@code held/<code>/}, moves its plaintext to {@code cancelled/<code>/} beside a {@code .reason} file that names
  * the operator and the time, and reports the removed files ({@code POST …/cancellations/{id}}). A file that an upload
- * worker is sending is left to the worker, which the central server answers with 410 at its next request.
+ * worker is sending is left to the worker, whose next request the central server rejects with 410.
  *
  * <p>The files of each cancellation are written to {@code cancellations/<code>/<id>} in the data folder before any file
  * moves, and deleted only after the report has been accepted, so a crash in between repeats the work and the report.

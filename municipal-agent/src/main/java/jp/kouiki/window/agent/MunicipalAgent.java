@@ -329,7 +329,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
         return instanceId;
     }
 
-    /** Counts the HTTPS connections to central servers that the agent holds open, in use or idle. */
+    /** Counts the HTTPS connections to central servers that the agent keeps open, in use or idle. */
     public int openConnections() {
         return client == null ? 0 : client.openConnections();
     }

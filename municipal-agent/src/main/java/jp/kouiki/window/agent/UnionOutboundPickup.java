@@ -222,7 +222,7 @@ final class UnionOutboundPickup {
                             + " receives it as <code>_<name>");
         }
         // NOTE: the copies go to this agent's own municipality list. A municipality that the window server serves but
-        // this list lacks gets no copy, and the window server cannot tell, because it sees one upload per copy.
+        // this list lacks gets no copy, and the window server cannot detect it, because it receives one upload per copy.
         List<InterfaceFileName> names = new ArrayList<>();
         for (MunicipalityCode code : new java.util.TreeSet<>(served)) {
             names.add(InterfaceFileName.parse(code + "_" + name, code));

@@ -55,7 +55,7 @@ public final class OperatorAccounts {
     }
 
     /**
-     * The state of the accounts file that tells a change apart. The time alone is not enough, because two writes
+     * The state of the accounts file by which a change is detected. The time alone is not enough, because two writes
      * within one tick of the file system's clock leave the same time, while the atomic rewrite gives a new file key.
      */
     private record FileState(FileTime modified, long size, Object key) {
