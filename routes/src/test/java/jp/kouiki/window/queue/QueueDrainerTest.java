@@ -136,6 +136,23 @@ class QueueDrainerTest {
     }
 
     @Test
+    void followUpScanFindsLateMessage() throws Exception {
+        drainer = new QueueDrainer("test", broker, uploadQueues(),
+                recording((code, message) -> new DrainOutcome.Completed("done")), 1, 60_000);
+        drainer.start();
+        Thread.sleep(300);
+        // The wake-up scan runs before the message is counted, as when the count lags a commit. Only the follow-up scan
+        // can find it before the 60 s poll.
+        drainer.wakeUp();
+        Thread.sleep(30);
+        send(CHIYODA, List.of("counted-late"));
+
+        await("message handled by the follow-up scan, well before the 60 s poll").atMost(Duration.ofSeconds(5))
+                .until(() -> handled(CHIYODA).size() == 1);
+        awaitQueueEmpty(CHIYODA);
+    }
+
+    @Test
     void wakeUpDuringScanIsKept() throws Exception {
         // Tens of thousands of absent queues (count 0) make each scan slow, and Chiyoda sorts first, so a scan checks
         // it at its start. The held handler returns, and its worker calls wakeUp(), while a scan that skipped busy
