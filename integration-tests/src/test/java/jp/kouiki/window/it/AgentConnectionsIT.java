@@ -71,6 +71,41 @@ class AgentConnectionsIT {
         }
     }
 
+    @Test
+    void pollsReuseTheirConnections() throws Exception {
+        List<MunicipalityCode> codes = MunicipalityDirectory.bundled().membersOfPrefecture("01").stream()
+                .limit(3).map(Municipality::code).toList();
+        try (WindowSystem system = new WindowSystem(root, codes);
+                IdleTimeoutRelay relay = new IdleTimeoutRelay(system.port, 60_000)) {
+            system.startCentral();
+            Properties settings = new Properties();
+            settings.setProperty("agent.central-url", "https://localhost:" + relay.port());
+            settings.setProperty("agent.download.poll-interval-ms", "100");
+            MunicipalAgent agent = system.startAgent(settings);
+            for (MunicipalityCode code : codes) {
+                system.drop(code, code + "_POSTAL_20261204.csv", TestFiles.postalRecords(code.fiveDigits()));
+            }
+            await("every file delivered").atMost(Duration.ofSeconds(60))
+                    .until(() -> {
+                        for (MunicipalityCode code : codes) {
+                            if (count(system.inbound(code)) != 1) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    });
+            int afterUploads = relay.accepted();
+            // About 30 download polls of 3 municipalities, each a request of its own.
+            Thread.sleep(3000);
+
+            assertThat(afterUploads).as("connections opened for 3 uploads with their polls").isPositive()
+                    .isLessThanOrEqualTo(4 * codes.size());
+            assertThat(relay.accepted()).as("connections opened after 3 s more of download polls")
+                    .isEqualTo(afterUploads);
+            assertThat(agent.openConnections()).as("connections the agent keeps").isPositive();
+        }
+    }
+
     private static long count(Path folder) throws IOException {
         return count(folder, "");
     }

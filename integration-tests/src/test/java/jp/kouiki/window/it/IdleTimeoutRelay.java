@@ -31,6 +31,7 @@ final class IdleTimeoutRelay implements AutoCloseable {
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
     private final AtomicInteger cutWhileUploading = new AtomicInteger();
     private final AtomicInteger cutIdle = new AtomicInteger();
+    private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicLong longestUploadSilenceNanos = new AtomicLong();
     private final Thread acceptor;
     private final Thread watchdog;
@@ -90,6 +91,11 @@ final class IdleTimeoutRelay implements AutoCloseable {
         return listener.getLocalPort();
     }
 
+    /** Returns the connections accepted since the relay started. */
+    int accepted() {
+        return accepted.get();
+    }
+
     /** Returns the connections cut for idleness while the client was sending a request body. */
     int cutWhileUploading() {
         return cutWhileUploading.get();
@@ -109,6 +115,7 @@ final class IdleTimeoutRelay implements AutoCloseable {
         while (!closed) {
             try {
                 Socket client = listener.accept();
+                accepted.incrementAndGet();
                 Socket server = new Socket();
                 server.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 5000);
                 Connection connection = new Connection(client, server);

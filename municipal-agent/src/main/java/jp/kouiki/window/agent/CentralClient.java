@@ -312,6 +312,10 @@ final class CentralClient implements AutoCloseable {
         component.setAutomaticRetriesDisabled(true);
         component.setMaxTotalConnections(4);
         component.setConnectionsPerRoute(4);
+        // HttpClient tags a connection that presented a client certificate with its principal, and reuses it only for
+        // requests carrying that user token. These requests carry none, so each opened a new TLS connection. All
+        // connections of this component present one municipality's certificate, so the tag is not needed.
+        component.setHttpClientConfigurer(builder -> builder.disableConnectionState());
         useProxy(component);
         String scheme = "https-" + code + "-" + generation.incrementAndGet();
         camelContext.addComponent(scheme, component);
