@@ -74,6 +74,76 @@ class WindowBrokerTest {
     }
 
     @Test
+    void streamedBodyMatchesWithSlowReader() throws Exception {
+        byte[] body = new byte[9 * 1024 * 1024 + 5];
+        new Random(13).nextBytes(body);
+        try (WindowBroker broker = new WindowBroker(settings()).start();
+                ClientSession session = broker.openRoutesSession(true)) {
+            send(session, body);
+            session.start();
+            try (ClientConsumer consumer = session.createConsumer(QueueNames.upload(CHIYODA))) {
+                ClientMessage received = consumer.receive(5000);
+                MessageDigest digest = MessageDigest.getInstance("SHA-256");
+                try (InputStream in = MessageBodies.stream(received)) {
+                    // Pauses longer than the broker needs to fill the buffer, so that the client waits for the reader.
+                    byte[] block = new byte[1024 * 1024];
+                    int read;
+                    while ((read = in.read(block)) > 0) {
+                        digest.update(block, 0, read);
+                        Thread.sleep(50);
+                    }
+                }
+                assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(body), digest.digest());
+                received.acknowledge();
+                session.commit();
+            }
+            assertEquals(0, broker.messageCount(QueueNames.upload(CHIYODA)));
+        }
+    }
+
+    @Test
+    void streamClosedEarlyLeavesMessageForRetry() throws Exception {
+        byte[] body = new byte[6 * 1024 * 1024];
+        new Random(17).nextBytes(body);
+        try (WindowBroker broker = new WindowBroker(settings()).start()) {
+            try (ClientSession session = broker.openRoutesSession(true)) {
+                send(session, body);
+            }
+            try (ClientSession session = broker.openRoutesSession(true)) {
+                session.start();
+                try (ClientConsumer consumer = session.createConsumer(QueueNames.upload(CHIYODA))) {
+                    ClientMessage received = consumer.receive(5000);
+                    try (InputStream in = MessageBodies.stream(received)) {
+                        assertEquals(1024, in.readNBytes(1024).length);
+                    }
+                    session.rollback();
+                }
+            }
+            try (ClientSession session = broker.openRoutesSession(true)) {
+                session.start();
+                try (ClientConsumer consumer = session.createConsumer(QueueNames.upload(CHIYODA))) {
+                    ClientMessage received = consumer.receive(5000);
+                    try (InputStream in = MessageBodies.stream(received)) {
+                        assertArrayEquals(body, in.readAllBytes());
+                    }
+                    received.acknowledge();
+                    session.commit();
+                }
+            }
+            assertEquals(0, broker.messageCount(QueueNames.upload(CHIYODA)));
+        }
+    }
+
+    private static void send(ClientSession session, byte[] body) throws Exception {
+        try (ClientProducer producer = session.createProducer(QueueNames.upload(CHIYODA))) {
+            ClientMessage message = session.createMessage(true);
+            MessageBodies.setBody(message, new ByteArrayInputStream(body));
+            producer.send(message);
+            session.commit();
+        }
+    }
+
+    @Test
     void setBodyKeepsSmallBodiesInTheJournal() throws Exception {
         int[] sizes = {0, 1, MessageBodies.INLINE_LIMIT_BYTES, MessageBodies.INLINE_LIMIT_BYTES + 1, 300 * 1024};
         List<byte[]> bodies = new java.util.ArrayList<>();

@@ -137,7 +137,8 @@ final class UnionDelivery implements QueueDrainer.Handler {
             throws IOException, CiphertextException {
         MessageDigest digest = FileIds.sha256();
         long size = 0;
-        try (InputStream plaintext = cipher.decryptingStream(MessageBodies.open(message), code, manifest.fileId());
+        try (InputStream ciphertext = MessageBodies.stream(message);
+                InputStream plaintext = cipher.decryptingStream(ciphertext, code, manifest.fileId());
                 OutputStream out = new DigestOutputStream(Files.newOutputStream(part, StandardOpenOption.CREATE,
                         StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), digest)) {
             byte[] buffer = new byte[64 * 1024];

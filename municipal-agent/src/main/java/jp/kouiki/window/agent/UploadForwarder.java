@@ -230,7 +230,7 @@ final class UploadForwarder implements QueueDrainer.Handler {
         long size = sizeOf(message);
         long started = System.nanoTime();
         UploadProgress progress = new UploadProgress(code, fileName, fileId, size, offset, started);
-        try (PushbackInputStream body = new PushbackInputStream(MessageBodies.open(message), 1)) {
+        try (PushbackInputStream body = new PushbackInputStream(MessageBodies.stream(message), 1)) {
             skipFully(body, offset);
             long position = offset;
             while (true) {
