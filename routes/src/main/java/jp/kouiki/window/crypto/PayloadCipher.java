@@ -49,6 +49,7 @@ public final class PayloadCipher {
      */
     public PayloadCipher(Function<MunicipalityCode, Path> keysetLocation) {
         this.keysetLocation = keysetLocation;
+        CipherWarmUp.startOnce();
     }
 
     /** The way a file travels; part of the associated data, so that a ciphertext only decrypts in its own direction. */
