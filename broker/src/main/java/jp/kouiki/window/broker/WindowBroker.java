@@ -173,6 +173,7 @@ public final class WindowBroker implements AutoCloseable {
                 .setBlockOnAcknowledge(true)
                 .setMinLargeMessageSize(100 * 1024)
                 .setConsumerWindowSize(1024 * 1024)
+                .setProducerWindowSize(1024 * 1024)
                 // A blocking call that waits longer than the call timeout (30 s, seen on an overloaded machine)
                 // destroys the in-VM connection. Without reconnecting, every later session of this factory failed
                 // until a restart; with it, the next session works again.
