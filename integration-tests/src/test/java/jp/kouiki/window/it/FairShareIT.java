@@ -71,10 +71,11 @@ class FairShareIT {
                     + " finished min %d ms, median %d ms, max %d ms, max/median %.2f%n", started.get(0),
                     started.get(started.size() - 1), finished.get(0), median, last, (double) last / median);
             assertThat(started).as("municipalities whose first bytes were received").hasSize(179);
-            // Strict turns would put every first chunk into the first half of the burst, and files sent one after
-            // another would put the last first byte at about 90 %. A run during a full test suite reached 69 %.
+            // Strict turns would put every first chunk into the first half of the burst. Files sent one after another
+            // by the 16 workers would put the last first byte at about 91 % ((179 - 16) / 179). Runs during a full
+            // test suite reached 69 % and 77 %.
             assertThat(started.get(started.size() - 1)).as("last municipality's first byte, ms after the burst")
-                    .isLessThanOrEqualTo(last * 3 / 4);
+                    .isLessThanOrEqualTo(last * 85 / 100);
             assertThat(last).as("last finisher, ms after the burst").isLessThanOrEqualTo(median * 3 / 2);
         }
     }
