@@ -62,6 +62,40 @@ class PacingIT {
         }
     }
 
+    @Test
+    void agentStopsDuringPacedUploadAndResumes() throws Exception {
+        Properties paced = new Properties();
+        paced.setProperty("agent.pacing.windows", "default 256KiB/s");
+        paced.setProperty("agent.upload.chunk-size-bytes", Long.toString(4 * MIB));
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            system.startCentral();
+            system.startAgent(paced);
+            GeneratedPostalFiles.Expected expected = GeneratedPostalFiles.drop(system.outbox(CHIYODA), CHIYODA,
+                    "131016_POSTAL_20261204.csv", GeneratedPostalFiles.records(CHIYODA), 16 * MIB, 0, file -> { });
+            // The worker has read its first 4 MiB chunk, and the broker client has filled the body buffer behind it.
+            awaitReceived(system, 512 * 1024);
+
+            long stopping = System.nanoTime();
+            system.stopAgent();
+            double stopSeconds = (System.nanoTime() - stopping) / 1e9;
+            System.out.printf(Locale.ROOT, "pacing: agent stopped %.2f s into a stop request during a paced upload%n",
+                    stopSeconds);
+            // The upload workers get 30 s to finish before they are interrupted. A stop blocked by a full body buffer
+            // would take at least that long.
+            assertThat(stopSeconds).as("seconds to stop the agent").isLessThan(25);
+
+            system.startAgent();
+            Path delivered = system.inbound(CHIYODA).resolve(expected.name());
+            await("file delivered after the restart").atMost(Duration.ofSeconds(60))
+                    .until(() -> Files.exists(delivered));
+            assertThat(GeneratedPostalFiles.sha256(delivered)).as("SHA-256 of the delivered file")
+                    .isEqualTo(expected.sha256());
+            try (Stream<Path> files = Files.list(system.inbound(CHIYODA))) {
+                assertThat(files.filter(Files::isRegularFile).count()).as("files in the union's folder").isEqualTo(1);
+            }
+        }
+    }
+
     /** Waits until the central server's partial upload contains at least {@code bytes}, then returns System.nanoTime(). */
     private static long awaitReceived(WindowSystem system, long bytes) {
         await("central server received " + bytes + " bytes").atMost(Duration.ofSeconds(60))
