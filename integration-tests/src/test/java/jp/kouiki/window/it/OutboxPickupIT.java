@@ -48,6 +48,44 @@ class OutboxPickupIT {
     }
 
     @Test
+    void manyMarkedFilesAreEachTakenOnce() throws Exception {
+        List<MunicipalityCode> codes = jp.kouiki.window.municipality.MunicipalityDirectory.bundled()
+                .membersOfPrefecture("13").stream().limit(20).map(jp.kouiki.window.municipality.Municipality::code)
+                .toList();
+        int perMunicipality = 15;
+        Properties doneMarker = new Properties();
+        doneMarker.setProperty("agent.pickup.mode", "done-marker");
+        doneMarker.setProperty("agent.download.enabled", "false");
+        try (WindowSystem system = new WindowSystem(root, codes)) {
+            system.startCentral();
+            system.startAgent(doneMarker);
+            // Files keep arriving while the lanes take earlier ones, so that polls list files that a lane is moving.
+            for (int round = 0; round < perMunicipality; round++) {
+                for (MunicipalityCode code : codes) {
+                    String name = code + "_POSTAL_20261204_" + round + ".csv";
+                    Path file = system.drop(code, name, TestFiles.postalRecords(code.fiveDigits()));
+                    Files.write(file.resolveSibling(name + ".done"), new byte[0]);
+                }
+                Thread.sleep(50);
+            }
+
+            await("every file delivered").atMost(Duration.ofSeconds(120)).until(() -> {
+                long delivered = 0;
+                for (MunicipalityCode code : codes) {
+                    delivered += TestFiles.countFiles(system.inbound(code));
+                }
+                return delivered == (long) perMunicipality * codes.size();
+            });
+            for (MunicipalityCode code : codes) {
+                assertThat(TestFiles.countFiles(system.error(code))).as("files reported refused for " + code)
+                        .isZero();
+                assertThat(TestFiles.countFiles(system.outbox(code))).as("files and markers left in the outbox of "
+                        + code).isZero();
+            }
+        }
+    }
+
+    @Test
     void fileStillBeingWrittenIsTakenOnlyWhenQuiet() throws Exception {
         List<byte[]> records = TestFiles.tokyoRecords().stream()
                 .filter(record -> new String(record, 0, 5, TestFiles.WINDOWS_31J).equals("13101"))

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,6 +94,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
         pickup = new OutboxPickup(settings, signingKeys, heldFiles);
         LocalQueueWriter writer = new LocalQueueWriter(broker, cipher, settings.pacing());
         camel.getRegistry().bind(OutboxPickup.FILTER_BEAN, pickup.outboxFilter());
+        camel.getRegistry().bind(OutboxRoute.READ_LOCKS_BEAN,
+                MemoryIdempotentRepository.memoryIdempotentRepository(OutboxRoute.READ_LOCKS));
         camel.addRoutes(new OutboxRoute(settings, pickup, writer));
         camel.start();
 

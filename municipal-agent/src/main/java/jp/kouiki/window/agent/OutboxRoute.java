@@ -26,6 +26,15 @@ final class OutboxRoute extends RouteBuilder {
 
     private static final String TAKE = "direct:outbox-take";
 
+    /** Registry name of the read locks of the files being taken. */
+    static final String READ_LOCKS_BEAN = "outboxReadLocks";
+
+    /**
+     * Files the read locks can hold at once, far above the 200 that one poll takes. Beyond it the least recently locked
+     * file loses its lock, which only reopens the race described in {@link #outboxUri} for that file.
+     */
+    static final int READ_LOCKS = 100_000;
+
     @Override
     public void configure() {
         from(outboxUri())
@@ -59,6 +68,13 @@ final class OutboxRoute extends RouteBuilder {
                 .append("&antExclude=**/.*,**/*.done,**/*.camelLock")
                 .append("&move=${header.").append(OutboxPickup.TARGET_HEADER).append("}");
         uri.append("&filter=#").append(OutboxPickup.FILTER_BEAN);
+        // The lanes take files while the consumer polls again. A poll that listed a file just before its lane moved
+        // it out took it a second time, found it gone and reported it refused. The read lock holds each file from
+        // the poll that takes it until twice the poll interval (1 s at least) after its lane has moved it.
+        uri.append("&readLock=idempotent&idempotentRepository=#").append(READ_LOCKS_BEAN)
+                .append("&readLockRemoveOnCommit=true&readLockRemoveOnRollback=true")
+                .append("&readLockIdempotentReleaseAsync=true")
+                .append("&readLockIdempotentReleaseDelay=").append(Math.max(1000, 2 * settings.pollIntervalMillis()));
         if (settings.doneMarkerPickup()) {
             uri.append("&doneFileName=${file:name}.done");
         }
