@@ -72,6 +72,28 @@ class RefusedFilesIT {
         }
     }
 
+    @Test
+    void largeFileWithForeignLastRecordIsRefused() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA, CHUO))) {
+            system.startCentral();
+            system.startAgent();
+            // Above 16 MiB the agent digests the file on another thread while the records are checked.
+            Path source = Files.createDirectories(root.resolve("source"));
+            GeneratedPostalFiles.Expected large = GeneratedPostalFiles.drop(source, CHIYODA,
+                    "131016_POSTAL_20261205.csv", GeneratedPostalFiles.records(CHIYODA), 20L * 1024 * 1024, 0,
+                    file -> { });
+            Path file = source.resolve(large.name());
+            Files.write(file, TestFiles.postalRecords("13102"), java.nio.file.StandardOpenOption.APPEND);
+            Files.move(file, Files.createDirectories(system.outbox(CHIYODA)).resolve(large.name()));
+
+            await("large file refused with a reason").atMost(Duration.ofSeconds(60))
+                    .until(() -> reasons(system.error(CHIYODA)).size() == 1);
+            assertThat(reasons(system.error(CHIYODA)).get(0)).contains("131016_POSTAL_20261205.csv")
+                    .contains("carries local government code '13102'");
+            assertThat(TestFiles.countFiles(system.inbound(CHIYODA))).as("files delivered for 131016").isZero();
+        }
+    }
+
     private static List<String> reasons(Path folder) throws java.io.IOException {
         try (Stream<Path> files = Files.list(folder)) {
             return files.filter(file -> file.getFileName().toString().endsWith(".reason"))

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.time.ZoneId;
@@ -15,6 +14,11 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.component.crypto.DigitalSignatureConstants;
@@ -52,6 +56,9 @@ final class OutboxPickup {
     private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
 
+    /** Bytes from which a file's SHA-256 is computed on its own thread while the records are checked. */
+    static final long PARALLEL_DIGEST_BYTES = 16L * 1024 * 1024;
+
     private final AgentSettings settings;
     private volatile Set<MunicipalityCode> served;
     /** Municipalities removed since start-up, whose outbox files stay where they are. */
@@ -61,6 +68,15 @@ final class OutboxPickup {
     private final Set<String> undecodableReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final HeldFiles heldFiles;
+    /**
+     * Threads that compute the SHA-256 of large files while their records are checked. For 1 GiB the check took 1.7 to
+     * 2.0 s and the digest 0.8 to 0.9 s on the benchmark machine. Idle threads end after a minute.
+     */
+    private final ExecutorService digests = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "outbox-digest");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     OutboxPickup(AgentSettings settings, ManifestSigner signingKeys, HeldFiles heldFiles) {
         this.settings = settings;
@@ -147,8 +163,7 @@ final class OutboxPickup {
         Path file = exchange.getProperty(FILE, Path.class);
         InterfaceFileName name = InterfaceFileName.parse(file.getFileName().toString(), code);
         BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        checker.check(file, name);
-        String sha256 = sha256(file);
+        String sha256 = checkAndDigest(file, name, attributes.size());
         String fileId = FileIds.derive(code, name.name(), attributes.size(), attributes.lastModifiedTime().toMillis(),
                 FileIds.dropIdentity(file), sha256);
         ManifestSigner.SigningKey signingKey = signingKeys.current(code);
@@ -181,10 +196,56 @@ final class OutboxPickup {
                 cause.getMessage());
     }
 
+    /**
+     * Checks the records and returns the file's SHA-256. A file of at least {@link #PARALLEL_DIGEST_BYTES} is digested
+     * on another thread during the check, and the digest stops when the check rejects the file.
+     */
+    private String checkAndDigest(Path file, InterfaceFileName name, long size)
+            throws IOException, InterfaceFileRejectedException {
+        if (size < PARALLEL_DIGEST_BYTES) {
+            checker.check(file, name);
+            return sha256(file, () -> false);
+        }
+        AtomicBoolean rejected = new AtomicBoolean();
+        CompletableFuture<String> digest = CompletableFuture.supplyAsync(() -> {
+            try {
+                return sha256(file, rejected::get);
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+        }, digests);
+        try {
+            checker.check(file, name);
+        } catch (IOException | InterfaceFileRejectedException | RuntimeException e) {
+            rejected.set(true);
+            throw e;
+        }
+        try {
+            return digest.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw e;
+        }
+    }
+
     static String sha256(Path file) throws IOException {
+        return sha256(file, () -> false);
+    }
+
+    /** Returns the file's SHA-256, or stops with an IOException once {@code stop} returns true. */
+    private static String sha256(Path file, java.util.function.BooleanSupplier stop) throws IOException {
         MessageDigest digest = FileIds.sha256();
-        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+        byte[] buffer = new byte[256 * 1024];
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                if (stop.getAsBoolean()) {
+                    throw new IOException("digest of " + file + " stopped because the file was rejected");
+                }
+                digest.update(buffer, 0, read);
+            }
         }
         return FileIds.hex(digest.digest());
     }
