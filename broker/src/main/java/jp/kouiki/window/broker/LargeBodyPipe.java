@@ -8,8 +8,8 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 
 /**
- * A bounded hand-over of a large message's body from the broker client, which writes each body packet as it arrives,
- * to the thread that reads the body. The client writes on one of its own threads, and that write waits while
+ * A bounded buffer between the broker client, which writes a large message's body packet by packet as it arrives, and
+ * the thread that reads the body. The client writes on one of its own threads. That write waits while
  * {@code capacityBytes} are buffered, so the broker sends no further packets until the reader has caught up.
  *
  * <p>The thread that creates the pipe may write without waiting: the client hands the packets it had already
@@ -29,7 +29,7 @@ final class LargeBodyPipe {
     /**
      * @param size               the body size in bytes; the source ends after this many bytes
      * @param capacityBytes      bytes buffered before the writer waits
-     * @param stallTimeoutMillis longest wait of the reader for the next packet
+     * @param stallTimeoutMillis maximum wait of the reader for the next packet
      */
     LargeBodyPipe(long size, long capacityBytes, long stallTimeoutMillis) {
         this.size = size;
@@ -71,8 +71,8 @@ final class LargeBodyPipe {
 
             @Override
             public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                byte[] single = new byte[1];
+                return read(single, 0, 1) < 0 ? -1 : single[0] & 0xff;
             }
 
             @Override
@@ -136,8 +136,8 @@ final class LargeBodyPipe {
             }
             long waitMillis = (deadline - System.nanoTime()) / 1_000_000L;
             if (waitMillis <= 0) {
-                throw new IOException("no packet of the large message body arrived within " + stallTimeoutMillis
-                        + " ms");
+                throw new IOException("timed out after " + stallTimeoutMillis
+                        + " ms waiting for the next packet of a large message body");
             }
             try {
                 wait(waitMillis);

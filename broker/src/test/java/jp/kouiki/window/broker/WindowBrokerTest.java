@@ -74,7 +74,7 @@ class WindowBrokerTest {
     }
 
     @Test
-    void streamedBodyMatchesWithSlowReader() throws Exception {
+    void streamMatchesWithSlowReader() throws Exception {
         byte[] body = new byte[9 * 1024 * 1024 + 5];
         new Random(13).nextBytes(body);
         try (WindowBroker broker = new WindowBroker(settings()).start();
@@ -102,7 +102,7 @@ class WindowBrokerTest {
     }
 
     @Test
-    void streamClosedEarlyLeavesMessageForRetry() throws Exception {
+    void earlyCloseKeepsMessageQueued() throws Exception {
         byte[] body = new byte[6 * 1024 * 1024];
         new Random(17).nextBytes(body);
         try (WindowBroker broker = new WindowBroker(settings()).start()) {

@@ -48,7 +48,7 @@ class OutboxPickupIT {
     }
 
     @Test
-    void manyMarkedFilesAreEachTakenOnce() throws Exception {
+    void markedFilesTakenOnce() throws Exception {
         List<MunicipalityCode> codes = jp.kouiki.window.municipality.MunicipalityDirectory.bundled()
                 .membersOfPrefecture("13").stream().limit(20).map(jp.kouiki.window.municipality.Municipality::code)
                 .toList();

@@ -63,7 +63,7 @@ class PacingIT {
     }
 
     @Test
-    void agentStopsDuringPacedUploadAndResumes() throws Exception {
+    void pacedUploadStopsAndResumes() throws Exception {
         Properties paced = new Properties();
         paced.setProperty("agent.pacing.windows", "default 256KiB/s");
         paced.setProperty("agent.upload.chunk-size-bytes", Long.toString(4 * MIB));

@@ -73,7 +73,7 @@ class RefusedFilesIT {
     }
 
     @Test
-    void largeFileWithForeignLastRecordIsRefused() throws Exception {
+    void largeFileForeignRecordRejected() throws Exception {
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA, CHUO))) {
             system.startCentral();
             system.startAgent();

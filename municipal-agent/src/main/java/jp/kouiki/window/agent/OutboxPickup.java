@@ -2,6 +2,7 @@ package jp.kouiki.window.agent;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -19,6 +20,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.component.crypto.DigitalSignatureConstants;
@@ -204,7 +206,7 @@ final class OutboxPickup {
             throws IOException, InterfaceFileRejectedException {
         if (size < PARALLEL_DIGEST_BYTES) {
             checker.check(file, name);
-            return sha256(file, () -> false);
+            return sha256(file);
         }
         AtomicBoolean rejected = new AtomicBoolean();
         CompletableFuture<String> digest = CompletableFuture.supplyAsync(() -> {
@@ -235,10 +237,10 @@ final class OutboxPickup {
     }
 
     /** Returns the file's SHA-256, or stops with an IOException once {@code stop} returns true. */
-    private static String sha256(Path file, java.util.function.BooleanSupplier stop) throws IOException {
+    private static String sha256(Path file, BooleanSupplier stop) throws IOException {
         MessageDigest digest = FileIds.sha256();
         byte[] buffer = new byte[256 * 1024];
-        try (java.io.InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Files.newInputStream(file)) {
             int read;
             while ((read = in.read(buffer)) >= 0) {
                 if (stop.getAsBoolean()) {

@@ -69,8 +69,8 @@ final class OutboxRoute extends RouteBuilder {
                 .append("&move=${header.").append(OutboxPickup.TARGET_HEADER).append("}");
         uri.append("&filter=#").append(OutboxPickup.FILTER_BEAN);
         // The lanes take files while the consumer polls again. A poll that listed a file just before its lane moved
-        // it out took it a second time, found it gone and reported it refused. The read lock holds each file from
-        // the poll that takes it until twice the poll interval (1 s at least) after its lane has moved it.
+        // it out took it a second time, found it gone and reported it refused. The read lock keeps each file locked
+        // from the poll that takes it until twice the poll interval (1 s at least) after its lane has moved it.
         uri.append("&readLock=idempotent&idempotentRepository=#").append(READ_LOCKS_BEAN)
                 .append("&readLockRemoveOnCommit=true&readLockRemoveOnRollback=true")
                 .append("&readLockIdempotentReleaseAsync=true")

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * Runs many small AES-GCM operations once per JVM, in the background, so that the JIT compiles the JDK's AES-GCM code
  * with its CPU intrinsics before the first file. The payload cipher's 1 MiB segments make too few calls to reach the
  * compile thresholds soon. Measured with JDK 17.0.15 on the benchmark machine: without the warm-up the first GiB took
- * 8.3 s to encrypt and the second 0.25 s; after it (0.4 s of one core) the first took 0.27 s.
+ * 8.3 s to encrypt and the second 0.25 s. After the warm-up (0.4 s of one core) the first took 0.27 s.
  */
 final class CipherWarmUp {
 
@@ -42,7 +42,7 @@ final class CipherWarmUp {
                 LOG.debug("AES-GCM warm-up finished: rounds={} ms={}", ROUNDS,
                         (System.nanoTime() - started) / 1_000_000);
             } catch (GeneralSecurityException | RuntimeException e) {
-                // Only speed depends on it: the first files are then encrypted before the code is compiled.
+                // The warm-up only affects speed: the first files then encrypt before the code is compiled.
                 LOG.warn("AES-GCM warm-up failed, the first files may encrypt slowly: error={}", e.toString());
             }
         }, "cipher-warm-up");
@@ -66,7 +66,7 @@ final class CipherWarmUp {
         byte[] nonce = new byte[12];
         int matched = 0;
         for (int round = 0; round < rounds; round++) {
-            // A fresh nonce per encryption: the JDK refuses to reuse a key and nonce pair.
+            // A fresh nonce per encryption: the JDK rejects a reused key and nonce pair.
             nonce[0] = (byte) round;
             nonce[1] = (byte) (round >>> 8);
             nonce[2] = (byte) (round >>> 16);
