@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,6 +46,8 @@ final class UploadForwarder implements QueueDrainer.Handler {
 
     private static final Logger LOG = LoggerFactory.getLogger(UploadForwarder.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The first size of the chunk buffer; it doubles up to the chunk size while a file fills it. */
+    private static final int FIRST_CHUNK_BUFFER_BYTES = 64 * 1024;
 
     private final AgentSettings settings;
     private final CentralClient client;
@@ -224,7 +227,8 @@ final class UploadForwarder implements QueueDrainer.Handler {
 
     private DrainOutcome sendChunks(MunicipalityCode code, String fileId, String fileName, String path,
             ClientMessage message, long offset) throws IOException, HeldException, CancelledException {
-        byte[] chunk = new byte[settings.chunkSizeBytes()];
+        // Starts small and grows to the chunk size, so that a file of a few KiB does not take a chunk-sized array.
+        byte[] chunk = new byte[Math.min(settings.chunkSizeBytes(), FIRST_CHUNK_BUFFER_BYTES)];
         PriorityClass fileClass = classOf(message);
         String schedule = message.getStringProperty(QueuedFile.SCHEDULE);
         long size = sizeOf(message);
@@ -235,6 +239,10 @@ final class UploadForwarder implements QueueDrainer.Handler {
             long position = offset;
             while (true) {
                 int length = body.readNBytes(chunk, 0, chunk.length);
+                while (length == chunk.length && chunk.length < settings.chunkSizeBytes()) {
+                    chunk = Arrays.copyOf(chunk, (int) Math.min(settings.chunkSizeBytes(), 2L * chunk.length));
+                    length += body.readNBytes(chunk, length, chunk.length - length);
+                }
                 int next = body.read();
                 boolean last = next < 0;
                 if (!last) {
