@@ -28,6 +28,7 @@ import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.central.operator.Cancellations;
 import jp.kouiki.window.central.operator.TransferEvents;
 import jp.kouiki.window.central.operator.UploadCancellation;
+import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.transfer.FileManifest;
@@ -397,14 +398,9 @@ final class UploadStore implements UploadCancellation {
                         + " resubmission; otherwise discard it");
     }
 
-    /**
-     * Returns an upper bound of the ciphertext size of a file of the manifest's size. Tink's streaming header is at most
-     * 64 bytes, and every started segment of 1 MiB adds a 16-byte tag. A segment carries slightly less plaintext than
-     * its size, hence the spare segment.
-     */
+    /** Returns an upper bound of the ciphertext size of a file of the manifest's size, for any key's segment size. */
     static long ciphertextLimit(FileManifest manifest) {
-        long segments = manifest.size() / (1024 * 1024 - 64) + 2;
-        return manifest.size() + 64 + 16 * segments;
+        return PayloadCipher.maxCiphertextBytes(manifest.size());
     }
 
     private boolean isStored(MunicipalityCode code, String fileId) {

@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs many small AES-GCM operations once per JVM, in the background, so that the JIT compiles the JDK's AES-GCM code
- * with its CPU intrinsics before the first file. The payload cipher's 1 MiB segments make too few calls to reach the
- * compile thresholds soon. Measured with JDK 17.0.15 on the benchmark machine: without the warm-up the first GiB took
- * 8.3 s to encrypt and the second 0.25 s. After the warm-up (0.4 s of one core) the first took 0.27 s.
+ * with its CPU intrinsics before the first file. A file's segments (64 KiB, or 1 MiB with older keys) make too few calls
+ * to reach the compile thresholds soon. Measured with JDK 17.0.15 and 1 MiB segments on the benchmark machine: without
+ * the warm-up the first GiB took 8.3 s to encrypt and the second 0.25 s. After the warm-up (0.4 s of one core) the first
+ * took 0.27 s.
  */
 final class CipherWarmUp {
 

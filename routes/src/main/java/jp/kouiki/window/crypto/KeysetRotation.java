@@ -65,7 +65,7 @@ public final class KeysetRotation {
      */
     public static int addKey(Path keyset, boolean makePrimary) throws IOException, GeneralSecurityException {
         KeysetHandle.Builder builder = KeysetHandle.newBuilder(read(keyset));
-        KeysetHandle.Builder.Entry entry = KeysetHandle.generateEntryFromParametersName("AES256_GCM_HKDF_1MB")
+        KeysetHandle.Builder.Entry entry = KeysetHandle.generateEntryFromParameters(PayloadCipher.newKeyParameters())
                 .withRandomId();
         if (makePrimary) {
             entry.makePrimary();

@@ -16,6 +16,7 @@ import com.google.crypto.tink.InsecureSecretKeyAccess;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.StreamingAead;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
+import com.google.crypto.tink.streamingaead.AesGcmHkdfStreamingParameters;
 import com.google.crypto.tink.streamingaead.StreamingAeadConfig;
 
 import jp.kouiki.window.municipality.MunicipalityCode;
@@ -36,6 +37,19 @@ public final class PayloadCipher {
         }
     }
 
+    /**
+     * Ciphertext segment size of new keys. Tink's streams hold one plaintext and one ciphertext segment each, so 1 MiB
+     * segments cost 2 MiB of heap per file in flight, allocated outside the young generation, even for a 4 KiB file.
+     * Keys made before with 1 MiB segments still decrypt and encrypt.
+     */
+    public static final int SEGMENT_BYTES = 64 * 1024;
+
+    /** The smallest segment {@link #maxCiphertextBytes} allows for: that of Tink's AES256_GCM_HKDF_4KB template. */
+    static final int SMALLEST_SEGMENT_BYTES = 4096;
+    /** Tink's stream header: a length byte, a salt of at most 32 bytes and a 7-byte nonce prefix, rounded up. */
+    private static final int HEADER_BYTES = 64;
+    private static final int TAG_BYTES = 16;
+
     private final Function<MunicipalityCode, Path> keysetLocation;
     private final Map<MunicipalityCode, Loaded> primitives = new ConcurrentHashMap<>();
 
@@ -50,6 +64,26 @@ public final class PayloadCipher {
     public PayloadCipher(Function<MunicipalityCode, Path> keysetLocation) {
         this.keysetLocation = keysetLocation;
         CipherWarmUp.startOnce();
+    }
+
+    /** Returns the parameters of a new key: AES-256-GCM with HKDF-SHA256 key derivation and 64 KiB segments. */
+    public static AesGcmHkdfStreamingParameters newKeyParameters() throws GeneralSecurityException {
+        return AesGcmHkdfStreamingParameters.builder()
+                .setKeySizeBytes(32)
+                .setDerivedAesGcmKeySizeBytes(32)
+                .setHkdfHashType(AesGcmHkdfStreamingParameters.HashType.SHA256)
+                .setCiphertextSegmentSizeBytes(SEGMENT_BYTES)
+                .build();
+    }
+
+    /**
+     * Returns an upper bound of the ciphertext size of a plaintext of the size given, under a key of any segment size
+     * from 4 KiB up: the header, and a tag for every segment, where a segment may carry less plaintext than a full one
+     * because of the header, and the last may be empty.
+     */
+    public static long maxCiphertextBytes(long plaintextBytes) {
+        long segments = plaintextBytes / (SMALLEST_SEGMENT_BYTES - HEADER_BYTES - TAG_BYTES) + 2;
+        return plaintextBytes + HEADER_BYTES + TAG_BYTES * segments;
     }
 
     /** The way a file travels; part of the associated data, so that a ciphertext only decrypts in its own direction. */

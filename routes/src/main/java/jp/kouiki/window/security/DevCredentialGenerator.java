@@ -48,7 +48,6 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import com.google.crypto.tink.InsecureSecretKeyAccess;
-import com.google.crypto.tink.KeyTemplates;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.streamingaead.StreamingAeadConfig;
@@ -78,6 +77,7 @@ import org.bouncycastle.util.io.pem.PemWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
@@ -116,7 +116,6 @@ public final class DevCredentialGenerator {
 
     private static final String CURVE = "secp256r1";
     private static final String SIGNATURE_ALGORITHM = "SHA256withECDSA";
-    private static final String KEYSET_TEMPLATE = "AES256_GCM_HKDF_1MB";
     private static final int CA_VALIDITY_YEARS = 10;
     private static final int LEAF_VALIDITY_YEARS = 2;
     /** Backdating of notBefore, so that a peer whose clock is slightly behind accepts a new certificate. */
@@ -522,10 +521,10 @@ public final class DevCredentialGenerator {
             return;
         }
         StreamingAeadConfig.register();
-        KeysetHandle handle = KeysetHandle.generateNew(KeyTemplates.get(KEYSET_TEMPLATE));
+        KeysetHandle handle = KeysetHandle.generateNew(PayloadCipher.newKeyParameters());
         String json = TinkJsonProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get());
         writeAtomically(file, json.getBytes(StandardCharsets.UTF_8), true);
-        tally.created(FileKind.KEYSET, "Tink " + KEYSET_TEMPLATE + " keyset for municipality " + code, file);
+        tally.created(FileKind.KEYSET, "Tink AES-256-GCM-HKDF streaming keyset (64 KiB segments) for municipality " + code, file);
     }
 
 

@@ -18,6 +18,10 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import com.google.crypto.tink.InsecureSecretKeyAccess;
+import com.google.crypto.tink.KeyTemplates;
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,11 +39,12 @@ class PayloadCipherTest {
     private static final String FILE_ID = "0123456789abcdef0123456789abcdef";
     private static final String OTHER_FILE_ID = "fedcba9876543210fedcba9876543210";
     private static final int MIB = 1024 * 1024;
+    private static final int SEGMENT = PayloadCipher.SEGMENT_BYTES;
     /**
-     * Plaintext bytes in the first segment of AES256_GCM_HKDF_1MB: the 1 MiB ciphertext segment less the 40-byte
-     * header (length byte, 32-byte salt, 7-byte nonce prefix) and the 16-byte tag.
+     * Plaintext bytes in the first segment of a new key: the ciphertext segment less the 40-byte header (length byte,
+     * 32-byte salt, 7-byte nonce prefix) and the 16-byte tag.
      */
-    private static final int FIRST_SEGMENT_PLAINTEXT = MIB - 40 - 16;
+    private static final int FIRST_SEGMENT_PLAINTEXT = SEGMENT - 40 - 16;
 
     @TempDir
     static Path keys;
@@ -56,7 +61,7 @@ class PayloadCipherTest {
 
     @ParameterizedTest(name = "{0} bytes")
     @ValueSource(ints = {0, 1, FIRST_SEGMENT_PLAINTEXT - 1, FIRST_SEGMENT_PLAINTEXT, FIRST_SEGMENT_PLAINTEXT + 1,
-            MIB - 16, MIB, MIB + 1, 5 * MIB + 13})
+            SEGMENT - 16, SEGMENT, SEGMENT + 1, MIB, 5 * MIB + 13})
     void encryptedViewRoundTrip(int size) throws Exception {
         byte[] plaintext = randomBytes(size, size);
 
@@ -67,10 +72,56 @@ class PayloadCipherTest {
     }
 
     @Test
-    void fullFirstSegmentIsOneMebibyte() throws Exception {
+    void fullFirstSegmentFillsOneSegment() throws Exception {
         byte[] ciphertext = encryptWithView(randomBytes(FIRST_SEGMENT_PLAINTEXT, 2), CHIYODA, FILE_ID);
 
-        assertThat(ciphertext).hasSize(MIB);
+        assertThat(ciphertext).hasSize(SEGMENT);
+    }
+
+    @Test
+    void keysetWithMebibyteSegmentsStillWorks(@TempDir Path older) throws Exception {
+        // Keysets made before segments became 64 KiB use Tink's AES256_GCM_HKDF_1MB template.
+        Path keyset = older.resolve("keyset.json");
+        KeysetHandle handle = KeysetHandle.generateNew(KeyTemplates.get("AES256_GCM_HKDF_1MB"));
+        Files.writeString(keyset, TinkJsonProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get()));
+        PayloadCipher olderCipher = new PayloadCipher(code -> keyset);
+        byte[] plaintext = randomBytes(MIB + 5000, 16);
+
+        byte[] ciphertext;
+        try (InputStream view = olderCipher.encryptedView(new ByteArrayInputStream(plaintext), CHIYODA, FILE_ID)) {
+            ciphertext = view.readAllBytes();
+        }
+        assertThat(ciphertext.length).as("two 1 MiB segments").isGreaterThan(MIB).isLessThan(MIB + 6000);
+        assertThat(decrypt(olderCipher, ciphertext, CHIYODA, FILE_ID)).isEqualTo(plaintext);
+
+        KeysetRotation.addKey(keyset, true);
+        assertThat(decrypt(olderCipher, ciphertext, CHIYODA, FILE_ID)).as("queued under the older key")
+                .isEqualTo(plaintext);
+        byte[] firstSegment = randomBytes(FIRST_SEGMENT_PLAINTEXT, 17);
+        try (InputStream view = olderCipher.encryptedView(new ByteArrayInputStream(firstSegment), CHIYODA, FILE_ID)) {
+            assertThat(view.readAllBytes()).as("encrypted under the new primary key").hasSize(SEGMENT);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"AES256_GCM_HKDF_4KB", "AES256_GCM_HKDF_1MB", "new"})
+    void ciphertextStaysWithinBound(String template, @TempDir Path folder) throws Exception {
+        Path keyset = folder.resolve("keyset.json");
+        KeysetHandle handle = template.equals("new") ? KeysetHandle.generateNew(PayloadCipher.newKeyParameters())
+                : KeysetHandle.generateNew(KeyTemplates.get(template));
+        Files.writeString(keyset, TinkJsonProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get()));
+        PayloadCipher keysetCipher = new PayloadCipher(code -> keyset);
+
+        for (int size : new int[] {0, 1, 4000, 4016, 4017, 8192, SEGMENT - 56, SEGMENT, 3 * MIB + 7}) {
+            byte[] ciphertext;
+            try (InputStream view = keysetCipher.encryptedView(new ByteArrayInputStream(randomBytes(size, size)),
+                    CHIYODA, FILE_ID)) {
+                ciphertext = view.readAllBytes();
+            }
+            long bound = PayloadCipher.maxCiphertextBytes(size);
+            assertThat(ciphertext.length).as("ciphertext of %d bytes", size).isLessThanOrEqualTo((int) bound);
+            assertThat(bound - size).as("room allowed above %d bytes", size).isLessThanOrEqualTo(size / 200 + 200);
+        }
     }
 
     @Test
