@@ -175,46 +175,63 @@ public final class ThroughputBench {
     private void smallFiles() throws Exception {
         List<BenchFiles.Generated> generated = generateSmall(files, work.resolve("source-small"), tokyo,
                 options.smallFiles, options.smallBytes);
+        // Another date and other contents, so that the central server does not hold a measured file as a repeat.
+        List<BenchFiles.Generated> warmUp = generateSmall(files, work.resolve("source-warm-up"), tokyo,
+                options.warmUpFiles, options.smallBytes, "20261203", 1_000_003);
         List<Double> product = new ArrayList<>();
         List<Double> baseline = new ArrayList<>();
         try (NginxDav nginx = NginxDav.start(work.resolve("nginx"), freePort())) {
             for (int pair = 1; pair <= options.pairs; pair++) {
-                product.add(smallFilesProductRun(generated, pair));
+                product.add(smallFilesProductRun(warmUp, generated, pair));
                 baseline.add(smallFilesBaselineRun(nginx, generated, pair));
             }
         }
         int count = generated.size();
-        print("small files %d x %d bytes: product median %.1f s (%.0f files/s); baseline median %.1f s"
+        print("small files %d x %d bytes, after %d warm-up files: product median %.1f s (%.0f files/s); baseline median %.1f s"
                         + " (%.0f files/s); product/baseline files per second %.0f %%", count, options.smallBytes,
-                median(product), count / median(product), median(baseline), count / median(baseline),
+                warmUp.size(), median(product), count / median(product), median(baseline), count / median(baseline),
                 100 * median(baseline) / median(product));
     }
 
     /** Writes {@code count} files spread round-robin over the municipalities, in folders named by code. */
     static List<BenchFiles.Generated> generateSmall(BenchFiles files, Path folder, List<MunicipalityCode> codes,
             int count, int bytes) throws IOException {
+        return generateSmall(files, folder, codes, count, bytes, "20261204", 0);
+    }
+
+    /** As above, with the date in the names and an offset to every file's seed. */
+    static List<BenchFiles.Generated> generateSmall(BenchFiles files, Path folder, List<MunicipalityCode> codes,
+            int count, int bytes, String date, int seedOffset) throws IOException {
         deleteTree(folder);
         List<BenchFiles.Generated> generated = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             MunicipalityCode code = codes.get(i % codes.size());
-            Path file = folder.resolve(code.value()).resolve(String.format(Locale.ROOT, "%s_POSTAL_20261204_%05d.csv",
-                    code, i));
-            generated.add(files.write(file, code, bytes, i * 7));
+            Path file = folder.resolve(code.value()).resolve(String.format(Locale.ROOT, "%s_POSTAL_%s_%05d.csv",
+                    code, date, i));
+            generated.add(files.write(file, code, bytes, seedOffset + i * 7));
         }
         return generated;
     }
 
     /**
      * Drops the files into the outboxes with a done-marker each (agent.pickup.mode=done-marker), so that the run
-     * measures transfer and not the quiet period, and waits until all are in the union's folders.
+     * measures transfer and not the quiet period, and waits until all are in the union's folders. The warm-up files, if
+     * any, go through the same JVMs first and are not measured.
      */
-    private double smallFilesProductRun(List<BenchFiles.Generated> generated, int pair) throws Exception {
+    private double smallFilesProductRun(List<BenchFiles.Generated> warmUp, List<BenchFiles.Generated> generated,
+            int pair) throws Exception {
         Path root = freshFolder(work.resolve("run").resolve("small-" + pair));
         int port = freePort();
         String load = Machine.loadAverage();
         double seconds;
         try (ProductJvm central = startCentral(root, port, "prefecture:13");
                 ProductJvm agent = startAgent(root, "agent", port, tokyo, Map.of("agent.pickup.mode", "done-marker"))) {
+            if (!warmUp.isEmpty()) {
+                double warming = dropAndAwait(root, List.of(agent), List.of(tokyo), warmUp, List.of(central, agent));
+                print("small product  pair %d: warm-up of %d files took %.1f s, %.0f files/s", pair, warmUp.size(),
+                        warming, warmUp.size() / warming);
+                load = Machine.loadAverage();
+            }
             seconds = dropAndAwait(root, List.of(agent), List.of(tokyo), generated, List.of(central, agent));
             print("small product  pair %d: %.1f s, %.0f files/s; threads agent %d, central %d; load %s -> %s", pair,
                     seconds, generated.size() / seconds, agent.threadCount(), central.threadCount(), load,
@@ -238,6 +255,7 @@ public final class ThroughputBench {
             }
         }
         Path inbound = root.resolve("union/inbound");
+        long before = countDelivered(inbound);
         long started = System.nanoTime();
         for (BenchFiles.Generated file : generated) {
             Path outbox = outboxes.get(MunicipalityCode.of(file.path().getParent().getFileName().toString()));
@@ -246,7 +264,7 @@ public final class ThroughputBench {
             Files.write(target.resolveSibling(target.getFileName() + ".done"), new byte[0],
                     StandardOpenOption.CREATE_NEW);
         }
-        awaitCondition(() -> countDelivered(inbound) >= generated.size(), watched);
+        awaitCondition(() -> countDelivered(inbound) >= before + generated.size(), watched);
         double seconds = seconds(started);
         for (BenchFiles.Generated file : generated) {
             Path delivered = inbound.resolve(file.path().getParent().getFileName()).resolve(file.path().getFileName());
