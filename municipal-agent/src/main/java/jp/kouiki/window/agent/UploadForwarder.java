@@ -46,7 +46,7 @@ final class UploadForwarder implements QueueDrainer.Handler {
 
     private static final Logger LOG = LoggerFactory.getLogger(UploadForwarder.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The first size of the chunk buffer; it doubles up to the chunk size while a file fills it. */
+    /** Initial size of the chunk buffer, which doubles up to the chunk size while a file fills it. */
     private static final int FIRST_CHUNK_BUFFER_BYTES = 64 * 1024;
 
     private final AgentSettings settings;

@@ -45,8 +45,8 @@ public final class PayloadCipher {
     public static final int SEGMENT_BYTES = 64 * 1024;
 
     /** The smallest segment {@link #maxCiphertextBytes} allows for: that of Tink's AES256_GCM_HKDF_4KB template. */
-    static final int SMALLEST_SEGMENT_BYTES = 4096;
-    /** Tink's stream header: a length byte, a salt of at most 32 bytes and a 7-byte nonce prefix, rounded up. */
+    static final int MIN_SEGMENT_BYTES = 4096;
+    /** An upper bound of Tink's stream header: a length byte, a salt of at most 32 bytes and a 7-byte nonce prefix. */
     private static final int HEADER_BYTES = 64;
     private static final int TAG_BYTES = 16;
 
@@ -78,11 +78,11 @@ public final class PayloadCipher {
 
     /**
      * Returns an upper bound of the ciphertext size of a plaintext of the size given, under a key of any segment size
-     * from 4 KiB up: the header, and a tag for every segment, where a segment may carry less plaintext than a full one
-     * because of the header, and the last may be empty.
+     * from 4 KiB up. It adds the header and one tag per segment, with a spare segment because the header shortens the
+     * first one and the last one may be empty.
      */
     public static long maxCiphertextBytes(long plaintextBytes) {
-        long segments = plaintextBytes / (SMALLEST_SEGMENT_BYTES - HEADER_BYTES - TAG_BYTES) + 2;
+        long segments = plaintextBytes / (MIN_SEGMENT_BYTES - HEADER_BYTES - TAG_BYTES) + 2;
         return plaintextBytes + HEADER_BYTES + TAG_BYTES * segments;
     }
 
