@@ -71,6 +71,7 @@ public final class CentralServer implements ServiceMain.Service {
     private DeliveryLedger ledger;
     private UnionDelivery unionDelivery;
     private SubmissionIndex submissions;
+    private UploadStore store;
     private volatile boolean active;
     private boolean closed;
     private Runnable onActivationFailure;
@@ -133,7 +134,7 @@ public final class CentralServer implements ServiceMain.Service {
         unionDelivery.setTransferEvents(operator.events());
         submissions = new SubmissionIndex(settings.dataDirectory().resolve("ledger"),
                 Duration.ofDays(settings.resubmissionHoldDays()));
-        UploadStore store = new UploadStore(settings.dataDirectory(), broker, delivery::wakeUp, submissions, ledger);
+        store = new UploadStore(settings.dataDirectory(), broker, delivery::wakeUp, submissions, ledger);
         store.setTransferEvents(operator.events());
         store.setCancellations(operator.cancellations());
         operator.setUploadCancellation(store);
@@ -219,6 +220,7 @@ public final class CentralServer implements ServiceMain.Service {
         if (leftovers > 0) {
             LOG.info("Deleted {} temporary ledger entries left by an earlier stop", leftovers);
         }
+        store.cutBackToSyncedOffsets();
         sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "delivery-sweeper");
             thread.setDaemon(true);
@@ -445,6 +447,9 @@ public final class CentralServer implements ServiceMain.Service {
         }
         if (delivery != null) {
             delivery.close();
+        }
+        if (store != null) {
+            store.close();
         }
         if (operator != null) {
             operator.close();

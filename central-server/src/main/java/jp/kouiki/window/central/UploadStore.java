@@ -11,6 +11,11 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.activemq.artemis.api.core.ActiveMQException;
@@ -35,9 +40,18 @@ import jp.kouiki.window.transfer.FileManifest;
 
 /**
  * Receives the ciphertext of announced files chunk by chunk into {@code uploads/<code>/<fileId>/} and, once complete,
- * streams it into the municipality's upload queue as one durable message. Every chunk is fsynced before its offset
- * is confirmed, so a confirmed offset survives a crash; the file id is the message's duplicate-detection id and a
- * marker in {@code stored/<code>/} remembers completed files, so no retry ever queues a file twice.
+ * streams it into the municipality's upload queue as one durable message. The file id is the message's
+ * duplicate-detection id and a marker in {@code stored/<code>/} remembers completed files, so no retry ever queues a
+ * file twice.
+ *
+ * <p>Chunks are not synced one by one. A chunk is synced, and its end written to the {@code synced} marker, once
+ * {@link #SYNC_INTERVAL_BYTES} have arrived since the last sync or {@link #SYNC_INTERVAL_MILLIS} have passed. When a
+ * node becomes active it cuts every partial upload back to its marker, because after a power loss or on another node
+ * of the pair the bytes behind it may be missing or garbage. The agent then resumes from that offset. A process crash
+ * keeps the unsynced bytes in the page cache, but they are cut back as well, because the node cannot distinguish the two.
+ *
+ * <p>From its second chunk on, a file is copied into the queue while further chunks arrive ({@link QueueFeed}), by at
+ * most {@link #MAX_FEEDS} files at a time. The last chunk then waits only for the rest of the copy and the commit.
  *
  * <p>A file that an operator cancelled is rejected with 410 and the state {@code cancelled} at its announce and at
  * every chunk. Its partial upload is deleted, and a marker in {@code cancelled/<code>/} names the cancellation, so the
@@ -58,6 +72,19 @@ final class UploadStore implements UploadCancellation {
     }
 
     private static final String CONFIRMED = "resubmission-confirmed";
+    private static final String SYNCED = "synced";
+
+    /** Bytes received since the last sync after which the next chunk is synced. */
+    static final long SYNC_INTERVAL_BYTES = 64L * 1024 * 1024;
+
+    /** Time since the last sync after which the next chunk is synced, so that a slow line loses little in a crash. */
+    static final long SYNC_INTERVAL_MILLIS = 10_000;
+
+    /** Uploads copied into the queue while their chunks arrive, at most; the others are copied after the last chunk. */
+    static final int MAX_FEEDS = 4;
+
+    /** Time without a new chunk after which a queue copy in progress is given up, freeing its thread and session. */
+    static final long FEED_IDLE_MILLIS = 120_000;
     private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
 
     private final Path root;
@@ -66,11 +93,27 @@ final class UploadStore implements UploadCancellation {
     private final SubmissionIndex submissions;
     private final DeliveryLedger ledger;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
+    private final long syncIntervalBytes;
+    private final long feedIdleMillis;
+    private final Map<String, QueueFeed> feeds = new ConcurrentHashMap<>();
+    private final Semaphore feedSlots = new Semaphore(MAX_FEEDS);
+    private final ExecutorService feedThreads = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "queue-feed");
+        thread.setDaemon(true);
+        return thread;
+    });
     private volatile TransferEvents events = TransferEvents.NONE;
     private volatile Cancellations cancellations;
 
     UploadStore(Path dataDirectory, WindowBroker broker, Runnable onStored, SubmissionIndex submissions,
             DeliveryLedger ledger) {
+        this(dataDirectory, broker, onStored, submissions, ledger, SYNC_INTERVAL_BYTES, FEED_IDLE_MILLIS);
+    }
+
+    UploadStore(Path dataDirectory, WindowBroker broker, Runnable onStored, SubmissionIndex submissions,
+            DeliveryLedger ledger, long syncIntervalBytes, long feedIdleMillis) {
+        this.syncIntervalBytes = syncIntervalBytes;
+        this.feedIdleMillis = feedIdleMillis;
         this.root = dataDirectory;
         this.broker = broker;
         this.onStored = onStored;
@@ -118,6 +161,8 @@ final class UploadStore implements UploadCancellation {
                     Files.write(staging.resolve(CONFIRMED), new byte[0]);
                 }
                 Files.write(staging.resolve("ciphertext"), new byte[0]);
+                // Not synced: a marker that lost its content after a power loss reads as offset 0.
+                Files.writeString(staging.resolve(SYNCED), "0", StandardCharsets.US_ASCII);
                 AtomicFiles.fsync(staging.resolve("manifest.json"));
                 AtomicFiles.fsync(staging.resolve("signature"));
                 AtomicFiles.fsyncDirectory(staging);
@@ -175,14 +220,18 @@ final class UploadStore implements UploadCancellation {
                         + " the announced file cannot exceed " + limit + " bytes", "send the file again; its size"
                         + " must match the signed manifest");
             }
-            // The last chunk is not synced, because the queue commit that follows makes the whole ciphertext durable.
-            long offset = append(ciphertext, start, length, body, total < 0);
+            long offset = append(ciphertext, start, length, body);
+            if (total < 0) {
+                // The last chunk needs no sync, because the queue commit that follows makes the ciphertext durable.
+                syncIfDue(directory, offset);
+                feed(code, fileId, directory, offset);
+            }
             if (total >= 0 && offset > total) {
                 throw new WindowHttpException(400, "received " + offset + " bytes but the range declares a total of "
                         + total, "send the file again under a new file id");
             }
             if (total >= 0 && offset == total) {
-                queue(code, fileId, directory);
+                queue(code, fileId, directory, total);
                 return new Progress(offset, true);
             }
             return new Progress(offset, false);
@@ -191,7 +240,7 @@ final class UploadStore implements UploadCancellation {
         }
     }
 
-    private static long append(Path ciphertext, long start, long length, InputStream body, boolean sync)
+    private static long append(Path ciphertext, long start, long length, InputStream body)
             throws IOException, WindowHttpException {
         try (FileChannel channel = FileChannel.open(ciphertext, StandardOpenOption.WRITE)) {
             long offset = channel.size();
@@ -219,34 +268,169 @@ final class UploadStore implements UploadCancellation {
                 channel.truncate(offset);
                 throw e;
             }
-            if (sync) {
-                channel.force(false);
-            }
             return channel.size();
         }
     }
 
     /**
-     * Streams the complete ciphertext into the upload queue in a session opened as the municipality's own broker
-     * user, so the broker's access rules back the HTTP layer's check.
+     * Syncs the ciphertext and records {@code offset} as its durable end when enough bytes or time have passed since
+     * the last sync. An upload announced before the marker existed was synced chunk by chunk and stays so.
      */
-    private void queue(MunicipalityCode code, String fileId, Path directory) throws Exception {
+    private void syncIfDue(Path directory, long offset) throws IOException {
+        Path marker = directory.resolve(SYNCED);
+        boolean due;
+        if (!Files.exists(marker)) {
+            due = true;
+        } else {
+            long synced = syncedOffset(marker);
+            long age = System.currentTimeMillis() - Files.getLastModifiedTime(marker).toMillis();
+            due = offset - synced >= syncIntervalBytes || age >= SYNC_INTERVAL_MILLIS;
+        }
+        if (!due) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(directory.resolve("ciphertext"), StandardOpenOption.WRITE)) {
+            channel.force(false);
+        }
+        if (Files.exists(marker)) {
+            AtomicFiles.writeAtomically(marker, Long.toString(offset).getBytes(StandardCharsets.US_ASCII));
+        }
+    }
+
+    private static long syncedOffset(Path marker) throws IOException {
+        String text = Files.readString(marker, StandardCharsets.US_ASCII).strip();
+        return text.isEmpty() ? 0 : Long.parseLong(text);
+    }
+
+    /**
+     * Cuts every partial upload back to the end of its last synced chunk. Runs when the node becomes active, before it
+     * serves window requests; returns the number of uploads cut back.
+     */
+    int cutBackToSyncedOffsets() throws IOException {
+        Path uploads = root.resolve("uploads");
+        if (!Files.isDirectory(uploads)) {
+            return 0;
+        }
+        int cut = 0;
+        try (var municipalities = Files.list(uploads)) {
+            for (Path folder : municipalities.toList()) {
+                if (!Files.isDirectory(folder)) {
+                    continue;
+                }
+                try (var partials = Files.list(folder)) {
+                    for (Path directory : partials.toList()) {
+                        Path marker = directory.resolve(SYNCED);
+                        Path ciphertext = directory.resolve("ciphertext");
+                        if (!FileManifest.isFileId(directory.getFileName().toString()) || !Files.exists(marker)
+                                || !Files.exists(ciphertext)) {
+                            continue;
+                        }
+                        long synced = syncedOffset(marker);
+                        long size = Files.size(ciphertext);
+                        if (size > synced) {
+                            try (FileChannel channel = FileChannel.open(ciphertext, StandardOpenOption.WRITE)) {
+                                channel.truncate(synced);
+                                channel.force(false);
+                            }
+                            LOG.info("Partial upload cut back to its last synced chunk: municipality={} fileId={}"
+                                    + " offset={} bytesDropped={}", folder.getFileName(), directory.getFileName(),
+                                    synced, size - synced);
+                            cut++;
+                        }
+                    }
+                }
+            }
+        }
+        return cut;
+    }
+
+    /**
+     * Starts copying a partial upload into the queue while its chunks arrive, or passes the new confirmed offset to the
+     * copy in progress. Nothing starts when {@link #MAX_FEEDS} copies are running.
+     */
+    private void feed(MunicipalityCode code, String fileId, Path directory, long offset) throws IOException {
+        String key = feedKey(code, fileId);
+        QueueFeed feed = feeds.get(key);
+        if (feed != null && feed.failed()) {
+            feeds.remove(key, feed);
+            feed = null;
+        }
+        if (feed != null) {
+            feed.confirmed(offset);
+            return;
+        }
+        if (!feedSlots.tryAcquire()) {
+            return;
+        }
+        try {
+            QueueFeed started = new QueueFeed(broker, code, fileId, Files.readAllBytes(directory.resolve("manifest.json")),
+                    Files.readString(directory.resolve("signature"), StandardCharsets.US_ASCII),
+                    directory.resolve("ciphertext"), offset, feedIdleMillis, ended -> {
+                        feeds.remove(key, ended);
+                        feedSlots.release();
+                    });
+            feeds.put(key, started);
+            feedThreads.execute(started);
+        } catch (IOException | RuntimeException e) {
+            feedSlots.release();
+            throw e;
+        }
+    }
+
+    /**
+     * Streams the complete ciphertext into the upload queue in a session opened as the municipality's own broker
+     * user, so the broker's access rules back the HTTP layer's check. When a copy started during the upload, only its
+     * commit is left.
+     */
+    private void queue(MunicipalityCode code, String fileId, Path directory, long total) throws Exception {
         byte[] manifestJson = Files.readAllBytes(directory.resolve("manifest.json"));
         String signature = Files.readString(directory.resolve("signature"), StandardCharsets.US_ASCII);
         FileManifest manifest = FileManifest.fromJson(manifestJson);
-        // Checked again here, because two drops of the same bytes may both pass the check at their announce.
-        synchronized (submissions) {
-            rejectIfCancelled(code, fileId, manifest.fileName(), directory);
-            if (!Files.exists(directory.resolve(CONFIRMED))) {
-                try {
-                    holdIfRepeated(manifest);
-                } catch (WindowHttpException e) {
-                    deleteRecursively(directory);
+        QueueFeed feed = feeds.remove(feedKey(code, fileId));
+        String copied = "after-last-chunk";
+        try {
+            // Checked again here, because two drops of the same bytes may both pass the check at their announce.
+            synchronized (submissions) {
+                rejectIfCancelled(code, fileId, manifest.fileName(), directory);
+                if (!Files.exists(directory.resolve(CONFIRMED))) {
+                    try {
+                        holdIfRepeated(manifest);
+                    } catch (WindowHttpException e) {
+                        deleteRecursively(directory);
+                        throw e;
+                    }
+                }
+                submissions.record(manifest, Instant.now());
+            }
+            try {
+                if (feed != null && feed.finish(total)) {
+                    copied = "during-upload";
+                    feed.commit();
+                } else {
+                    copyIntoQueue(code, fileId, directory, manifestJson, signature);
+                }
+            } catch (ActiveMQException e) {
+                if (e.getType() != ActiveMQExceptionType.DUPLICATE_ID_REJECTED) {
                     throw e;
                 }
+                LOG.info("Upload was already queued: municipality={} fileId={}", code, fileId);
             }
-            submissions.record(manifest, Instant.now());
+        } finally {
+            if (feed != null) {
+                feed.rollBack();
+            }
         }
+        Path marker = AtomicFiles.createDirectories(root.resolve("stored").resolve(code.value())).resolve(fileId);
+        AtomicFiles.writeAtomically(marker, manifestJson);
+        deleteRecursively(directory);
+        LOG.info("Upload stored: municipality={} file={} fileId={} size={} queueCopy={}", code, manifest.fileName(),
+                fileId, manifest.size(), copied);
+        events.stored(manifest);
+        onStored.run();
+    }
+
+    private void copyIntoQueue(MunicipalityCode code, String fileId, Path directory, byte[] manifestJson,
+            String signature) throws Exception {
         try (ClientSession session = broker.openMunicipalitySession(code, true);
                 ClientProducer producer = session.createProducer(QueueNames.upload(code));
                 InputStream ciphertext = Files.newInputStream(directory.resolve("ciphertext"))) {
@@ -257,22 +441,20 @@ final class UploadStore implements UploadCancellation {
             message.putStringProperty(SIGNATURE, signature);
             MessageBodies.setBody(message, ciphertext);
             producer.send(message);
-            try {
-                session.commit();
-            } catch (ActiveMQException e) {
-                if (e.getType() != ActiveMQExceptionType.DUPLICATE_ID_REJECTED) {
-                    throw e;
-                }
-                LOG.info("Upload was already queued: municipality={} fileId={}", code, fileId);
-            }
+            session.commit();
         }
-        Path marker = AtomicFiles.createDirectories(root.resolve("stored").resolve(code.value())).resolve(fileId);
-        AtomicFiles.writeAtomically(marker, manifestJson);
-        deleteRecursively(directory);
-        LOG.info("Upload stored: municipality={} file={} fileId={} size={}", code, manifest.fileName(), fileId,
-                manifest.size());
-        events.stored(manifest);
-        onStored.run();
+    }
+
+    /** Stops the queue copies in progress; their uploads are copied after their last chunk once a node is active. */
+    void close() {
+        for (QueueFeed feed : feeds.values()) {
+            feed.abort(new IOException("the window server is stopping"));
+        }
+        feedThreads.shutdown();
+    }
+
+    private static String feedKey(MunicipalityCode code, String fileId) {
+        return code.value() + "/" + fileId;
     }
 
     @Override
@@ -345,6 +527,10 @@ final class UploadStore implements UploadCancellation {
     /** Deletes a partial upload that a cancellation names and leaves the marker that keeps rejecting it. */
     private void dropPartial(MunicipalityCode code, String fileId, Cancellations.Cancellation cancellation)
             throws IOException {
+        QueueFeed feed = feeds.remove(feedKey(code, fileId));
+        if (feed != null) {
+            feed.abort(new IOException("upload " + fileId + " was cancelled"));
+        }
         Path marker = AtomicFiles.createDirectories(root.resolve("cancelled").resolve(code.value())).resolve(fileId);
         AtomicFiles.writeAtomically(marker, cancellation.id().getBytes(StandardCharsets.US_ASCII));
         Path directory = uploadDirectory(code, fileId);

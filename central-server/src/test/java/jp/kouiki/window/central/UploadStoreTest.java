@@ -1,0 +1,186 @@
+package jp.kouiki.window.central;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import org.apache.activemq.artemis.api.core.client.ClientConsumer;
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import jp.kouiki.window.broker.BrokerSettings;
+import jp.kouiki.window.broker.MessageBodies;
+import jp.kouiki.window.broker.QueueNames;
+import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.transfer.FileManifest;
+
+/** Chunks into the staging folder, the synced offset, and the queue copy during and after an upload. */
+class UploadStoreTest {
+
+    private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
+    private static final int CHUNK = 3 * 1024 * 1024;
+    /** Artemis's default minimum large message size, the size of each body packet. */
+    private static final int PACKET = 100 * 1024;
+
+    @TempDir
+    Path dataDirectory;
+
+    private WindowBroker broker;
+    private UploadStore store;
+
+    @BeforeEach
+    void startBroker() throws Exception {
+        broker = new WindowBroker(BrokerSettings.defaults(dataDirectory.resolve("broker"), 93, List.of(CHIYODA)))
+                .start();
+    }
+
+    @AfterEach
+    void stopBroker() throws Exception {
+        if (store != null) {
+            store.close();
+        }
+        broker.close();
+    }
+
+    private UploadStore store(long syncIntervalBytes, long feedIdleMillis) {
+        store = new UploadStore(dataDirectory, broker, () -> { }, new SubmissionIndex(dataDirectory.resolve("ledger"),
+                Duration.ofHours(1)), new DeliveryLedger(dataDirectory.resolve("ledger")), syncIntervalBytes,
+                feedIdleMillis);
+        return store;
+    }
+
+    @Test
+    void largeUploadCopiedWhileChunksArrive() throws Exception {
+        UploadStore uploads = store(UploadStore.SYNC_INTERVAL_BYTES, UploadStore.FEED_IDLE_MILLIS);
+        byte[] ciphertext = random(3 * CHUNK + 12_345, 1);
+        FileManifest manifest = announce(uploads, "0123456789abcdef0123456789abcdef", ciphertext.length);
+
+        send(uploads, manifest, ciphertext, 0, CHUNK, false);
+        send(uploads, manifest, ciphertext, CHUNK, 2 * CHUNK, false);
+        // The broker writes the copy into a large-message file of its own before anything is committed. The broker
+        // client holds back the last packet it has not filled yet.
+        await().atMost(Duration.ofSeconds(20)).until(() -> largeMessageBytes() >= 2L * CHUNK - PACKET);
+        assertThat(broker.messageCount(QueueNames.upload(CHIYODA))).isZero();
+
+        send(uploads, manifest, ciphertext, 2 * CHUNK, 3 * CHUNK, false);
+        UploadStore.Progress done = send(uploads, manifest, ciphertext, 3 * CHUNK, ciphertext.length, true);
+
+        assertThat(done.stored()).isTrue();
+        assertThat(queuedBody(manifest.fileId())).isEqualTo(ciphertext);
+    }
+
+    @Test
+    void idleCopyDroppedAndRedoneAfterLastChunk() throws Exception {
+        UploadStore uploads = store(UploadStore.SYNC_INTERVAL_BYTES, 300);
+        byte[] ciphertext = random(2 * CHUNK + 99, 2);
+        FileManifest manifest = announce(uploads, "1123456789abcdef0123456789abcdef", ciphertext.length);
+
+        send(uploads, manifest, ciphertext, 0, CHUNK, false);
+        await().atMost(Duration.ofSeconds(20)).until(() -> largeMessageBytes() >= CHUNK - PACKET);
+        // Past the idle limit the copy gives up, and its uncommitted large-message file goes with it.
+        await().atMost(Duration.ofSeconds(20)).until(() -> largeMessageBytes() == 0);
+
+        send(uploads, manifest, ciphertext, CHUNK, 2 * CHUNK, false);
+        UploadStore.Progress done = send(uploads, manifest, ciphertext, 2 * CHUNK, ciphertext.length, true);
+
+        assertThat(done.stored()).isTrue();
+        assertThat(queuedBody(manifest.fileId())).isEqualTo(ciphertext);
+        assertThat(broker.messageCount(QueueNames.upload(CHIYODA))).isZero();
+    }
+
+    @Test
+    void activationCutsBackToSyncedChunk() throws Exception {
+        UploadStore uploads = store(2L * CHUNK, UploadStore.FEED_IDLE_MILLIS);
+        byte[] ciphertext = random(4 * CHUNK, 3);
+        FileManifest manifest = announce(uploads, "2123456789abcdef0123456789abcdef", ciphertext.length);
+
+        send(uploads, manifest, ciphertext, 0, CHUNK, false);
+        send(uploads, manifest, ciphertext, CHUNK, 2 * CHUNK, false);
+        send(uploads, manifest, ciphertext, 2 * CHUNK, 3 * CHUNK, false);
+        assertThat(uploads.progress(CHIYODA, manifest.fileId()).offset()).isEqualTo(3L * CHUNK);
+        uploads.close();
+
+        // The next active node (or this one after a restart) starts from the second chunk's end, which was synced.
+        UploadStore next = store(2L * CHUNK, UploadStore.FEED_IDLE_MILLIS);
+        assertThat(next.cutBackToSyncedOffsets()).isEqualTo(1);
+        assertThat(next.progress(CHIYODA, manifest.fileId()).offset()).isEqualTo(2L * CHUNK);
+        assertThat(next.cutBackToSyncedOffsets()).isZero();
+
+        send(next, manifest, ciphertext, 2 * CHUNK, 3 * CHUNK, false);
+        UploadStore.Progress done = send(next, manifest, ciphertext, 3 * CHUNK, ciphertext.length, true);
+        assertThat(done.stored()).isTrue();
+        assertThat(queuedBody(manifest.fileId())).isEqualTo(ciphertext);
+    }
+
+    @Test
+    void unsyncedUploadRestartsFromZero() throws Exception {
+        UploadStore uploads = store(UploadStore.SYNC_INTERVAL_BYTES, UploadStore.FEED_IDLE_MILLIS);
+        byte[] ciphertext = random(3 * CHUNK, 4);
+        FileManifest manifest = announce(uploads, "3123456789abcdef0123456789abcdef", ciphertext.length);
+        send(uploads, manifest, ciphertext, 0, CHUNK, false);
+        uploads.close();
+
+        UploadStore next = store(UploadStore.SYNC_INTERVAL_BYTES, UploadStore.FEED_IDLE_MILLIS);
+        assertThat(next.cutBackToSyncedOffsets()).isEqualTo(1);
+        assertThat(next.progress(CHIYODA, manifest.fileId()).offset()).isZero();
+    }
+
+    private static FileManifest announce(UploadStore uploads, String fileId, long ciphertextBytes) throws Exception {
+        FileManifest manifest = new FileManifest(fileId, CHIYODA.value(), "131016_POSTAL_20261205.csv",
+                ciphertextBytes, "0".repeat(64), "POSTAL", "2026-12-05T09:00:00+09:00");
+        assertThat(uploads.announce(manifest, manifest.toJson(), "signature", false).offset()).isZero();
+        return manifest;
+    }
+
+    private static UploadStore.Progress send(UploadStore uploads, FileManifest manifest, byte[] ciphertext, int from,
+            int to, boolean last) throws Exception {
+        InputStream body = new ByteArrayInputStream(ciphertext, from, to - from);
+        return uploads.receive(CHIYODA, manifest.fileId(), from, to - from, last ? ciphertext.length : -1, body);
+    }
+
+    private long largeMessageBytes() throws Exception {
+        Path folder = dataDirectory.resolve("broker").resolve("large-messages");
+        if (!Files.isDirectory(folder)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
+        }
+    }
+
+    private byte[] queuedBody(String fileId) throws Exception {
+        try (ClientSession session = broker.openRoutesSession(false);
+                ClientConsumer consumer = session.createConsumer(QueueNames.upload(CHIYODA))) {
+            session.start();
+            ClientMessage message = consumer.receive(10_000);
+            assertThat(message).isNotNull();
+            assertThat(message.getStringProperty(UploadStore.FILE_ID)).isEqualTo(fileId);
+            byte[] body;
+            try (InputStream in = MessageBodies.open(message)) {
+                body = in.readAllBytes();
+            }
+            message.acknowledge();
+            session.commit();
+            return body;
+        }
+    }
+
+    private static byte[] random(int length, long seed) {
+        byte[] bytes = new byte[length];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+}
