@@ -265,6 +265,34 @@ class WindowBrokerTest {
         assertThat(perMunicipalityKib).as("heap retained per municipality, KiB").isLessThan(100);
     }
 
+    @Test
+    void duplicateIdCachesStaySmallPerAddress() throws Exception {
+        List<MunicipalityCode> members = MunicipalityDirectory.bundled().members().stream()
+                .map(Municipality::code)
+                .limit(300)
+                .toList();
+        try (WindowBroker broker = new WindowBroker(BrokerSettings.defaults(dataDirectory, 95, members)).start();
+                ClientSession session = broker.openRoutesSession(true)) {
+            long before = heapAfterGcMib();
+            for (MunicipalityCode code : members) {
+                try (ClientProducer producer = session.createProducer(QueueNames.upload(code))) {
+                    ClientMessage message = session.createMessage(true);
+                    message.putStringProperty(Message.HDR_DUPLICATE_DETECTION_ID, "file-of-" + code);
+                    producer.send(message);
+                }
+            }
+            session.commit();
+            long grownKib = (heapAfterGcMib() - before) << 10;
+
+            System.out.printf("broker heap after one message with a duplicate id to each of %d addresses: %d KiB%n",
+                    members.size(), grownKib);
+            // Artemis allocates an address's id list at its first id. Measured on JDK 17 with Artemis 2.54: 37 KiB per
+            // address with 2,000 ids, 232 KiB with 50,000.
+            assertThat(grownKib / members.size()).as("heap per address after its first message, KiB").isLessThan(60);
+            assertThat(broker.messageCount(QueueNames.upload(members.get(299)))).isEqualTo(1);
+        }
+    }
+
     private long retainedHeapMib(List<MunicipalityCode> codes, int inVmId) throws Exception {
         long before = heapAfterGcMib();
         try (WindowBroker broker = new WindowBroker(BrokerSettings.defaults(dataDirectory.resolve("heap-" + inVmId),

@@ -114,7 +114,8 @@ public final class CentralServer implements ServiceMain.Service {
         }
         broker = new WindowBroker(new BrokerSettings(settings.dataDirectory().resolve("broker"),
                 settings.brokerInVmId(), settings.codes(), true, settings.journalType(),
-                10L * 1024 * 1024, 10, 0, 50_000, settings.brokerMaxDiskUsagePercent()), settings.haRole()).start();
+                10L * 1024 * 1024, 10, 0, BrokerSettings.DEFAULT_ID_CACHE_SIZE,
+                settings.brokerMaxDiskUsagePercent()), settings.haRole()).start();
 
         cipher = new PayloadCipher(keys::encryptionKeyset);
         for (MunicipalityCode code : settings.codes()) {

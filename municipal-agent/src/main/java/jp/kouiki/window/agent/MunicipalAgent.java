@@ -82,7 +82,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
         }
         broker = new WindowBroker(new BrokerSettings(settings.dataDirectory().resolve("broker"),
                 settings.brokerInVmId(), settings.municipalities(), false, settings.journalType(),
-                settings.brokerMaxSizeBytes(), -1, 0, 50_000, 90)).start();
+                settings.brokerMaxSizeBytes(), -1, 0, BrokerSettings.DEFAULT_ID_CACHE_SIZE, 90)).start();
 
         camel = new DefaultCamelContext();
         camel.setStreamCaching(false);
