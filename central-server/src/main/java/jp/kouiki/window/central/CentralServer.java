@@ -142,7 +142,7 @@ public final class CentralServer implements ServiceMain.Service {
 
         camel = new DefaultCamelContext();
         camel.setStreamCaching(false);
-        JettyHttpComponent12 jetty = new JettyHttpComponent12();
+        JettyHttpComponent12 jetty = new WindowJettyComponent();
         jetty.setSslContextParameters(TlsMaterial.serverParameters(keys.serverKeystore(), keys.truststore()));
         jetty.setMaxThreads(settings.maxThreads());
         jetty.setMinThreads(4);
