@@ -8,6 +8,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
+import jp.kouiki.window.broker.HaRole;
+
 /**
  * The window endpoint under {@code /window/v1/}: HTTPS with a client certificate on its own port. Every request header
  * is removed first. The processors read method, path and the few headers they need (Content-Range and, from an
@@ -106,11 +108,18 @@ final class WindowRoute extends RouteBuilder {
                         DownloadRequests.SIGNATURE_HEADER, DownloadRequests.CIPHERTEXT_LENGTH_HEADER);
     }
 
-    /** Rejects every request with 503 on the standby node of a pair, which must not touch the shared data directory. */
+    /**
+     * Rejects every request with 503 until the server is active: on the standby node of a pair, which must not touch
+     * the shared data directory, and on a single server while it starts.
+     */
     private void requireActive(Exchange exchange) throws WindowHttpException {
-        if (!active.getAsBoolean()) {
-            throw new WindowHttpException(503, "this window server is on standby; the other node of its pair is"
-                    + " active", "send to the other window server, or retry later", "5");
+        if (active.getAsBoolean()) {
+            return;
         }
+        if (settings.haRole() == HaRole.NONE) {
+            throw new WindowHttpException(503, "this window server is starting", "retry in a few seconds", "5");
+        }
+        throw new WindowHttpException(503, "this window server is on standby; the other node of its pair is"
+                + " active", "send to the other window server, or retry later", "5");
     }
 }
