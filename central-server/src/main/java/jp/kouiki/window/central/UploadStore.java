@@ -74,10 +74,17 @@ final class UploadStore implements UploadCancellation {
     private static final String CONFIRMED = "resubmission-confirmed";
     private static final String SYNCED = "synced";
 
-    /** Bytes received since the last sync after which the next chunk is synced. */
-    static final long SYNC_INTERVAL_BYTES = 64L * 1024 * 1024;
+    /**
+     * Bytes received since the last sync after which the next chunk is synced. It bounds the unsynced bytes of one
+     * upload; the time limit below usually comes first.
+     */
+    static final long SYNC_INTERVAL_BYTES = 1024L * 1024 * 1024;
 
-    /** Time since the last sync after which the next chunk is synced, so that a slow line loses little in a crash. */
+    /**
+     * Time since the last sync after which the next chunk is synced, so that a crash costs at most this much of the
+     * line's time to send again, whatever its speed. A file that arrives within it is never synced in the staging
+     * folder: the queue commit makes it durable, and the kernel may never write the staged copy.
+     */
     static final long SYNC_INTERVAL_MILLIS = 10_000;
 
     /** Uploads copied into the queue while their chunks arrive, at most; the others are copied after the last chunk. */
@@ -297,13 +304,42 @@ final class UploadStore implements UploadCancellation {
         }
     }
 
+    /**
+     * Deletes an upload folder that is no partial upload: the staging folder of an unfinished announce, the folder of
+     * a file already stored, or one without its manifest, which only a stop during its deletion leaves behind. Returns
+     * whether the entry is no partial upload; a plain file or a folder of another name is left alone.
+     */
+    private boolean deleteIfLeftOver(String municipality, Path directory) throws IOException {
+        String name = directory.getFileName().toString();
+        if (!Files.isDirectory(directory)) {
+            return true;
+        }
+        String reason;
+        if (name.startsWith(".") && name.endsWith(".new")) {
+            reason = "unfinished announce";
+        } else if (!FileManifest.isFileId(name)) {
+            return true;
+        } else if (Files.exists(root.resolve("stored").resolve(municipality).resolve(name))) {
+            reason = "file already stored";
+        } else if (!Files.exists(directory.resolve("manifest.json"))) {
+            reason = "no manifest";
+        } else {
+            return false;
+        }
+        deleteRecursively(directory);
+        LOG.info("Upload folder left by an earlier stop deleted: municipality={} folder={} reason={}", municipality,
+                name, reason);
+        return true;
+    }
+
     private static long syncedOffset(Path marker) throws IOException {
         String text = Files.readString(marker, StandardCharsets.US_ASCII).strip();
         return text.isEmpty() ? 0 : Long.parseLong(text);
     }
 
     /**
-     * Cuts every partial upload back to the end of its last synced chunk. Runs when the node becomes active, before it
+     * Cuts every partial upload back to the end of its last synced chunk, and deletes what a stop in the middle of an
+     * announce, a store or a cancellation left in the uploads folder. Runs when the node becomes active, before it
      * serves window requests; returns the number of uploads cut back.
      */
     int cutBackToSyncedOffsets() throws IOException {
@@ -319,10 +355,12 @@ final class UploadStore implements UploadCancellation {
                 }
                 try (var partials = Files.list(folder)) {
                     for (Path directory : partials.toList()) {
+                        if (deleteIfLeftOver(folder.getFileName().toString(), directory)) {
+                            continue;
+                        }
                         Path marker = directory.resolve(SYNCED);
                         Path ciphertext = directory.resolve("ciphertext");
-                        if (!FileManifest.isFileId(directory.getFileName().toString()) || !Files.exists(marker)
-                                || !Files.exists(ciphertext)) {
+                        if (!Files.exists(marker) || !Files.exists(ciphertext)) {
                             continue;
                         }
                         long synced = syncedOffset(marker);

@@ -138,9 +138,35 @@ class UploadStoreTest {
         assertThat(next.progress(CHIYODA, manifest.fileId()).offset()).isZero();
     }
 
+    @Test
+    void activationDeletesLeftOverFolders() throws Exception {
+        UploadStore uploads = store(UploadStore.SYNC_INTERVAL_BYTES, UploadStore.FEED_IDLE_MILLIS);
+        byte[] ciphertext = random(CHUNK, 5);
+        FileManifest stored = announce(uploads, "4123456789abcdef0123456789abcdef", ciphertext.length);
+        send(uploads, stored, ciphertext, 0, CHUNK, true);
+        FileManifest partial = announce(uploads, "5123456789abcdef0123456789abcdef", ciphertext.length);
+        uploads.close();
+        Path folder = dataDirectory.resolve("uploads").resolve(CHIYODA.value());
+        // What a kill leaves: a stored file's folder emptied halfway, an emptied folder, an unfinished announce.
+        Files.createDirectories(folder.resolve(stored.fileId()));
+        Files.createDirectories(folder.resolve("6123456789abcdef0123456789abcdef"));
+        Files.createDirectories(folder.resolve(".7123456789abcdef0123456789abcdef.new"));
+        Files.writeString(folder.resolve(".7123456789abcdef0123456789abcdef.new").resolve("manifest.json"), "{}");
+
+        UploadStore next = store(UploadStore.SYNC_INTERVAL_BYTES, UploadStore.FEED_IDLE_MILLIS);
+        next.cutBackToSyncedOffsets();
+
+        try (Stream<Path> left = Files.list(folder)) {
+            assertThat(left.map(path -> path.getFileName().toString())).containsExactly(partial.fileId());
+        }
+        assertThat(next.progress(CHIYODA, partial.fileId()).offset()).isZero();
+        assertThat(next.progress(CHIYODA, stored.fileId()).stored()).isTrue();
+    }
+
     private static FileManifest announce(UploadStore uploads, String fileId, long ciphertextBytes) throws Exception {
-        FileManifest manifest = new FileManifest(fileId, CHIYODA.value(), "131016_POSTAL_20261205.csv",
-                ciphertextBytes, "0".repeat(64), "POSTAL", "2026-12-05T09:00:00+09:00");
+        String fileName = "131016_POSTAL_20261205_" + fileId.charAt(0) + ".csv";
+        FileManifest manifest = new FileManifest(fileId, CHIYODA.value(), fileName, ciphertextBytes, "0".repeat(64),
+                "POSTAL", "2026-12-05T09:00:00+09:00");
         assertThat(uploads.announce(manifest, manifest.toJson(), "signature", false).offset()).isZero();
         return manifest;
     }
