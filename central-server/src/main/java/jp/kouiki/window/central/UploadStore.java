@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,7 +52,9 @@ import jp.kouiki.window.transfer.FileManifest;
  * keeps the unsynced bytes in the page cache, but they are cut back as well, because the node cannot distinguish the two.
  *
  * <p>From its second chunk on, a file is copied into the queue while further chunks arrive ({@link QueueFeed}), by at
- * most {@link #MAX_FEEDS} files at a time. The last chunk then waits only for the rest of the copy and the commit.
+ * most {@link #MAX_FEEDS} files at a time. The last chunk then waits only for the rest of the copy and the commit. A
+ * copy that ends without a commit, for example because the chunks stopped for {@link #FEED_IDLE_MILLIS}, is not
+ * started again, and the file is copied after its last chunk.
  *
  * <p>A file that an operator cancelled is rejected with 410 and the state {@code cancelled} at its announce and at
  * every chunk. Its partial upload is deleted, and a marker in {@code cancelled/<code>/} names the cancellation, so the
@@ -103,6 +106,12 @@ final class UploadStore implements UploadCancellation {
     private final long syncIntervalBytes;
     private final long feedIdleMillis;
     private final Map<String, QueueFeed> feeds = new ConcurrentHashMap<>();
+    /**
+     * Uploads that had a queue copy since this node became active. A copy that ended without a commit, because chunks
+     * came too slowly or the broker failed, is not started again: each new one would copy the staged file from its
+     * start, and on a slow line that would repeat for every chunk.
+     */
+    private final Set<String> fed = ConcurrentHashMap.newKeySet();
     private final Semaphore feedSlots = new Semaphore(MAX_FEEDS);
     private final ExecutorService feedThreads = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "queue-feed");
@@ -397,9 +406,10 @@ final class UploadStore implements UploadCancellation {
             feed.confirmed(offset);
             return;
         }
-        if (!feedSlots.tryAcquire()) {
+        if (fed.contains(key) || !feedSlots.tryAcquire()) {
             return;
         }
+        fed.add(key);
         try {
             QueueFeed started = new QueueFeed(broker, code, fileId, Files.readAllBytes(directory.resolve("manifest.json")),
                     Files.readString(directory.resolve("signature"), StandardCharsets.US_ASCII),
@@ -425,6 +435,7 @@ final class UploadStore implements UploadCancellation {
         String signature = Files.readString(directory.resolve("signature"), StandardCharsets.US_ASCII);
         FileManifest manifest = FileManifest.fromJson(manifestJson);
         QueueFeed feed = feeds.remove(feedKey(code, fileId));
+        fed.remove(feedKey(code, fileId));
         String copied = "after-last-chunk";
         try {
             // Checked again here, because two drops of the same bytes may both pass the check at their announce.
@@ -489,6 +500,12 @@ final class UploadStore implements UploadCancellation {
             feed.abort(new IOException("the window server is stopping"));
         }
         feedThreads.shutdown();
+    }
+
+    /** Returns whether a queue copy of the partial upload is running. */
+    boolean isCopying(MunicipalityCode code, String fileId) {
+        QueueFeed feed = feeds.get(feedKey(code, fileId));
+        return feed != null && !feed.failed();
     }
 
     private static String feedKey(MunicipalityCode code, String fileId) {
@@ -566,6 +583,7 @@ final class UploadStore implements UploadCancellation {
     private void dropPartial(MunicipalityCode code, String fileId, Cancellations.Cancellation cancellation)
             throws IOException {
         QueueFeed feed = feeds.remove(feedKey(code, fileId));
+        fed.remove(feedKey(code, fileId));
         if (feed != null) {
             feed.abort(new IOException("upload " + fileId + " was cancelled"));
         }
