@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.activemq.artemis.api.core.QueueConfiguration;
@@ -83,6 +84,9 @@ public final class WindowBroker implements AutoCloseable {
     private EmbeddedActiveMQ embedded;
     private ServerLocator locator;
     private volatile ClientSessionFactory routesSessionFactory;
+    /** Connections of threads that asked for one of their own, closed with the broker. */
+    private final List<ClientSessionFactory> threadFactories = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<ClientSessionFactory> threadFactory = new ThreadLocal<>();
     private volatile boolean closed;
 
     public WindowBroker(BrokerSettings settings) {
@@ -343,6 +347,24 @@ public final class WindowBroker implements AutoCloseable {
                 !transacted, !transacted, false, 0);
     }
 
+    /**
+     * Opens a session as the routes user on an in-VM connection of the calling thread's own, for a long-lived worker
+     * thread that reads large bodies at its own pace. The broker client hands a connection's packets to a large body's
+     * reader on one thread, which waits while the reader's buffer is full. On the shared connection a paced upload
+     * (32 KiB/s) thereby held every other session's blocking calls until the client's 30 s call timeout dropped the
+     * connection. Each thread keeps its connection until the broker closes.
+     */
+    public ClientSession openRoutesSessionOnOwnConnection(boolean transacted) throws Exception {
+        ClientSessionFactory factory = threadFactory.get();
+        if (factory == null || factory.isClosed()) {
+            factory = locator.createSessionFactory();
+            threadFactory.set(factory);
+            threadFactories.add(factory);
+        }
+        return factory.createSession(ROUTES_USER, passwords.get(ROUTES_USER), false, !transacted, !transacted, false,
+                0);
+    }
+
     /** Opens a session as the operators' user, which may browse and manage but not send or consume. */
     public ClientSession openOperatorSession() throws Exception {
         return routesSessionFactory.createSession(OPERATOR_USER, passwords.get(OPERATOR_USER), false, true, true,
@@ -392,6 +414,9 @@ public final class WindowBroker implements AutoCloseable {
     @Override
     public void close() throws Exception {
         closed = true;
+        for (ClientSessionFactory factory : threadFactories) {
+            factory.close();
+        }
         if (routesSessionFactory != null) {
             routesSessionFactory.close();
         }

@@ -5,13 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
@@ -290,6 +298,59 @@ class WindowBrokerTest {
             // address with 2,000 ids, 232 KiB with 50,000.
             assertThat(grownKib / members.size()).as("heap per address after its first message, KiB").isLessThan(60);
             assertThat(broker.messageCount(QueueNames.upload(members.get(299)))).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void slowBodyReaderBlocksOnlyItsConnection() throws Exception {
+        byte[] body = new byte[8 * 1024 * 1024];
+        new Random(11).nextBytes(body);
+        ExecutorService worker = Executors.newSingleThreadExecutor();
+        CountDownLatch reading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (WindowBroker broker = new WindowBroker(settings()).start()) {
+            try (ClientSession session = broker.openRoutesSession(true);
+                    ClientProducer producer = session.createProducer(QueueNames.upload(CHIYODA))) {
+                ClientMessage message = session.createMessage(true);
+                message.setBodyInputStream(new ByteArrayInputStream(body));
+                producer.send(message);
+                session.commit();
+            }
+            Future<byte[]> slow = worker.submit(() -> {
+                try (ClientSession session = broker.openRoutesSessionOnOwnConnection(true);
+                        ClientConsumer consumer = session.createConsumer(QueueNames.upload(CHIYODA))) {
+                    session.start();
+                    ClientMessage message = consumer.receive(10_000);
+                    try (InputStream in = MessageBodies.stream(message)) {
+                        byte[] first = in.readNBytes(1);
+                        reading.countDown();
+                        release.await(60, TimeUnit.SECONDS);
+                        byte[] rest = in.readAllBytes();
+                        session.rollback();
+                        byte[] whole = Arrays.copyOf(first, 1 + rest.length);
+                        System.arraycopy(rest, 0, whole, 1, rest.length);
+                        return whole;
+                    }
+                }
+            });
+            assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue();
+            // The broker client's thread of the reader's connection fills the body buffer and waits for the reader.
+            Thread.sleep(1000);
+
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                try (ClientSession other = broker.openRoutesSession(true);
+                        ClientProducer producer = other.createProducer(QueueNames.upload(CHUO))) {
+                    producer.send(other.createMessage(true));
+                    other.commit();
+                }
+            }, "a session on the shared connection while another connection's reader waits");
+
+            release.countDown();
+            assertArrayEquals(body, slow.get(60, TimeUnit.SECONDS));
+            assertEquals(1, broker.messageCount(QueueNames.upload(CHUO)));
+        } finally {
+            release.countDown();
+            worker.shutdownNow();
         }
     }
 

@@ -26,6 +26,7 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 class PacingIT {
 
     private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
+    private static final MunicipalityCode CHUO = MunicipalityCode.of("131024");
     private static final long MIB = 1024 * 1024;
 
     @TempDir
@@ -93,6 +94,35 @@ class PacingIT {
             try (Stream<Path> files = Files.list(system.inbound(CHIYODA))) {
                 assertThat(files.filter(Files::isRegularFile).count()).as("files in the union's folder").isEqualTo(1);
             }
+        }
+    }
+
+    @Test
+    void slowUploadHoldsNoOtherFile() throws Exception {
+        Properties slow = new Properties();
+        slow.setProperty("agent.pacing.windows", "default 32KiB/s");
+        slow.setProperty("agent.upload.chunk-size-bytes", Long.toString(4 * MIB));
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA, CHUO))) {
+            system.startCentral();
+            system.startAgent(slow);
+            GeneratedPostalFiles.drop(system.outbox(CHIYODA), CHIYODA, "131016_POSTAL_20261204.csv",
+                    GeneratedPostalFiles.records(CHIYODA), 12 * MIB, 0, file -> { });
+            awaitReceived(system, 64 * 1024);
+            // By now the broker client's thread of the upload has filled the body buffer and waits for the upload,
+            // which reads its next chunk only after about 128 s. On a shared connection every other session waited
+            // with it until the 30 s call timeout.
+            Thread.sleep(3000);
+
+            long dropped = System.nanoTime();
+            GeneratedPostalFiles.Expected other = GeneratedPostalFiles.drop(system.outbox(CHUO), CHUO,
+                    "131024_POSTAL_20261204.csv", GeneratedPostalFiles.records(CHUO), 4096, 0, file -> { });
+            Path delivered = system.inbound(CHUO).resolve(other.name());
+            await("file of another municipality delivered during the slow upload").atMost(Duration.ofSeconds(20))
+                    .until(() -> Files.exists(delivered));
+            System.out.printf(Locale.ROOT, "pacing: another municipality's file delivered %.2f s after its drop,"
+                    + " during an upload at 32 KiB/s%n", (System.nanoTime() - dropped) / 1e9);
+            assertThat(GeneratedPostalFiles.sha256(delivered)).as("SHA-256 of the other file")
+                    .isEqualTo(other.sha256());
         }
     }
 

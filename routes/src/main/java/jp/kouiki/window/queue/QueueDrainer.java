@@ -249,7 +249,8 @@ public final class QueueDrainer implements AutoCloseable {
 
     private void drainOne(MunicipalityCode code) {
         String filter = consumerFilter.get();
-        try (ClientSession session = broker.openRoutesSession(true)) {
+        // A connection per worker: a handler that reads a large body slowly must not hold the other sessions' calls.
+        try (ClientSession session = broker.openRoutesSessionOnOwnConnection(true)) {
             session.start();
             try (ClientConsumer consumer = session.createConsumer(SimpleString.of(queues.get(code)),
                     filter == null ? null : SimpleString.of(filter), 0, -1, false)) {
