@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +12,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 import org.apache.activemq.artemis.api.core.client.ClientProducer;
 import org.apache.activemq.artemis.api.core.client.ClientSession;
@@ -149,11 +147,7 @@ final class QueueFeed implements Runnable {
         try (ClientSession session = broker.openMunicipalitySession(code, true);
                 ClientProducer producer = session.createProducer(QueueNames.upload(code));
                 TailStream body = new TailStream()) {
-            ClientMessage message = session.createMessage(true);
-            message.putStringProperty(Message.HDR_DUPLICATE_DETECTION_ID, fileId);
-            message.putStringProperty(UploadStore.FILE_ID, fileId);
-            message.putStringProperty(UploadStore.MANIFEST, new String(manifestJson, StandardCharsets.UTF_8));
-            message.putStringProperty(UploadStore.SIGNATURE, signature);
+            ClientMessage message = UploadStore.storedFileMessage(session, fileId, manifestJson, signature);
             message.setBodyInputStream(body);
             producer.send(message);
             if (body.failure != null) {
@@ -193,8 +187,8 @@ final class QueueFeed implements Runnable {
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            byte[] single = new byte[1];
+            return read(single, 0, 1) < 0 ? -1 : single[0] & 0xff;
         }
 
         @Override

@@ -108,7 +108,7 @@ final class UploadStore implements UploadCancellation {
     private final Map<String, QueueFeed> feeds = new ConcurrentHashMap<>();
     /**
      * Uploads that had a queue copy since this node became active. A copy that ended without a commit, because chunks
-     * came too slowly or the broker failed, is not started again: each new one would copy the staged file from its
+     * came too slowly or the broker failed, is not started again. Each new one would copy the staged file from its
      * start, and on a slow line that would repeat for every chunk.
      */
     private final Set<String> fed = ConcurrentHashMap.newKeySet();
@@ -364,24 +364,8 @@ final class UploadStore implements UploadCancellation {
                 }
                 try (var partials = Files.list(folder)) {
                     for (Path directory : partials.toList()) {
-                        if (deleteIfLeftOver(folder.getFileName().toString(), directory)) {
-                            continue;
-                        }
-                        Path marker = directory.resolve(SYNCED);
-                        Path ciphertext = directory.resolve("ciphertext");
-                        if (!Files.exists(marker) || !Files.exists(ciphertext)) {
-                            continue;
-                        }
-                        long synced = syncedOffset(marker);
-                        long size = Files.size(ciphertext);
-                        if (size > synced) {
-                            try (FileChannel channel = FileChannel.open(ciphertext, StandardOpenOption.WRITE)) {
-                                channel.truncate(synced);
-                                channel.force(false);
-                            }
-                            LOG.info("Partial upload cut back to its last synced chunk: municipality={} fileId={}"
-                                    + " offset={} bytesDropped={}", folder.getFileName(), directory.getFileName(),
-                                    synced, size - synced);
+                        String municipality = folder.getFileName().toString();
+                        if (!deleteIfLeftOver(municipality, directory) && cutBack(municipality, directory)) {
                             cut++;
                         }
                     }
@@ -389,6 +373,27 @@ final class UploadStore implements UploadCancellation {
             }
         }
         return cut;
+    }
+
+    /** Truncates one partial upload to its synced offset; returns whether any bytes were dropped. */
+    private static boolean cutBack(String municipality, Path directory) throws IOException {
+        Path marker = directory.resolve(SYNCED);
+        Path ciphertext = directory.resolve("ciphertext");
+        if (!Files.exists(marker) || !Files.exists(ciphertext)) {
+            return false;
+        }
+        long synced = syncedOffset(marker);
+        long size = Files.size(ciphertext);
+        if (size <= synced) {
+            return false;
+        }
+        try (FileChannel channel = FileChannel.open(ciphertext, StandardOpenOption.WRITE)) {
+            channel.truncate(synced);
+            channel.force(false);
+        }
+        LOG.info("Partial upload cut back to its last synced chunk: municipality={} fileId={} offset={}"
+                + " bytesDropped={}", municipality, directory.getFileName(), synced, size - synced);
+        return true;
     }
 
     /**
@@ -483,15 +488,24 @@ final class UploadStore implements UploadCancellation {
         try (ClientSession session = broker.openMunicipalitySession(code, true);
                 ClientProducer producer = session.createProducer(QueueNames.upload(code));
                 InputStream ciphertext = Files.newInputStream(directory.resolve("ciphertext"))) {
-            ClientMessage message = session.createMessage(true);
-            message.putStringProperty(Message.HDR_DUPLICATE_DETECTION_ID, fileId);
-            message.putStringProperty(FILE_ID, fileId);
-            message.putStringProperty(MANIFEST, new String(manifestJson, StandardCharsets.UTF_8));
-            message.putStringProperty(SIGNATURE, signature);
+            ClientMessage message = storedFileMessage(session, fileId, manifestJson, signature);
             MessageBodies.setBody(message, ciphertext);
             producer.send(message);
             session.commit();
         }
+    }
+
+    /**
+     * Creates the durable queue message of a stored file, without its body: the file id is its duplicate-detection id.
+     */
+    static ClientMessage storedFileMessage(ClientSession session, String fileId, byte[] manifestJson,
+            String signature) {
+        ClientMessage message = session.createMessage(true);
+        message.putStringProperty(Message.HDR_DUPLICATE_DETECTION_ID, fileId);
+        message.putStringProperty(FILE_ID, fileId);
+        message.putStringProperty(MANIFEST, new String(manifestJson, StandardCharsets.UTF_8));
+        message.putStringProperty(SIGNATURE, signature);
+        return message;
     }
 
     /** Stops the queue copies in progress; their uploads are copied after their last chunk once a node is active. */
