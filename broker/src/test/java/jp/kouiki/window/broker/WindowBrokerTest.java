@@ -354,6 +354,70 @@ class WindowBrokerTest {
         }
     }
 
+    @Test
+    void manySlowBodyReadersHoldNoOtherSession() throws Exception {
+        // More readers than the broker client's default global thread pool has threads (8 per core), up to 8 cores.
+        int readers = 8 * Math.min(Runtime.getRuntime().availableProcessors(), 8) + 4;
+        List<MunicipalityCode> codes = MunicipalityDirectory.bundled().members().stream()
+                .map(Municipality::code)
+                .limit(readers + 1)
+                .toList();
+        byte[] body = new byte[3 * 1024 * 1024];
+        new Random(13).nextBytes(body);
+        ExecutorService workers = Executors.newFixedThreadPool(readers);
+        CountDownLatch reading = new CountDownLatch(readers);
+        CountDownLatch release = new CountDownLatch(1);
+        try (WindowBroker broker = new WindowBroker(BrokerSettings.defaults(dataDirectory, 92, codes)).start()) {
+            try (ClientSession session = broker.openRoutesSession(true)) {
+                for (MunicipalityCode code : codes.subList(0, readers)) {
+                    try (ClientProducer producer = session.createProducer(QueueNames.upload(code))) {
+                        ClientMessage message = session.createMessage(true);
+                        message.setBodyInputStream(new ByteArrayInputStream(body));
+                        producer.send(message);
+                    }
+                }
+                session.commit();
+            }
+            List<Future<Long>> slow = new java.util.ArrayList<>();
+            for (MunicipalityCode code : codes.subList(0, readers)) {
+                slow.add(workers.submit(() -> {
+                    try (ClientSession session = broker.openRoutesSessionOnOwnConnection(true);
+                            ClientConsumer consumer = session.createConsumer(QueueNames.upload(code))) {
+                        session.start();
+                        ClientMessage message = consumer.receive(10_000);
+                        try (InputStream in = MessageBodies.stream(message)) {
+                            long first = in.readNBytes(1).length;
+                            reading.countDown();
+                            release.await(60, TimeUnit.SECONDS);
+                            long rest = in.transferTo(java.io.OutputStream.nullOutputStream());
+                            session.rollback();
+                            return first + rest;
+                        }
+                    }
+                }));
+            }
+            assertThat(reading.await(30, TimeUnit.SECONDS)).as("every reader started").isTrue();
+            Thread.sleep(1000);
+
+            MunicipalityCode last = codes.get(readers);
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                try (ClientSession other = broker.openRoutesSession(true);
+                        ClientProducer producer = other.createProducer(QueueNames.upload(last))) {
+                    producer.send(other.createMessage(true));
+                    other.commit();
+                }
+            }, "a session on the shared connection while " + readers + " readers wait");
+
+            release.countDown();
+            for (Future<Long> reader : slow) {
+                assertEquals(body.length, reader.get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            release.countDown();
+            workers.shutdownNow();
+        }
+    }
+
     private long retainedHeapMib(List<MunicipalityCode> codes, int inVmId) throws Exception {
         long before = heapAfterGcMib();
         try (WindowBroker broker = new WindowBroker(BrokerSettings.defaults(dataDirectory.resolve("heap-" + inVmId),

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.stream.Stream;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,12 +118,32 @@ class PacingIT {
             GeneratedPostalFiles.Expected other = GeneratedPostalFiles.drop(system.outbox(CHUO), CHUO,
                     "131024_POSTAL_20261204.csv", GeneratedPostalFiles.records(CHUO), 4096, 0, file -> { });
             Path delivered = system.inbound(CHUO).resolve(other.name());
-            await("file of another municipality delivered during the slow upload").atMost(Duration.ofSeconds(20))
-                    .until(() -> Files.exists(delivered));
+            try {
+                await("file of another municipality delivered during the slow upload").atMost(Duration.ofSeconds(20))
+                        .until(() -> Files.exists(delivered));
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError("other file not delivered within 20 s: " + whereIs(system, CHUO), e);
+            }
             System.out.printf(Locale.ROOT, "pacing: another municipality's file delivered %.2f s after its drop,"
                     + " during an upload at 32 KiB/s%n", (System.nanoTime() - dropped) / 1e9);
             assertThat(GeneratedPostalFiles.sha256(delivered)).as("SHA-256 of the other file")
                     .isEqualTo(other.sha256());
+        }
+    }
+
+    /**
+     * Describes which stage a municipality's file has reached, and counts the threads that wait for a slow reader of a
+     * large body, for the message of a test that timed out.
+     */
+    private static String whereIs(WindowSystem system, MunicipalityCode code) throws IOException {
+        long waitingWriters = Thread.getAllStackTraces().values().stream()
+                .filter(stack -> Stream.of(stack).anyMatch(frame -> frame.getClassName().endsWith("LargeBodyPipe")
+                        && frame.getMethodName().equals("offer")))
+                .count();
+        try (Stream<Path> outbox = Files.list(system.outbox(code))) {
+            return "outbox files " + outbox.filter(Files::isRegularFile).count() + ", agent queue "
+                    + system.agentMessages(QueueNames.upload(code)) + ", central queue "
+                    + system.centralMessages(QueueNames.upload(code)) + ", body writers waiting " + waitingWriters;
         }
     }
 
