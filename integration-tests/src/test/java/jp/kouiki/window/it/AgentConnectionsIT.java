@@ -76,7 +76,7 @@ class AgentConnectionsIT {
         List<MunicipalityCode> codes = MunicipalityDirectory.bundled().membersOfPrefecture("01").stream()
                 .limit(3).map(Municipality::code).toList();
         try (WindowSystem system = new WindowSystem(root, codes);
-                IdleTimeoutRelay relay = new IdleTimeoutRelay(system.port, 60_000)) {
+                LineRelay relay = new LineRelay(system.port, 60_000)) {
             system.startCentral();
             Properties settings = new Properties();
             settings.setProperty("agent.central-url", "https://localhost:" + relay.port());

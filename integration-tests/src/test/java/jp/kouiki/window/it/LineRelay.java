@@ -15,12 +15,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP relay on loopback that closes every connection on which no byte has passed in either direction for its idle
- * timeout, as a forward proxy or firewall on a municipal line does. The traffic is TLS, so the relay recognises an
+ * timeout, as a forward proxy or firewall on a municipal line does. Asked to, it also cuts every connection once its
+ * client has sent a given number of bytes, as an unstable line drops connections that carry traffic. The traffic is TLS, so the relay recognises an
  * upload in progress by its bytes: a connection is uploading while the client has sent more than
  * {@link #UPLOADING_BYTES} since the server's last byte. For those stretches it records the longest silence of the
  * client and counts the connections it cut.
  */
-final class IdleTimeoutRelay implements AutoCloseable {
+final class LineRelay implements AutoCloseable {
 
     /** Client bytes since the server's last byte from which a connection counts as uploading a request body. */
     static final long UPLOADING_BYTES = 4096;
@@ -33,6 +34,8 @@ final class IdleTimeoutRelay implements AutoCloseable {
     private final AtomicInteger cutIdle = new AtomicInteger();
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicLong longestUploadSilenceNanos = new AtomicLong();
+    private final AtomicInteger cutAtByteLimit = new AtomicInteger();
+    private volatile long clientByteLimit = Long.MAX_VALUE;
     private final Thread acceptor;
     private final Thread watchdog;
     private volatile boolean closed;
@@ -44,6 +47,7 @@ final class IdleTimeoutRelay implements AutoCloseable {
         final AtomicLong lastActivity = new AtomicLong(System.nanoTime());
         final AtomicLong lastClientByte = new AtomicLong(System.nanoTime());
         final AtomicLong clientBytesSinceServer = new AtomicLong();
+        final AtomicLong clientBytes = new AtomicLong();
 
         Connection(Socket client, Socket server) {
             this.client = client;
@@ -62,6 +66,7 @@ final class IdleTimeoutRelay implements AutoCloseable {
             lastClientByte.set(now);
             lastActivity.set(now);
             clientBytesSinceServer.addAndGet(bytes);
+            clientBytes.addAndGet(bytes);
         }
 
         void serverSent() {
@@ -75,7 +80,7 @@ final class IdleTimeoutRelay implements AutoCloseable {
         }
     }
 
-    IdleTimeoutRelay(int targetPort, long idleTimeoutMillis) throws IOException {
+    LineRelay(int targetPort, long idleTimeoutMillis) throws IOException {
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.targetPort = targetPort;
         this.idleTimeoutMillis = idleTimeoutMillis;
@@ -89,6 +94,19 @@ final class IdleTimeoutRelay implements AutoCloseable {
 
     int port() {
         return listener.getLocalPort();
+    }
+
+    /**
+     * Cuts every connection, open or later, once its client has sent {@code bytes}; the bytes beyond the limit in the
+     * same read are not passed on.
+     */
+    void cutEachConnectionAfter(long bytes) {
+        this.clientByteLimit = bytes;
+    }
+
+    /** Returns the connections cut because their client reached the byte limit. */
+    int cutAtByteLimit() {
+        return cutAtByteLimit.get();
     }
 
     /** Returns the connections accepted since the relay started. */
@@ -137,6 +155,13 @@ final class IdleTimeoutRelay implements AutoCloseable {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
                     if (fromClient) {
+                        long allowed = clientByteLimit - connection.clientBytes.get();
+                        if (allowed < read) {
+                            out.write(buffer, 0, (int) Math.max(0, allowed));
+                            out.flush();
+                            cutAtByteLimit.incrementAndGet();
+                            break;
+                        }
                         connection.clientSent(read);
                     } else {
                         connection.serverSent();

@@ -30,7 +30,7 @@ class SlowLineKeepAliveIT {
     void slowChunkOutlivesProxyIdleTimeout() throws Exception {
         String name = "131016_POSTAL_20261204.csv";
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA));
-                IdleTimeoutRelay relay = new IdleTimeoutRelay(system.port, IDLE_TIMEOUT_MILLIS)) {
+                LineRelay relay = new LineRelay(system.port, IDLE_TIMEOUT_MILLIS)) {
             system.startCentral();
             Properties agent = new Properties();
             agent.setProperty("agent.central-url", "https://localhost:" + relay.port());

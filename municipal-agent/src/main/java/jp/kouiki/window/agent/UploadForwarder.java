@@ -264,6 +264,9 @@ final class UploadForwarder implements QueueDrainer.Handler {
                 JsonNode state = JSON.readTree(response.body());
                 position = state.path("offset").asLong();
                 progress.confirmed(position, System.nanoTime());
+                // A line that fails now and then but still carries chunks keeps the first retry delay, instead of
+                // growing it towards the maximum as if nothing got through.
+                failures.remove(code);
                 if ("stored".equals(state.path("state").asText())) {
                     LOG.info("File uploaded: municipality={} file={} fileId={} ciphertextBytes={}", code, fileName,
                             fileId, position);
