@@ -236,7 +236,16 @@ final class UploadStore implements UploadCancellation {
                         + " the announced file cannot exceed " + limit + " bytes", "send the file again; its size"
                         + " must match the signed manifest");
             }
-            long offset = append(ciphertext, start, length, body);
+            long offset;
+            try {
+                offset = append(ciphertext, start, length, body);
+            } catch (BodyCutOffException e) {
+                // An agent that stops, or a line that breaks, ends the request in the middle of its body.
+                LOG.warn("Chunk cut off by the sender, kept up to the confirmed offset: municipality={} fileId={}"
+                        + " confirmedOffset={} error={}", code, fileId, e.confirmedOffset, e.getCause().toString());
+                throw new WindowHttpException(400, "request body ended early: " + e.getCause().getMessage(),
+                        "send the chunk again from byte " + e.confirmedOffset);
+            }
             if (total < 0) {
                 // The last chunk needs no sync, because the queue commit that follows makes the ciphertext durable.
                 syncIfDue(directory, offset);
@@ -256,6 +265,19 @@ final class UploadStore implements UploadCancellation {
         }
     }
 
+    /** A request body whose reading failed, as when its sender stops or the line breaks in the middle of a chunk. */
+    private static final class BodyCutOffException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        /** The ciphertext's confirmed size, to which the cut-off chunk is truncated. */
+        final long confirmedOffset;
+
+        BodyCutOffException(long confirmedOffset, IOException cause) {
+            super(cause);
+            this.confirmedOffset = confirmedOffset;
+        }
+    }
+
     private static long append(Path ciphertext, long start, long length, InputStream body)
             throws IOException, WindowHttpException {
         try (FileChannel channel = FileChannel.open(ciphertext, StandardOpenOption.WRITE)) {
@@ -265,13 +287,22 @@ final class UploadStore implements UploadCancellation {
                         + offset + " bytes", "resume from byte " + offset);
             }
             long skip = offset - start;
-            body.skipNBytes(Math.min(skip, length));
+            try {
+                body.skipNBytes(Math.min(skip, length));
+            } catch (IOException e) {
+                throw new BodyCutOffException(offset, e);
+            }
             long remaining = length - Math.min(skip, length);
             channel.position(offset);
             byte[] buffer = new byte[64 * 1024];
             try {
                 while (remaining > 0) {
-                    int read = body.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+                    int read;
+                    try {
+                        read = body.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+                    } catch (IOException e) {
+                        throw new BodyCutOffException(offset, e);
+                    }
                     if (read < 0) {
                         throw new WindowHttpException(400, "request body ended " + remaining
                                 + " bytes before the end of its Content-Range", "send the chunk again");

@@ -69,7 +69,7 @@ class PacingIT {
         Properties paced = new Properties();
         paced.setProperty("agent.pacing.windows", "default 256KiB/s");
         paced.setProperty("agent.upload.chunk-size-bytes", Long.toString(4 * MIB));
-        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA)); LogCapture warnings = LogCapture.warnings()) {
             system.startCentral();
             system.startAgent(paced);
             GeneratedPostalFiles.Expected expected = GeneratedPostalFiles.drop(system.outbox(CHIYODA), CHIYODA,
@@ -85,6 +85,12 @@ class PacingIT {
             // The upload workers get 30 s to finish before they are interrupted. A stop blocked by a full body buffer
             // would take at least that long.
             assertThat(stopSeconds).as("seconds to stop the agent").isLessThan(25);
+            // The stop cuts the chunk in the middle of its body. Each end logs one line about it, and neither logs a
+            // failure or an error.
+            await("central server's line about the cut-off chunk").atMost(Duration.ofSeconds(10))
+                    .until(() -> !warnings.linesContaining("Chunk cut off by the sender").isEmpty());
+            assertThat(warnings.linesContaining("Upload failed")).as("agent warnings of a failed upload").isEmpty();
+            assertThat(warnings.linesContaining("Window request failed")).as("central server errors").isEmpty();
 
             system.startAgent();
             Path delivered = system.inbound(CHIYODA).resolve(expected.name());

@@ -57,6 +57,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
     private CentralClient client;
     private String instanceId;
     private QueueDrainer forwarder;
+    private UploadForwarder uploads;
     private ScheduledExecutorService housekeeping;
     private DownloadPuller downloads;
     private KeyMaterialLayout keys;
@@ -115,7 +116,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
         BandwidthLimiter limiter = new BandwidthLimiter(() -> windows.rateAt(ZonedDateTime.now(JapaneseCalendar.TOKYO)),
                 Duration.ofMillis(settings.pacing().maxWriteGapMillis()));
         ScheduleGate schedules = new ScheduleGate(settings.pacing().schedules(), Clock.systemUTC());
-        UploadForwarder uploads = new UploadForwarder(settings, client, receipts, heldFiles, limiter,
+        uploads = new UploadForwarder(settings, client, receipts, heldFiles, limiter,
                 new QueueInspector(broker), schedules);
         forwarder = new QueueDrainer("forwarder", broker, queues, uploads, settings.uploadWorkers(),
                 settings.pollIntervalMillis()).withMaxHandlerFailures(5).withConsumerFilter(schedules::consumerFilter);
@@ -377,6 +378,9 @@ public final class MunicipalAgent implements ServiceMain.Service {
         }
         if (downloads != null) {
             downloads.close();
+        }
+        if (uploads != null) {
+            uploads.stopping();
         }
         if (camel != null) {
             camel.stop();

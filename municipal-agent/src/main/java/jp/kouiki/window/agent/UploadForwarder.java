@@ -99,6 +99,7 @@ final class UploadForwarder implements QueueDrainer.Handler {
     private final ScheduleGate schedules;
     private final Map<MunicipalityCode, InFlight> inFlight = new ConcurrentHashMap<>();
     private BooleanSupplier othersWaiting = () -> false;
+    private volatile boolean stopping;
     /** The file id and name that each worker is handling, by municipality. */
     private final Map<MunicipalityCode, Map.Entry<String, String>> handling = new ConcurrentHashMap<>();
     private AgentCancellations cancellations;
@@ -123,6 +124,14 @@ final class UploadForwarder implements QueueDrainer.Handler {
     }
 
     /** Sets the check for municipalities waiting for an upload worker. */
+    /**
+     * Marks the agent as stopping: the stop closes the HTTP connections under the uploads in flight, and those are
+     * logged as stopped instead of as failures to retry.
+     */
+    void stopping() {
+        stopping = true;
+    }
+
     void yieldWhen(BooleanSupplier othersWaiting) {
         this.othersWaiting = othersWaiting;
     }
@@ -183,6 +192,11 @@ final class UploadForwarder implements QueueDrainer.Handler {
             return new DrainOutcome.RetryLater(e.retryAfter(), e.getMessage());
         } catch (IOException e) {
             inFlight.remove(code);
+            if (stopping) {
+                LOG.info("Upload stopped with the agent, resuming from the central server's offset at the next start:"
+                        + " municipality={} file={} fileId={} error={}", code, fileName, fileId, e.getMessage());
+                return new DrainOutcome.RetryLater(Duration.ZERO, "the agent is stopping");
+            }
             int attempt = failures.merge(code, 1, Integer::sum);
             Duration delay = backoff(attempt);
             LOG.warn("Upload failed, retrying: municipality={} file={} fileId={} attempt={} retryInMs={} error={}",
