@@ -12,7 +12,11 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.regex.Pattern;
+import java.util.Arrays;
 import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.municipality.MunicipalityCode;
@@ -24,6 +28,8 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * delivery date in Asia/Tokyo. A delivery finished again after a crash adds no second line.
  */
 final class InboundReports {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InboundReports.class);
 
     /** A file now in place in the union's inbound folder. */
     record DeliveredFile(MunicipalityCode code, String fileId, String fileName, long size, String sha256,
@@ -65,11 +71,19 @@ final class InboundReports {
         Path target = settings.inbound(file.code()).resolve(file.fileName());
         Path marker = target.resolveSibling(file.fileName() + ".done");
         // After a crash the union may already have taken the file; a marker without its file would mislead it.
-        if (!Files.exists(target) || Files.exists(marker)) {
+        if (!Files.exists(target)) {
             return;
         }
-        AtomicFiles.writeAtomically(marker, (file.sha256() + "  " + file.fileName() + "\n")
-                .getBytes(StandardCharsets.UTF_8));
+        byte[] content = (file.sha256() + "  " + file.fileName() + "\n").getBytes(StandardCharsets.UTF_8);
+        if (Files.exists(marker)) {
+            if (Arrays.equals(Files.readAllBytes(marker), content)) {
+                return;
+            }
+            // The delivered file took a free name, so a marker already there belongs to an earlier file of that name.
+            LOG.warn("Done marker replaced, it named another file: municipality={} file={} fileId={}", file.code(),
+                    file.fileName(), file.fileId());
+        }
+        AtomicFiles.writeAtomically(marker, content);
     }
 
     private void appendToManifest(DeliveredFile file, boolean recovered) throws IOException {

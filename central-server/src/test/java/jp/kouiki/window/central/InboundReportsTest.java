@@ -59,6 +59,19 @@ class InboundReportsTest {
     }
 
     @Test
+    void staleDoneMarkerIsReplaced() throws Exception {
+        CentralSettings settings = settings(true, false);
+        Path delivered = Files.createDirectories(settings.inbound(CHIYODA)).resolve("131016_POSTAL_20261204.csv");
+        Files.writeString(delivered, "x");
+        Path marker = delivered.resolveSibling("131016_POSTAL_20261204.csv.done");
+        Files.writeString(marker, "0".repeat(64) + "  131016_POSTAL_20261204.csv\n");
+
+        new InboundReports(settings).delivered(file("131016_POSTAL_20261204.csv"), false);
+
+        assertThat(marker).hasContent(SHA256 + "  131016_POSTAL_20261204.csv");
+    }
+
+    @Test
     void noDoneMarkerForAFileAlreadyTaken() throws Exception {
         CentralSettings settings = settings(true, false);
         Files.createDirectories(settings.inbound(CHIYODA));

@@ -1,6 +1,8 @@
 package jp.kouiki.window.iffile;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,6 +22,13 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
      */
     static final int MAX_BYTES = 200;
     private static final String RESERVED = "/\\:*?\"<>|";
+    /**
+     * Name endings of the files that the product writes beside IF files: completion markers in the union's folders,
+     * staging files, and the agent's reasons and receipts. A file sent under such a name could pass for one of them,
+     * for example as a forged completion marker of another file.
+     */
+    private static final List<String> RESERVED_ENDINGS = List.of(".done", ".part", ".reason",
+            ".receipt", ".camellock");
 
     /**
      * Parses a file name sent by {@code sender}, rejecting a name that no file system of the union could store
@@ -40,6 +49,17 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
                     "file name '" + printable(name) + "' is not allowed; remove control characters and any of"
                             + " / \\ : * ? \" < > |, do not start it with a dot or end it with a dot or space, and start"
                             + " it with the municipality code");
+        }
+        String lowerCase = name.toLowerCase(Locale.ROOT);
+        for (String ending : RESERVED_ENDINGS) {
+            if (lowerCase.endsWith(ending)) {
+                throw new InterfaceFileRejectedException(
+                        "ファイル名「" + printable(name) + "」は使えません。末尾の .done .part .reason .receipt .camelLock は"
+                                + "完了印や作業用ファイルのために予約されています。別の拡張子にしてください。",
+                        "file name '" + printable(name) + "' is not allowed; the endings .done, .part, .reason,"
+                                + " .receipt and .camelLock are reserved for completion markers and working files, so"
+                                + " use another extension");
+            }
         }
         Matcher matcher = SHAPE.matcher(name);
         if (!matcher.matches()) {
@@ -67,7 +87,7 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
                             + sender + "; a municipality may send only its own files, so put the file in the folder"
                             + " of " + code + " or correct its name");
         }
-        return new InterfaceFileName(name, code, matcher.group(2).toUpperCase(java.util.Locale.ROOT));
+        return new InterfaceFileName(name, code, matcher.group(2).toUpperCase(Locale.ROOT));
     }
 
     private static boolean hasForbiddenCharacter(String name) {
@@ -80,7 +100,7 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
         StringBuilder text = new StringBuilder(name.length());
         name.codePoints().forEach(c -> {
             if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
-                text.append(String.format(java.util.Locale.ROOT, "\\u%04X", c));
+                text.append(String.format(Locale.ROOT, "\\u%04X", c));
             } else {
                 text.appendCodePoint(c);
             }

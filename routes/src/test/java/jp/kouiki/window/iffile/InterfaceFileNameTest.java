@@ -84,6 +84,15 @@ class InterfaceFileNameTest {
                 .hasMessageContaining("file name '" + fileName + "' is not allowed");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"131016_POSTAL_20261204.csv.done", "131016_POSTAL_20261204.csv.DONE",
+            "131016_POSTAL.part", "131016_POSTAL.csv.reason", "131016_POSTAL.csv.receipt", "131016_POSTAL.camelLock"})
+    void reservedEndingIsRejected(String fileName) {
+        assertRejected(fileName, CHIYODA)
+                .hasMessageContaining("予約されています")
+                .hasMessageContaining("the endings .done, .part, .reason, .receipt and .camelLock are reserved");
+    }
+
     @Test
     void nameOf200CharactersIsAccepted() throws Exception {
         String fileName = padded(200);
