@@ -187,6 +187,10 @@ final class UploadStore implements UploadCancellation {
                 LOG.info("Upload announced: municipality={} file={} fileId={} size={}", code, manifest.fileName(),
                         manifest.fileId(), manifest.size());
                 events.announced(manifest);
+            } else if (!manifestOf(directory).equals(manifest)) {
+                // An agent announces a file id again only with the manifest it signed first, to resume the upload.
+                throw new WindowHttpException(409, "file " + manifest.fileId() + " was announced with another"
+                        + " manifest (name, size, SHA-256 or kind)", "announce the file under a new file id");
             }
             return new Progress(Files.size(directory.resolve("ciphertext")), false);
         } finally {
@@ -665,7 +669,7 @@ final class UploadStore implements UploadCancellation {
 
     /**
      * Throws the 409 "held" response when the manifest repeats the municipality, name and SHA-256 of another file
-     * stored within the hold window.
+     * stored within the hold window and not rejected at delivery.
      */
     private void holdIfRepeated(FileManifest manifest) throws IOException, WindowHttpException {
         SubmissionIndex.Earlier earlier = submissions.earlier(manifest);
@@ -674,6 +678,10 @@ final class UploadStore implements UploadCancellation {
         }
         MunicipalityCode code = manifest.municipalityCode();
         DeliveryLedger.Status status = ledger.status(code, earlier.fileId());
+        if (status != null && "rejected".equals(status.state())) {
+            // The union never received the earlier copy, and its reason file requests that the file be sent again.
+            return;
+        }
         String when = status != null && "delivered".equals(status.state()) && status.at() != null
                 ? "delivered at " + status.at().atZone(TOKYO).toOffsetDateTime()
                 : "received at " + earlier.storedAt().atZone(TOKYO).toOffsetDateTime() + " and not yet delivered";

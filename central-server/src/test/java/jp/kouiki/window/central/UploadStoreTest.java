@@ -1,6 +1,7 @@
 package jp.kouiki.window.central;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
@@ -164,6 +165,20 @@ class UploadStoreTest {
         }
         assertThat(next.progress(CHIYODA, partial.fileId()).offset()).isZero();
         assertThat(next.progress(CHIYODA, stored.fileId()).stored()).isTrue();
+    }
+
+    @Test
+    void secondAnnounceWithAnotherManifestIsRejected() throws Exception {
+        UploadStore uploads = store(UploadStore.SYNC_INTERVAL_BYTES, UploadStore.FEED_IDLE_MILLIS);
+        FileManifest first = announce(uploads, "8123456789abcdef0123456789abcdef", 1000);
+        FileManifest other = new FileManifest(first.fileId(), CHIYODA.value(), "131016_POSTAL_20261205_x.csv", 2000,
+                "1".repeat(64), "POSTAL", first.pickedUpAt());
+
+        assertThat(uploads.announce(first, first.toJson(), "signature", false).offset()).as("offset on a resume")
+                .isZero();
+        assertThatThrownBy(() -> uploads.announce(other, other.toJson(), "signature", false))
+                .isInstanceOf(WindowHttpException.class)
+                .hasMessageContaining("was announced with another manifest");
     }
 
     private static FileManifest announce(UploadStore uploads, String fileId, long ciphertextBytes) throws Exception {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,6 +109,38 @@ class TamperedUploadIT {
                 .untilAsserted(() -> assertThat(rejectedCount(CHIYODA, "content")).isEqualTo(1.0));
         await("file dead-lettered").atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> assertThat(system.centralMessages(QueueNames.deadLetter(CHIYODA))).isEqualTo(1));
+    }
+
+    @Test
+    void sameBytesAfterRejectionAreNotHeld() throws Exception {
+        byte[] records = TestFiles.postalRecords("13101");
+        FileManifest damaged = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv", records);
+        byte[] ciphertext = uploader.encrypt(CHIYODA, damaged.fileId(), records);
+        ciphertext[ciphertext.length / 2] ^= 0x01;
+        uploader.upload(chiyoda, CHIYODA, damaged, ciphertext);
+        assertThat(awaitReason(CHIYODA)).contains(damaged.fileId());
+
+        // The municipality sends the same file again, as the reason file requests; the refused copy is no duplicate.
+        FileManifest again = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv", records);
+        DirectUploader.Result resent = uploader.upload(chiyoda, CHIYODA, again,
+                uploader.encrypt(CHIYODA, again.fileId(), records));
+
+        assertThat(resent.announce().statusCode()).as("status of the second announce").isEqualTo(200);
+        Path delivered = system.inbound(CHIYODA).resolve("131016_POSTAL_20261204.csv");
+        await("second copy delivered").atMost(Duration.ofSeconds(30)).until(() -> Files.exists(delivered));
+        assertThat(delivered).hasBinaryContent(records);
+    }
+
+    @Test
+    void completionMarkerNameIsRejectedAtAnnounce() throws Exception {
+        byte[] marker = ("0".repeat(64) + "  131016_POSTAL_20261204.csv\n").getBytes(StandardCharsets.UTF_8);
+        FileManifest manifest = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv.done", marker);
+
+        HttpResponse<String> announce = uploader.announce(chiyoda, CHIYODA, manifest);
+
+        assertThat(announce.statusCode()).as("status of the announce").isEqualTo(422);
+        assertThat(announce.body()).contains("reserved for completion markers");
+        assertThat(system.centralMessages(QueueNames.upload(CHIYODA))).as("files queued").isZero();
     }
 
     private String awaitReason(MunicipalityCode code) throws Exception {
