@@ -86,6 +86,24 @@ class OutboxPickupIT {
     }
 
     @Test
+    void markerNameWithoutMarkerModeIsRefused() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            system.startCentral();
+            system.startAgent();
+            system.drop(CHIYODA, NAME + ".done", TestFiles.postalRecords("13101"));
+
+            await("marker-named file refused into the error folder").atMost(Duration.ofSeconds(30))
+                    .until(() -> TestFiles.countFiles(system.error(CHIYODA)) == 2);
+            try (java.util.stream.Stream<Path> files = Files.list(system.error(CHIYODA))) {
+                Path reason = files.filter(file -> file.toString().endsWith(".reason")).findFirst().orElseThrow();
+                assertThat(Files.readString(reason, java.nio.charset.StandardCharsets.UTF_8))
+                        .contains("reserved for completion markers");
+            }
+            assertThat(TestFiles.countFiles(system.outbox(CHIYODA))).as("files left in the outbox").isZero();
+        }
+    }
+
+    @Test
     void fileStillBeingWrittenIsTakenOnlyWhenQuiet() throws Exception {
         List<byte[]> records = TestFiles.tokyoRecords().stream()
                 .filter(record -> new String(record, 0, 5, TestFiles.WINDOWS_31J).equals("13101"))

@@ -65,7 +65,10 @@ final class OutboxRoute extends RouteBuilder {
                 .append("&sortBy=file:modified")
                 .append("&maxMessagesPerPoll=200")
                 .append("&eagerMaxMessagesPerPoll=false")
-                .append("&antExclude=**/.*,**/*.done,**/*.camelLock")
+                // A <name>.done file is a completion marker only in done-marker mode. In quiet-period mode it is taken
+                // like any file, and its name is refused with a reason instead of lying in the outbox unnoticed.
+                .append(settings.doneMarkerPickup() ? "&antExclude=**/.*,**/*.done,**/*.camelLock"
+                        : "&antExclude=**/.*,**/*.camelLock")
                 .append("&move=${header.").append(OutboxPickup.TARGET_HEADER).append("}");
         uri.append("&filter=#").append(OutboxPickup.FILTER_BEAN);
         // The lanes take files while the consumer polls again. A poll that listed a file just before its lane moved
