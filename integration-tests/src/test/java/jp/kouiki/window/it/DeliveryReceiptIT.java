@@ -50,6 +50,29 @@ class DeliveryReceiptIT {
     }
 
     @Test
+    void waitingFileGetsReceiptWithTheReason() throws Exception {
+        String name = "131016_POSTAL_20261204.csv";
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            system.startCentral();
+            Path existing = Files.createDirectories(system.inbound(CHIYODA)).resolve(name);
+            Files.write(existing, new byte[] {1});
+            system.startAgent();
+            system.drop(CHIYODA, name, TestFiles.postalRecords("13101"));
+
+            await("waiting receipt in sent/").atMost(Duration.ofSeconds(30))
+                    .until(() -> receipts(system.sent(CHIYODA)).size() == 1);
+            assertThat(Files.readString(receipts(system.sent(CHIYODA)).get(0), StandardCharsets.UTF_8))
+                    .contains("waiting at the central server since 20")
+                    .contains("a file of the same name is still in the union's folder");
+
+            Files.delete(existing);
+            await("receipt replaced once the file is delivered").atMost(Duration.ofSeconds(60))
+                    .until(() -> Files.readString(receipts(system.sent(CHIYODA)).get(0), StandardCharsets.UTF_8)
+                            .contains("delivered to the union's folder at 20"));
+        }
+    }
+
+    @Test
     void fileRefusedAtDeliveryMovesToErrorWithTheReason() throws Exception {
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
             system.startAgent();

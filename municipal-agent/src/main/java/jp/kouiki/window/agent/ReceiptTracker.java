@@ -102,8 +102,19 @@ final class ReceiptTracker {
                         sent.getFileName(), fileId, reason);
                 Files.delete(entry);
             }
+            case "waiting" -> {
+                // Written once, as the receipt that the delivery later replaces, so staff can see why the file waits.
+                if (!Files.exists(sent.resolveSibling(sent.getFileName() + ".receipt"))) {
+                    String reason = status.path("reason").asText();
+                    writeReceipt(sent, "配信待ち（連合のフォルダに同名のファイルがあります） / waiting at the central server"
+                            + " since " + Instant.parse(status.path("at").asText()).atZone(TOKYO).toOffsetDateTime()
+                            + ": " + reason);
+                    LOG.info("Delivery waiting: municipality={} file={} fileId={} reason={}", code,
+                            sent.getFileName(), fileId, reason);
+                }
+            }
             default -> {
-                // receiving, stored or waiting: ask again at the next poll.
+                // receiving or stored: ask again at the next poll.
             }
         }
     }
