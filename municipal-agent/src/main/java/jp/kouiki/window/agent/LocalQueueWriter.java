@@ -90,7 +90,10 @@ final class LocalQueueWriter implements Processor {
             String read = FileIds.hex(digest.digest());
             if (!read.equals(manifest.sha256())) {
                 session.rollback();
-                throw new IOException("file " + file + " changed while it was being queued (SHA-256 " + read
+                LOG.warn("File changed while it was being queued, taken again once it is quiet: municipality={}"
+                        + " file={} fileId={} sha256={} expectedSha256={}", code, manifest.fileName(),
+                        manifest.fileId(), read, manifest.sha256());
+                throw new FileChangedException("file " + file + " changed while it was being queued (SHA-256 " + read
                         + " instead of " + manifest.sha256() + "); it stays in the outbox and is taken again once"
                         + " it is quiet");
             }

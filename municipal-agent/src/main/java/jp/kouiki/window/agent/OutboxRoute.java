@@ -37,6 +37,11 @@ final class OutboxRoute extends RouteBuilder {
 
     @Override
     public void configure() {
+        // The writer logs a changed file itself; the file consumer leaves it in the outbox for a later poll.
+        onException(FileChangedException.class)
+                .handled(false)
+                .logExhausted(false);
+
         from(outboxUri())
                 .routeId("outbox-pickup")
                 .removeHeaders("*", "CamelFile*")
