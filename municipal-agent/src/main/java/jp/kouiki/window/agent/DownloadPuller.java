@@ -17,6 +17,7 @@ import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -137,13 +138,9 @@ final class DownloadPuller implements AutoCloseable {
      */
     private void logFailure(MunicipalityCode code, Exception error) {
         int failed = failures.getOrDefault(code, 0) + 1;
-        if (Integer.bitCount(failed) == 1) {
-            LOG.warn("Download failed, trying again in {} ms: municipality={} failuresInRow={} error={}",
-                    retryDelay(code), code, failed, error.toString());
-        } else {
-            LOG.debug("Download failed, trying again in {} ms: municipality={} failuresInRow={} error={}",
-                    retryDelay(code), code, failed, error.toString());
-        }
+        Level level = Integer.bitCount(failed) == 1 ? Level.WARN : Level.DEBUG;
+        LOG.atLevel(level).log("Download failed, trying again in {} ms: municipality={} failuresInRow={} error={}",
+                retryDelay(code), code, failed, error.toString());
     }
 
     /**

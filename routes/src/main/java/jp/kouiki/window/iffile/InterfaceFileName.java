@@ -51,15 +51,13 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
                             + " it with the municipality code");
         }
         String lowerCase = name.toLowerCase(Locale.ROOT);
-        for (String ending : RESERVED_ENDINGS) {
-            if (lowerCase.endsWith(ending)) {
-                throw new InterfaceFileRejectedException(
-                        "ファイル名「" + printable(name) + "」は使えません。末尾の .done .part .reason .receipt .camelLock は"
-                                + "完了印や作業用ファイルのために予約されています。別の拡張子にしてください。",
-                        "file name '" + printable(name) + "' is not allowed; the endings .done, .part, .reason,"
-                                + " .receipt and .camelLock are reserved for completion markers and working files, so"
-                                + " use another extension");
-            }
+        if (RESERVED_ENDINGS.stream().anyMatch(lowerCase::endsWith)) {
+            throw new InterfaceFileRejectedException(
+                    "ファイル名「" + printable(name) + "」は使えません。末尾の .done .part .reason .receipt .camelLock は"
+                            + "完了印や作業用ファイルのために予約されています。別の拡張子にしてください。",
+                    "file name '" + printable(name) + "' is not allowed; the endings .done, .part, .reason,"
+                            + " .receipt and .camelLock are reserved for completion markers and working files, so"
+                            + " use another extension");
         }
         Matcher matcher = SHAPE.matcher(name);
         if (!matcher.matches()) {
