@@ -70,7 +70,7 @@ public final class WindowBroker implements AutoCloseable {
      * Message references each municipality queue allocates when it is created; a power of two.
      *
      * <p>TODO: a broker for all 1,741 municipalities still keeps about 54 KiB of heap per municipality. A central
-     * server for all of them at -Xmx256m finishes the spread bench with its heap full (12 full collections); it
+     * server for all of them at -Xmx256m finishes the spread bench with its heap full (12 full collections), so it
      * needs more heap or less per-queue state.
      */
     private static final int INITIAL_QUEUE_BUFFER_REFERENCES = 128;
@@ -106,8 +106,8 @@ public final class WindowBroker implements AutoCloseable {
      * Lifts the bound of the broker client's global thread pool before the first in-VM connection exists. Every in-VM
      * connection of the JVM hands its packets to the client on one pool whose size Artemis takes from that bound
      * (8 threads per core) when it first creates the pool. A thread that passes a large body to a reader waits while
-     * the reader's buffer is full, so 16 slow readers on two cores took every thread, and no session of any connection
-     * got an answer any more. Without the bound the pool holds one thread per waiting reader, and the workers that
+     * the reader's buffer is full, so 16 slow readers on two cores took every thread, and no blocking call of any
+     * connection returned any more. Without the bound the pool holds one thread per waiting reader, and the workers that
      * read bodies are few and bounded by their settings.
      */
     private static void unboundInVmThreads() {

@@ -44,7 +44,7 @@ public final class ThroughputBench {
 
     private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(30);
-    /** Interval of the checks whether a run is done, in ms; the check reads folder listings. */
+    /** Interval in ms between checks whether a run is done. Each check reads the union's folder listings. */
     private static final long POLL_MILLIS = 50;
 
     private static final Set<String> SCENARIOS = Set.of("large", "small", "memory");

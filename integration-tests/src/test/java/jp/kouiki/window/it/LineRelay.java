@@ -15,11 +15,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP relay on loopback that closes every connection on which no byte has passed in either direction for its idle
- * timeout, as a forward proxy or firewall on a municipal line does. Asked to, it also cuts every connection once its
- * client has sent a given number of bytes, as an unstable line drops connections that carry traffic. The traffic is TLS, so the relay recognises an
- * upload in progress by its bytes: a connection is uploading while the client has sent more than
- * {@link #UPLOADING_BYTES} since the server's last byte. For those stretches it records the longest silence of the
- * client and counts the connections it cut.
+ * timeout, as a forward proxy or firewall on a municipal line does. On request, it also cuts every connection once
+ * its client has sent a given number of bytes, as an unstable line drops connections that carry traffic.
+ *
+ * <p>The traffic is TLS, so the relay recognises an upload in progress by its bytes: a connection is uploading while
+ * the client has sent more than {@link #UPLOADING_BYTES} since the server's last byte. For those stretches it records
+ * the longest silence of the client and counts the connections it cut.
  */
 final class LineRelay implements AutoCloseable {
 
@@ -97,7 +98,7 @@ final class LineRelay implements AutoCloseable {
     }
 
     /**
-     * Cuts every connection, open or later, once its client has sent {@code bytes}; the bytes beyond the limit in the
+     * Cuts every connection, open or later, once its client has sent {@code bytes}. The bytes beyond the limit in the
      * same read are not passed on.
      */
     void cutEachConnectionAfter(long bytes) {

@@ -29,7 +29,7 @@ class UnstableLineIT {
     Path root;
 
     @Test
-    void uploadThatKeepsMovingKeepsTheFirstRetryDelay() throws Exception {
+    void retryDelayResetByConfirmedChunk() throws Exception {
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA));
                 LineRelay relay = new LineRelay(system.port, 60_000);
                 LogCapture log = LogCapture.warnings()) {

@@ -125,8 +125,8 @@ final class UploadForwarder implements QueueDrainer.Handler {
 
     /** Sets the check for municipalities waiting for an upload worker. */
     /**
-     * Marks the agent as stopping: the stop closes the HTTP connections under the uploads in flight, and those are
-     * logged as stopped instead of as failures to retry.
+     * Marks the agent as stopping. The stop closes the HTTP connections of the uploads in flight, so their errors are
+     * logged as a stop instead of as failures to retry.
      */
     void stopping() {
         stopping = true;
