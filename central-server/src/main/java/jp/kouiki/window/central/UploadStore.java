@@ -56,6 +56,10 @@ import jp.kouiki.window.transfer.FileManifest;
  * copy that ends without a commit, for example because the chunks stopped for {@link #FEED_IDLE_MILLIS}, is not
  * started again, and the file is copied after its last chunk.
  *
+ * <p>A file whose whole ciphertext comes in one request with its manifest, and fits in {@link #IN_REQUEST_BYTES},
+ * goes from the request straight into the queue ({@link #receiveWhole}): no staging folder is created, and the queue
+ * commit is the only sync before the stored marker.
+ *
  * <p>A file that an operator cancelled is rejected with 410 and the state {@code cancelled} at its announce and at
  * every chunk. Its partial upload is deleted, and a marker in {@code cancelled/<code>/} names the cancellation, so the
  * rejection stays in force after the cancellation has been reported done.
@@ -92,6 +96,12 @@ final class UploadStore implements UploadCancellation {
 
     /** Uploads copied into the queue while their chunks arrive, at most; the others are copied after the last chunk. */
     static final int MAX_FEEDS = 4;
+
+    /**
+     * Largest ciphertext that a whole-file request queues from memory; a larger one is staged like any chunk. At the
+     * inline limit of a queue message, so that such a file is never a large message.
+     */
+    static final int IN_REQUEST_BYTES = MessageBodies.INLINE_LIMIT_BYTES;
 
     /** Time without a new chunk after which a queue copy in progress is given up, freeing its thread and session. */
     static final long FEED_IDLE_MILLIS = 120_000;
@@ -267,6 +277,89 @@ final class UploadStore implements UploadCancellation {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Receives a file whose whole ciphertext comes with its verified manifest in one request, and queues it. A file up
+     * to {@link #IN_REQUEST_BYTES} that has no partial upload goes from memory into the queue; any other is announced
+     * and received as a single chunk, with the same checks and replies as the two requests it replaces.
+     */
+    Progress receiveWhole(FileManifest manifest, byte[] manifestJson, String signature, boolean confirmed,
+            long length, InputStream body) throws Exception {
+        MunicipalityCode code = manifest.municipalityCode();
+        String fileId = manifest.fileId();
+        ReentrantLock lock = lockFor(code, fileId);
+        lock.lock();
+        try {
+            if (isStored(code, fileId)) {
+                return new Progress(-1, true);
+            }
+            Path directory = uploadDirectory(code, fileId);
+            if (length > IN_REQUEST_BYTES || Files.isDirectory(directory)) {
+                announce(manifest, manifestJson, signature, confirmed);
+                return receive(code, fileId, 0, length, length, body);
+            }
+            rejectIfCancelled(code, fileId, manifest.fileName(), directory);
+            long limit = ciphertextLimit(manifest);
+            if (length > limit) {
+                throw new WindowHttpException(400, "ciphertext of " + length + " bytes exceeds the " + limit
+                        + " bytes that the announced file can have", "send the file again; its size must match the"
+                        + " signed manifest");
+            }
+            byte[] ciphertext;
+            try {
+                ciphertext = body.readNBytes((int) length);
+            } catch (IOException e) {
+                LOG.warn("Upload cut off by the sender, nothing kept: municipality={} fileId={} error={}", code, fileId,
+                        e.toString());
+                throw new WindowHttpException(400, "request body ended early: " + e.getMessage(),
+                        "send the file again");
+            }
+            if (ciphertext.length < length) {
+                throw new WindowHttpException(400, "request body ended " + (length - ciphertext.length)
+                        + " bytes before the end of its Content-Range", "send the file again");
+            }
+            storeInQueue(manifest, manifestJson, signature, confirmed, ciphertext);
+            return new Progress(length, true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Queues a whole ciphertext held in memory and marks the file stored. The caller holds the file's lock. */
+    private void storeInQueue(FileManifest manifest, byte[] manifestJson, String signature, boolean confirmed,
+            byte[] ciphertext) throws Exception {
+        MunicipalityCode code = manifest.municipalityCode();
+        String fileId = manifest.fileId();
+        synchronized (submissions) {
+            if (!confirmed) {
+                holdIfRepeated(manifest);
+            }
+            submissions.record(manifest, Instant.now());
+        }
+        events.announced(manifest);
+        try (ClientSession session = broker.openMunicipalitySession(code, true);
+                ClientProducer producer = session.createProducer(QueueNames.upload(code))) {
+            ClientMessage message = storedFileMessage(session, fileId, manifestJson, signature);
+            message.getBodyBuffer().writeBytes(ciphertext);
+            producer.send(message);
+            session.commit();
+        } catch (ActiveMQException e) {
+            if (e.getType() != ActiveMQExceptionType.DUPLICATE_ID_REJECTED) {
+                throw e;
+            }
+            LOG.info("Upload was already queued: municipality={} fileId={}", code, fileId);
+        }
+        markStored(code, fileId, manifestJson);
+        LOG.info("Upload stored: municipality={} file={} fileId={} size={} queueCopy=in-request", code,
+                manifest.fileName(), fileId, manifest.size());
+        events.stored(manifest);
+        onStored.run();
+    }
+
+    private void markStored(MunicipalityCode code, String fileId, byte[] manifestJson) throws IOException {
+        Path marker = AtomicFiles.createDirectories(root.resolve("stored").resolve(code.value())).resolve(fileId);
+        AtomicFiles.writeAtomically(marker, manifestJson);
     }
 
     /** A request body whose reading failed, as when its sender stops or the line breaks in the middle of a chunk. */
@@ -509,8 +602,7 @@ final class UploadStore implements UploadCancellation {
                 feed.rollBack();
             }
         }
-        Path marker = AtomicFiles.createDirectories(root.resolve("stored").resolve(code.value())).resolve(fileId);
-        AtomicFiles.writeAtomically(marker, manifestJson);
+        markStored(code, fileId, manifestJson);
         deleteRecursively(directory);
         LOG.info("Upload stored: municipality={} file={} fileId={} size={} queueCopy={}", code, manifest.fileName(),
                 fileId, manifest.size(), copied);

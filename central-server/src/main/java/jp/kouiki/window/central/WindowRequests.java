@@ -52,6 +52,10 @@ final class WindowRequests {
     static final String OPERATION = "WindowOperation";
     static final String ANNOUNCE = "announce";
     static final String CHUNK = "chunk";
+    /** A PUT of a file's whole ciphertext that carries its signed manifest, in place of an announce and a chunk. */
+    static final String WHOLE_FILE = "whole-file";
+    /** Header of an announce or whole-file PUT that confirms a resubmission held before; its value is "confirmed". */
+    static final String RESUBMISSION_HEADER = "Window-Resubmission";
     static final String OFFSET = "offset";
     static final String STATUS = "status";
     static final String DOWNLOAD_NEXT = "download-next";
@@ -176,8 +180,12 @@ final class WindowRequests {
                 request.getHeader(AgentContacts.INSTANCE_HEADER)));
         exchange.setProperty(CODE, caller);
         exchange.setProperty(FILE_ID, fileId);
-        exchange.setProperty(OPERATION, upload ? operation(request.getMethod(), fileId)
-                : downloadOperation(request.getMethod(), next, path.group(3) != null));
+        String operation = upload ? operation(request.getMethod(), fileId)
+                : downloadOperation(request.getMethod(), next, path.group(3) != null);
+        if (operation.equals(CHUNK) && request.getHeader(DownloadRequests.MANIFEST_HEADER) != null) {
+            operation = WHOLE_FILE;
+        }
+        exchange.setProperty(OPERATION, operation);
     }
 
     private void authenticateCancellation(Exchange exchange, HttpServletRequest request, MunicipalityCode caller,
@@ -466,6 +474,31 @@ final class WindowRequests {
             throw new WindowHttpException(400, "announce body is not JSON with base64 fields manifest and signature",
                     "send {\"manifest\": base64, \"signature\": base64}");
         }
+        verifyNext(exchange, code, manifest, signature);
+    }
+
+    /** Reads the manifest and signature headers of a whole-file PUT and sets up the signature check. */
+    void prepareWholeFile(Exchange exchange) throws WindowHttpException, IOException {
+        MunicipalityCode code = exchange.getProperty(CODE, MunicipalityCode.class);
+        HttpServletRequest request = request(exchange);
+        byte[] manifest;
+        String signature = request.getHeader(DownloadRequests.SIGNATURE_HEADER);
+        try {
+            manifest = Base64.getDecoder().decode(request.getHeader(DownloadRequests.MANIFEST_HEADER));
+            if (manifest.length == 0 || signature == null || Base64.getDecoder().decode(signature).length == 0) {
+                throw new IllegalArgumentException("manifest or signature is empty");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new WindowHttpException(400, DownloadRequests.MANIFEST_HEADER + " and "
+                    + DownloadRequests.SIGNATURE_HEADER + " must both be"
+                    + " base64", "send the signed manifest and its signature as they are sent in an announce");
+        }
+        exchange.setProperty(RESUBMISSION_CONFIRMED, "confirmed".equals(request.getHeader(RESUBMISSION_HEADER)));
+        verifyNext(exchange, code, manifest, signature);
+    }
+
+    private void verifyNext(Exchange exchange, MunicipalityCode code, byte[] manifest, String signature)
+            throws WindowHttpException, IOException {
         exchange.setProperty(MANIFEST_BYTES, manifest);
         exchange.setProperty(SIGNATURE, signature);
         exchange.getMessage().setBody(manifest);
@@ -495,6 +528,56 @@ final class WindowRequests {
 
     /** Accepts a manifest whose signature has been verified. */
     void announce(Exchange exchange) throws WindowHttpException, IOException {
+        FileManifest manifest = acceptedManifest(exchange);
+        UploadStore.Progress progress = store.announce(manifest, exchange.getProperty(MANIFEST_BYTES, byte[].class),
+                exchange.getProperty(SIGNATURE, String.class),
+                Boolean.TRUE.equals(exchange.getProperty(RESUBMISSION_CONFIRMED, Boolean.class)));
+        reply(exchange, 200, progress, manifest.fileId());
+    }
+
+    /**
+     * Receives a file's whole ciphertext with its verified manifest: the announce and the single chunk of a file that
+     * fits in one chunk, in one request.
+     */
+    void wholeFile(Exchange exchange) throws Exception {
+        FileManifest manifest = acceptedManifest(exchange);
+        MunicipalityCode code = manifest.municipalityCode();
+        String fileId = exchange.getProperty(FILE_ID, String.class);
+        if (!manifest.fileId().equals(fileId)) {
+            throw new WindowHttpException(400, "path names file " + fileId + " but the manifest names "
+                    + manifest.fileId(), "PUT the file to the path of its manifest's file id");
+        }
+
+        String range = request(exchange).getHeader("Content-Range");
+        Matcher matcher = range == null ? null : CONTENT_RANGE.matcher(range);
+        if (matcher == null || !matcher.matches() || matcher.group(1) == null || matcher.group(3).equals("*")
+                || Long.parseLong(matcher.group(1)) != 0
+                || Long.parseLong(matcher.group(2)) + 1 != Long.parseLong(matcher.group(3))) {
+            throw new WindowHttpException(400, "Content-Range '" + range + "' does not cover the whole file",
+                    "send Content-Range: bytes 0-last/total with last = total - 1 with the manifest, or announce the"
+                            + " file first and send it in chunks");
+        }
+
+        long length = Long.parseLong(matcher.group(3));
+        if (length > settings.maxChunkBytes()) {
+            throw new WindowHttpException(413, "file of " + length + " ciphertext bytes exceeds the chunk maximum of "
+                    + settings.maxChunkBytes() + " bytes", "announce the file first and send it in chunks of at"
+                    + " most " + settings.maxChunkBytes() + " bytes");
+        }
+
+        admission.admit(code, length);
+        requireFreeDisk(code);
+        UploadStore.Progress progress;
+        try (InputStream body = request(exchange).getInputStream()) {
+            progress = store.receiveWhole(manifest, exchange.getProperty(MANIFEST_BYTES, byte[].class),
+                    exchange.getProperty(SIGNATURE, String.class),
+                    Boolean.TRUE.equals(exchange.getProperty(RESUBMISSION_CONFIRMED, Boolean.class)), length, body);
+        }
+        reply(exchange, 200, progress, fileId);
+    }
+
+    /** Parses a verified manifest and checks that the caller may send it: its municipality, size and file name. */
+    private FileManifest acceptedManifest(Exchange exchange) throws WindowHttpException {
         MunicipalityCode code = exchange.getProperty(CODE, MunicipalityCode.class);
         byte[] manifestBytes = exchange.getProperty(MANIFEST_BYTES, byte[].class);
         FileManifest manifest;
@@ -517,10 +600,7 @@ final class WindowRequests {
         } catch (InterfaceFileRejectedException e) {
             throw new WindowHttpException(422, e.getMessage(), "correct the file name and send the file again");
         }
-        UploadStore.Progress progress = store.announce(manifest, manifestBytes,
-                exchange.getProperty(SIGNATURE, String.class),
-                Boolean.TRUE.equals(exchange.getProperty(RESUBMISSION_CONFIRMED, Boolean.class)));
-        reply(exchange, 200, progress, manifest.fileId());
+        return manifest;
     }
 
     /** Receives one chunk. */

@@ -181,6 +181,87 @@ class UploadStoreTest {
                 .hasMessageContaining("was announced with another manifest");
     }
 
+    @Test
+    void wholeSmallFileQueuedOnce() throws Exception {
+        UploadStore uploads = store(UploadStore.SYNC_INTERVAL_BYTES, UploadStore.FEED_IDLE_MILLIS);
+        byte[] ciphertext = random(4_200, 7);
+        FileManifest manifest = manifest("a123456789abcdef0123456789abcdef", ciphertext.length, "a".repeat(64));
+
+        UploadStore.Progress first = sendWhole(uploads, manifest, ciphertext, false);
+        UploadStore.Progress repeated = sendWhole(uploads, manifest, ciphertext, false);
+
+        assertThat(first.stored()).isTrue();
+        assertThat(first.offset()).isEqualTo(ciphertext.length);
+        assertThat(repeated.stored()).isTrue();
+        assertThat(uploads.progress(CHIYODA, manifest.fileId()).stored()).isTrue();
+        assertThat(broker.messageCount(QueueNames.upload(CHIYODA))).isEqualTo(1);
+        assertThat(queuedBody(manifest.fileId())).isEqualTo(ciphertext);
+    }
+
+    @Test
+    void wholeFileCompletesPartialUpload() throws Exception {
+        UploadStore uploads = store(UploadStore.SYNC_INTERVAL_BYTES, UploadStore.FEED_IDLE_MILLIS);
+        byte[] ciphertext = random(5_000, 8);
+        FileManifest manifest = announce(uploads, "b123456789abcdef0123456789abcdef", ciphertext.length);
+        send(uploads, manifest, ciphertext, 0, 1_000, false);
+
+        UploadStore.Progress done = sendWhole(uploads, manifest, ciphertext, false);
+
+        assertThat(done.stored()).isTrue();
+        assertThat(queuedBody(manifest.fileId())).isEqualTo(ciphertext);
+    }
+
+    @Test
+    void repeatedBytesHeldUntilConfirmed() throws Exception {
+        UploadStore uploads = store(UploadStore.SYNC_INTERVAL_BYTES, UploadStore.FEED_IDLE_MILLIS);
+        byte[] ciphertext = random(3_000, 9);
+        FileManifest first = manifest("c123456789abcdef0123456789abcdef", ciphertext.length, "c".repeat(64));
+        FileManifest again = new FileManifest("d123456789abcdef0123456789abcdef", CHIYODA.value(),
+                first.fileName(), first.size(), first.sha256(), "POSTAL", first.pickedUpAt());
+        sendWhole(uploads, first, ciphertext, false);
+
+        assertThatThrownBy(() -> sendWhole(uploads, again, ciphertext, false))
+                .isInstanceOfSatisfying(WindowHttpException.class, e -> assertThat(e.status()).isEqualTo(409))
+                .hasMessageContaining("possible duplicate");
+        assertThat(broker.messageCount(QueueNames.upload(CHIYODA))).isEqualTo(1);
+        assertThat(sendWhole(uploads, again, ciphertext, true).stored()).isTrue();
+        assertThat(broker.messageCount(QueueNames.upload(CHIYODA))).isEqualTo(2);
+    }
+
+    @Test
+    void cutOffWholeFileKeepsNothing() throws Exception {
+        UploadStore uploads = store(UploadStore.SYNC_INTERVAL_BYTES, UploadStore.FEED_IDLE_MILLIS);
+        byte[] ciphertext = random(6_000, 10);
+        FileManifest manifest = manifest("e123456789abcdef0123456789abcdef", ciphertext.length, "e".repeat(64));
+        InputStream cutOff = new java.io.SequenceInputStream(new ByteArrayInputStream(ciphertext, 0, 2_000),
+                new InputStream() {
+                    @Override
+                    public int read() throws java.io.IOException {
+                        throw new java.io.EOFException("line broke");
+                    }
+                });
+
+        assertThatThrownBy(() -> uploads.receiveWhole(manifest, manifest.toJson(), "signature", false,
+                ciphertext.length, cutOff))
+                .isInstanceOfSatisfying(WindowHttpException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("ended early");
+        assertThat(uploads.progress(CHIYODA, manifest.fileId())).isNull();
+        assertThat(broker.messageCount(QueueNames.upload(CHIYODA))).isZero();
+        assertThat(sendWhole(uploads, manifest, ciphertext, false).stored()).isTrue();
+        assertThat(queuedBody(manifest.fileId())).isEqualTo(ciphertext);
+    }
+
+    private static FileManifest manifest(String fileId, long size, String sha256) {
+        return new FileManifest(fileId, CHIYODA.value(), "131016_POSTAL_20261205_" + fileId.charAt(0) + ".csv", size,
+                sha256, "POSTAL", "2026-12-05T09:00:00+09:00");
+    }
+
+    private static UploadStore.Progress sendWhole(UploadStore uploads, FileManifest manifest, byte[] ciphertext,
+            boolean confirmed) throws Exception {
+        return uploads.receiveWhole(manifest, manifest.toJson(), "signature", confirmed, ciphertext.length,
+                new ByteArrayInputStream(ciphertext));
+    }
+
     private static FileManifest announce(UploadStore uploads, String fileId, long ciphertextBytes) throws Exception {
         String fileName = "131016_POSTAL_20261205_" + fileId.charAt(0) + ".csv";
         FileManifest manifest = new FileManifest(fileId, CHIYODA.value(), fileName, ciphertextBytes, "0".repeat(64),

@@ -110,6 +110,49 @@ class CrossMunicipalityHttpIT {
     }
 
     @Test
+    void wholeFilePutGetsAnnounceChecks() throws Exception {
+        DirectUploader uploader = new DirectUploader(keys, system.port);
+        HttpClient chiyoda = client(CHIYODA);
+        byte[] plaintext = "131016,千代田区\r\n".getBytes(java.nio.charset.Charset.forName("windows-31j"));
+        FileManifest own = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv", plaintext);
+        FileManifest chuos = DirectUploader.manifest(CHUO, "131024_POSTAL_20261204.csv", plaintext);
+        byte[] ciphertext = uploader.encrypt(CHIYODA, own.fileId(), plaintext);
+
+        HttpResponse<String> otherPath = uploader.uploadWhole(chiyoda, CHUO, CHUO, chuos, ciphertext);
+        HttpResponse<String> otherManifest = uploader.uploadWhole(chiyoda, CHIYODA, CHIYODA, chuos, ciphertext);
+        HttpResponse<String> otherKey = uploader.uploadWhole(chiyoda, CHIYODA, CHUO, own, ciphertext);
+
+        assertEquals(403, otherPath.statusCode());
+        assertThat(otherPath.body()).contains("may not act for municipality 131024");
+        assertEquals(403, otherManifest.statusCode());
+        assertThat(otherManifest.body()).contains("manifest names municipality 131024 but the caller is 131016");
+        assertEquals(403, otherKey.statusCode());
+        assertThat(otherKey.body()).contains("manifest signature does not verify");
+        assertEquals(0, system.centralMessages(QueueNames.upload(CHUO)));
+        assertEquals(0, system.centralMessages(QueueNames.upload(CHIYODA)));
+    }
+
+    @Test
+    void repeatedWholeFilePutIsQueuedOnce() throws Exception {
+        DirectUploader uploader = new DirectUploader(keys, system.port);
+        HttpClient chiyoda = client(CHIYODA);
+        byte[] plaintext = "131016,千代田区\r\n".getBytes(java.nio.charset.Charset.forName("windows-31j"));
+        FileManifest manifest = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv", plaintext);
+        byte[] ciphertext = uploader.encrypt(CHIYODA, manifest.fileId(), plaintext);
+
+        system.stopCentral();
+        system.startCentral(false);
+        HttpResponse<String> first = uploader.uploadWhole(chiyoda, CHIYODA, CHIYODA, manifest, ciphertext);
+        HttpResponse<String> repeated = uploader.uploadWhole(chiyoda, CHIYODA, CHIYODA, manifest, ciphertext);
+
+        assertEquals(200, first.statusCode(), first.body());
+        assertThat(first.body()).contains("\"state\":\"stored\"").contains("\"offset\":" + ciphertext.length);
+        assertEquals(200, repeated.statusCode(), repeated.body());
+        assertThat(repeated.body()).contains("\"state\":\"stored\"");
+        assertEquals(1, system.centralMessages(QueueNames.upload(CHIYODA)));
+    }
+
+    @Test
     void connectionWithoutClientCertificateIsRefused() throws Exception {
         SSLContext trustOnly = SSLContext.getInstance("TLS");
         javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.security.Signature;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
 
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.municipality.MunicipalityCode;
@@ -98,11 +99,33 @@ final class DirectUploader {
     /** Builds an announce body for a manifest, signed with the signing key of {@code signer}. */
     static String announceBody(KeyMaterialLayout keys, MunicipalityCode signer, FileManifest manifest)
             throws Exception {
+        Map<String, String> signed = signedManifest(keys, signer, manifest);
+        return "{\"manifest\":\"" + signed.get("Window-Manifest") + "\",\"signature\":\""
+                + signed.get("Window-Signature") + "\"}";
+    }
+
+    /**
+     * Returns the headers that carry a manifest signed with the signing key of {@code signer} in a whole-file PUT:
+     * Window-Manifest and Window-Signature, both base64.
+     */
+    static Map<String, String> signedManifest(KeyMaterialLayout keys, MunicipalityCode signer, FileManifest manifest)
+            throws Exception {
         byte[] json = manifest.toJson();
         Signature signature = Signature.getInstance("SHA256withECDSA");
         signature.initSign(SigningKeys.readPrivateKey(keys.signingPrivateKey(signer)));
         signature.update(json);
-        return "{\"manifest\":\"" + Base64.getEncoder().encodeToString(json) + "\",\"signature\":\""
-                + Base64.getEncoder().encodeToString(signature.sign()) + "\"}";
+        return Map.of("Window-Manifest", Base64.getEncoder().encodeToString(json),
+                "Window-Signature", Base64.getEncoder().encodeToString(signature.sign()));
+    }
+
+    /** Sends the manifest signed by {@code signer} with the whole ciphertext in one PUT to {@code code}'s path. */
+    HttpResponse<String> uploadWhole(HttpClient client, MunicipalityCode code, MunicipalityCode signer,
+            FileManifest manifest, byte[] ciphertext) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("https://localhost:" + port
+                        + "/window/v1/municipalities/" + code + "/uploads/" + manifest.fileId()))
+                .header("Content-Range", "bytes 0-" + (ciphertext.length - 1) + "/" + ciphertext.length)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(ciphertext));
+        signedManifest(keys, signer, manifest).forEach(request::header);
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

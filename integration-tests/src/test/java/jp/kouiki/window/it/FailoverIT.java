@@ -134,6 +134,8 @@ class FailoverIT {
      */
     private long killAndMeasureTakeover(Role active, Role standby) throws Exception {
         dropFiles(6);
+        // Three chunks: small files go in one request each and may all be delivered before the poll below sees one.
+        dropFile(12L << 20);
         // Kill while a file is part-way through its upload, when the test catches one; at least while files wait.
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline && partialUploads() == 0) {
@@ -187,13 +189,17 @@ class FailoverIT {
     /** Drops files of 100 bytes to 6 MiB, spread over the municipalities, so that larger ones span several chunks. */
     private void dropFiles(int count) throws IOException {
         for (int i = 0; i < count; i++) {
-            MunicipalityCode code = CODES.get(fileNumber % CODES.size());
-            fileNumber++;
-            long size = Math.round(Math.exp(Math.log(100) + random.nextDouble() * (Math.log(6 << 20) - Math.log(100))));
-            String name = String.format(Locale.ROOT, "%s_POSTAL_20261204_%03d.csv", code.value(), fileNumber);
-            GeneratedPostalFiles.drop(system.outbox(code), code, name, records.get(code), size, random.nextInt(1_000),
-                    file -> expected.put(file.name(), file));
+            dropFile(Math.round(Math.exp(Math.log(100) + random.nextDouble() * (Math.log(6 << 20) - Math.log(100)))));
         }
+    }
+
+    /** Drops one file of the given size for the next municipality in turn. */
+    private void dropFile(long size) throws IOException {
+        MunicipalityCode code = CODES.get(fileNumber % CODES.size());
+        fileNumber++;
+        String name = String.format(Locale.ROOT, "%s_POSTAL_20261204_%03d.csv", code.value(), fileNumber);
+        GeneratedPostalFiles.drop(system.outbox(code), code, name, records.get(code), size, random.nextInt(1_000),
+                file -> expected.put(file.name(), file));
     }
 
     private void awaitAllDelivered() {

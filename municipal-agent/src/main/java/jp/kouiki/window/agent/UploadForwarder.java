@@ -32,7 +32,8 @@ import jp.kouiki.window.transfer.FileManifest;
 
 /**
  * Sends one queued file to the central window server: announces it with its signed manifest, learns how many bytes
- * the server already holds, and sends the rest of the ciphertext in chunks, each with a {@code Content-Range}. Every
+ * the server already holds, and sends the rest of the ciphertext in chunks, each with a {@code Content-Range}. A file
+ * whose ciphertext fits in one chunk goes in a single request that carries the manifest in headers. Every
  * request is idempotent, so a retry after a broken line or an agent restart resumes at the server's confirmed
  * offset and never creates a second copy.
  *
@@ -100,6 +101,8 @@ final class UploadForwarder implements QueueDrainer.Handler {
     private final Map<MunicipalityCode, InFlight> inFlight = new ConcurrentHashMap<>();
     private BooleanSupplier othersWaiting = () -> false;
     private volatile boolean stopping;
+    /** Set once the central server returned 404 to a whole-file request, as a server without them does. */
+    private volatile boolean wholeFileUnsupported;
     /** The file id and name that each worker is handling, by municipality. */
     private final Map<MunicipalityCode, Map.Entry<String, String>> handling = new ConcurrentHashMap<>();
     private AgentCancellations cancellations;
@@ -215,6 +218,15 @@ final class UploadForwarder implements QueueDrainer.Handler {
     private DrainOutcome upload(MunicipalityCode code, String fileId, String fileName, String manifest,
             ClientMessage message) throws IOException, HeldException, CancelledException {
         String base = "/window/v1/municipalities/" + code + "/uploads";
+        long ciphertextBytes = MessageBodies.size(message);
+        int singleRequestMax = Math.min(settings.singleRequestMaxBytes(), settings.chunkSizeBytes());
+        if (!wholeFileUnsupported && ciphertextBytes <= singleRequestMax) {
+            DrainOutcome outcome = sendWhole(code, fileId, fileName, base + "/" + fileId, manifest, message,
+                    (int) ciphertextBytes);
+            if (outcome != null) {
+                return outcome;
+            }
+        }
         Map<String, String> announce = new LinkedHashMap<>();
         announce.put("manifest", Base64.getEncoder().encodeToString(manifest.getBytes(StandardCharsets.UTF_8)));
         announce.put("signature", message.getStringProperty(QueuedFile.SIGNATURE));
@@ -237,6 +249,62 @@ final class UploadForwarder implements QueueDrainer.Handler {
         }
         long offset = state.path("offset").asLong();
         return sendChunks(code, fileId, fileName, base + "/" + fileId, message, offset);
+    }
+
+    /**
+     * Sends the whole ciphertext with the signed manifest in one request. Returns null when the central server does
+     * not take such requests, so that the file is announced and sent in chunks.
+     */
+    private DrainOutcome sendWhole(MunicipalityCode code, String fileId, String fileName, String path, String manifest,
+            ClientMessage message, int length) throws IOException, HeldException, CancelledException {
+        byte[] ciphertext;
+        try (InputStream body = MessageBodies.stream(message)) {
+            ciphertext = body.readNBytes(length);
+        }
+        if (ciphertext.length != length) {
+            throw new IOException("queued ciphertext of file " + fileId + " has " + ciphertext.length + " bytes where"
+                    + " its message declares " + length);
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/octet-stream");
+        headers.put("Content-Range", "bytes 0-" + (length - 1) + "/" + length);
+        headers.put("Idempotency-Key", fileId);
+        headers.put("Window-Manifest", Base64.getEncoder().encodeToString(manifest.getBytes(StandardCharsets.UTF_8)));
+        headers.put("Window-Signature", message.getStringProperty(QueuedFile.SIGNATURE));
+        if (message.containsProperty(QueuedFile.RESUBMISSION_CONFIRMED)
+                && message.getBooleanProperty(QueuedFile.RESUBMISSION_CONFIRMED)) {
+            headers.put("Window-Resubmission", "confirmed");
+        }
+        long size = sizeOf(message);
+        UploadProgress progress = new UploadProgress(code, fileName, fileId, size, 0, System.nanoTime());
+        inFlight.put(code, new InFlight(fileName, size, classOf(message), message.getStringProperty(
+                QueuedFile.SCHEDULE), 0, progress.figures()));
+        CentralClient.Response response = client.send(code, "PUT", path, headers,
+                new PacedChunkEntity(ciphertext, length, limiter));
+        if (response.status() == 404) {
+            wholeFileUnsupported = true;
+            LOG.info("Central server does not take a file with its manifest in one request; every file is announced"
+                    + " first until the agent restarts: municipality={} fileId={}", code, fileId);
+            return null;
+        }
+        DrainOutcome failed = failure(code, fileId, response);
+        if (failed != null) {
+            return failed;
+        }
+        JsonNode state = JSON.readTree(response.body());
+        if (!"stored".equals(state.path("state").asText())) {
+            throw new IOException("central server did not confirm storage of file " + fileId + " sent whole: "
+                    + response.body());
+        }
+        if (!state.has("offset")) {
+            LOG.info("File already stored at the central server: municipality={} file={} fileId={}", code, fileName,
+                    fileId);
+            return new DrainOutcome.Completed("already stored");
+        }
+        progress.confirmed(length, System.nanoTime());
+        LOG.info("File uploaded: municipality={} file={} fileId={} ciphertextBytes={}", code, fileName, fileId,
+                length);
+        return new DrainOutcome.Completed("stored");
     }
 
     private DrainOutcome sendChunks(MunicipalityCode code, String fileId, String fileName, String path,
