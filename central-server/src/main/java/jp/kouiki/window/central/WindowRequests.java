@@ -58,6 +58,8 @@ final class WindowRequests {
     static final String RESUBMISSION_HEADER = "Window-Resubmission";
     static final String OFFSET = "offset";
     static final String STATUS = "status";
+    /** The delivery states of many files of one municipality, for the agent's receipts. */
+    static final String RECEIPTS = "receipts";
     static final String DOWNLOAD_NEXT = "download-next";
     static final String DOWNLOAD_ACK = "download-ack";
     static final String CANCELLATIONS = "cancellations";
@@ -85,6 +87,9 @@ final class WindowRequests {
     private static final Pattern CANCELLATION_PATHS = Pattern.compile(
             "/window/v1/municipalities/([0-9]{6})/cancellations(?:/([^/]+))?/?");
     private static final Pattern CANCELLATION_ID = Pattern.compile("[0-9a-f]{20}");
+    private static final Pattern RECEIPTS_PATH = Pattern.compile("/window/v1/municipalities/([0-9]{6})/receipts/?");
+    /** Most file ids in one receipts request. */
+    static final int MAX_RECEIPT_FILE_IDS = 500;
     private static final Pattern UNION = Pattern.compile(
             "/window/v1/union/municipalities/([0-9]{6})/(?:inbound/(?:next|([^/]+)/ack)|downloads/([^/]+))/?");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (?:(\\d{1,18})-(\\d{1,18})|\\*)/(\\d{1,18}|\\*)");
@@ -150,6 +155,13 @@ final class WindowRequests {
             authenticateCancellation(exchange, request, caller, cancellation);
             return;
         }
+        Matcher receipts = RECEIPTS_PATH.matcher(request.getRequestURI());
+        if (receipts.matches()) {
+            requireOwnCode(request, caller, receipts.group(1));
+            admitAgent(exchange, request, caller);
+            exchange.setProperty(OPERATION, request.getMethod().equals("POST") ? RECEIPTS : "none");
+            return;
+        }
         if (!upload) {
             path = DOWNLOADS.matcher(request.getRequestURI());
             if (!path.matches()) {
@@ -196,15 +208,21 @@ final class WindowRequests {
             throw new WindowHttpException(400, "cancellation id '" + id + "' is not 20 lowercase hexadecimal digits",
                     "use the id from GET /window/v1/municipalities/" + caller + "/cancellations");
         }
+        admitAgent(exchange, request, caller);
+        exchange.setProperty(FILE_ID, id);
+        String method = request.getMethod();
+        exchange.setProperty(OPERATION, id == null && method.equals("GET") ? CANCELLATIONS
+                : id != null && method.equals("POST") ? CANCELLATION_DONE : "none");
+    }
+
+    /** Admits a request of the caller's agent, records the contact and checks the agent's version. */
+    private void admitAgent(Exchange exchange, HttpServletRequest request, MunicipalityCode caller)
+            throws WindowHttpException {
         admit(exchange, caller, inProgress);
         requireAcceptedVersion(caller, agentContacts.seen(caller, request.getHeader(AgentContacts.VERSION_HEADER),
                 request.getHeader("User-Agent"), request.getHeader(AgentContacts.CONFIG_HEADER),
                 request.getHeader(AgentContacts.INSTANCE_HEADER)));
         exchange.setProperty(CODE, caller);
-        exchange.setProperty(FILE_ID, id);
-        String method = request.getMethod();
-        exchange.setProperty(OPERATION, id == null && method.equals("GET") ? CANCELLATIONS
-                : id != null && method.equals("POST") ? CANCELLATION_DONE : "none");
     }
 
     /**
@@ -684,6 +702,56 @@ final class WindowRequests {
     void status(Exchange exchange) throws IOException, WindowHttpException {
         MunicipalityCode code = exchange.getProperty(CODE, MunicipalityCode.class);
         String fileId = exchange.getProperty(FILE_ID, String.class);
+        Map<String, Object> body = stateOf(code, fileId);
+        if (body == null) {
+            throw new WindowHttpException(404, "file " + fileId + " is not known here",
+                    "announce it first, or check the file id");
+        }
+        json(exchange, 200, body);
+    }
+
+    /**
+     * Reports the states of many files of the caller, as {@link #status} does for one. A file id that this server does
+     * not know for the caller's municipality has the state "unknown".
+     */
+    void receipts(Exchange exchange) throws IOException, WindowHttpException {
+        MunicipalityCode code = exchange.getProperty(CODE, MunicipalityCode.class);
+        List<String> fileIds = new ArrayList<>();
+        try (InputStream in = request(exchange).getInputStream()) {
+            byte[] body = in.readNBytes(MAX_ANNOUNCE_BYTES + 1);
+            if (body.length > MAX_ANNOUNCE_BYTES) {
+                throw new WindowHttpException(413, "receipts request exceeds " + MAX_ANNOUNCE_BYTES + " bytes",
+                        "ask for at most " + MAX_RECEIPT_FILE_IDS + " file ids at a time");
+            }
+            for (JsonNode fileId : JSON.readTree(body).path("fileIds")) {
+                if (!FileManifest.isFileId(fileId.asText(""))) {
+                    throw new IllegalArgumentException(fileId.toString());
+                }
+                fileIds.add(fileId.asText());
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new WindowHttpException(400, "receipts request is not JSON with fileIds, a list of 32-digit file"
+                    + " ids", "send {\"fileIds\": [...]}");
+        }
+        if (fileIds.size() > MAX_RECEIPT_FILE_IDS) {
+            throw new WindowHttpException(413, "receipts request names " + fileIds.size() + " files",
+                    "ask for at most " + MAX_RECEIPT_FILE_IDS + " file ids at a time");
+        }
+        List<Map<String, Object>> files = new ArrayList<>();
+        for (String fileId : fileIds) {
+            Map<String, Object> state = stateOf(code, fileId);
+            if (state == null) {
+                state = new LinkedHashMap<>();
+                state.put("fileId", fileId);
+                state.put("state", "unknown");
+            }
+            files.add(state);
+        }
+        json(exchange, 200, Map.of("files", files));
+    }
+
+    /** Returns the file id, state, and the time and reason where there are any, or null when the file is unknown. */
+    private Map<String, Object> stateOf(MunicipalityCode code, String fileId) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("fileId", fileId);
         DeliveryLedger.Status delivery = ledger.status(code, fileId);
@@ -695,15 +763,14 @@ final class WindowRequests {
             if (delivery.reason() != null) {
                 body.put("reason", delivery.reason());
             }
-        } else {
-            UploadStore.Progress progress = store.progress(code, fileId);
-            if (progress == null) {
-                throw new WindowHttpException(404, "file " + fileId + " is not known here",
-                        "announce it first, or check the file id");
-            }
-            body.put("state", progress.stored() ? "stored" : "receiving");
+            return body;
         }
-        json(exchange, 200, body);
+        UploadStore.Progress progress = store.progress(code, fileId);
+        if (progress == null) {
+            return null;
+        }
+        body.put("state", progress.stored() ? "stored" : "receiving");
+        return body;
     }
 
     void notFound(Exchange exchange) throws WindowHttpException {

@@ -91,6 +91,8 @@ final class WindowRoute extends RouteBuilder {
                         .process(requests::offset)
                     .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.STATUS))
                         .process(requests::status)
+                    .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.RECEIPTS))
+                        .process(requests::receipts)
                     .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.DOWNLOAD_NEXT))
                         .process(downloads::next)
                     .when(exchangeProperty(WindowRequests.OPERATION).isEqualTo(WindowRequests.DOWNLOAD_ACK))

@@ -113,7 +113,7 @@ class CrossMunicipalityHttpIT {
     void wholeFilePutGetsAnnounceChecks() throws Exception {
         DirectUploader uploader = new DirectUploader(keys, system.port);
         HttpClient chiyoda = client(CHIYODA);
-        byte[] plaintext = "131016,千代田区\r\n".getBytes(java.nio.charset.Charset.forName("windows-31j"));
+        byte[] plaintext = "13101,千代田区\r\n".getBytes(java.nio.charset.Charset.forName("windows-31j"));
         FileManifest own = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv", plaintext);
         FileManifest chuos = DirectUploader.manifest(CHUO, "131024_POSTAL_20261204.csv", plaintext);
         byte[] ciphertext = uploader.encrypt(CHIYODA, own.fileId(), plaintext);
@@ -136,7 +136,7 @@ class CrossMunicipalityHttpIT {
     void repeatedWholeFilePutIsQueuedOnce() throws Exception {
         DirectUploader uploader = new DirectUploader(keys, system.port);
         HttpClient chiyoda = client(CHIYODA);
-        byte[] plaintext = "131016,千代田区\r\n".getBytes(java.nio.charset.Charset.forName("windows-31j"));
+        byte[] plaintext = "13101,千代田区\r\n".getBytes(java.nio.charset.Charset.forName("windows-31j"));
         FileManifest manifest = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv", plaintext);
         byte[] ciphertext = uploader.encrypt(CHIYODA, manifest.fileId(), plaintext);
 
@@ -150,6 +150,52 @@ class CrossMunicipalityHttpIT {
         assertEquals(200, repeated.statusCode(), repeated.body());
         assertThat(repeated.body()).contains("\"state\":\"stored\"");
         assertEquals(1, system.centralMessages(QueueNames.upload(CHIYODA)));
+    }
+
+    @Test
+    void receiptsReportOnlyOwnFiles() throws Exception {
+        DirectUploader uploader = new DirectUploader(keys, system.port);
+        byte[] plaintext = "13102,中央区\r\n".getBytes(java.nio.charset.Charset.forName("windows-31j"));
+        FileManifest chuos = DirectUploader.manifest(CHUO, "131024_POSTAL_20261204.csv", plaintext);
+        HttpResponse<String> stored = uploader.uploadWhole(client(CHUO), CHUO, CHUO, chuos,
+                uploader.encrypt(CHUO, chuos.fileId(), plaintext));
+        assertEquals(200, stored.statusCode(), stored.body());
+        String ask = "{\"fileIds\":[\"" + chuos.fileId() + "\"]}";
+
+        HttpResponse<String> otherPath = client(CHIYODA).send(post("/window/v1/municipalities/" + CHUO
+                + "/receipts", ask), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> ownPath = client(CHIYODA).send(post("/window/v1/municipalities/" + CHIYODA
+                + "/receipts", ask), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> owner = client(CHUO).send(post("/window/v1/municipalities/" + CHUO + "/receipts", ask),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(403, otherPath.statusCode());
+        assertThat(otherPath.body()).contains("may not act for municipality 131024");
+        assertEquals(200, ownPath.statusCode(), ownPath.body());
+        assertThat(ownPath.body()).isEqualTo("{\"files\":[{\"fileId\":\"" + chuos.fileId()
+                + "\",\"state\":\"unknown\"}]}");
+        assertEquals(200, owner.statusCode(), owner.body());
+        assertThat(owner.body()).containsPattern("\"state\":\"(stored|delivered)\"");
+    }
+
+    @Test
+    void malformedReceiptsRequestsAreRejected() throws Exception {
+        String receipts = "/window/v1/municipalities/" + CHIYODA + "/receipts";
+        String tooMany = "{\"fileIds\":[" + String.join(",", java.util.Collections.nCopies(501, "\"" + FILE_ID
+                + "\"")) + "]}";
+
+        HttpResponse<String> notAFileId = client(CHIYODA).send(post(receipts, "{\"fileIds\":[\"../131024\"]}"),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> notJson = client(CHIYODA).send(post(receipts, "fileIds=" + FILE_ID),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> overLimit = client(CHIYODA).send(post(receipts, tooMany),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(400, notAFileId.statusCode());
+        assertThat(notAFileId.body()).contains("32-digit file ids");
+        assertEquals(400, notJson.statusCode());
+        assertEquals(413, overLimit.statusCode());
+        assertThat(overLimit.body()).contains("names 501 files");
     }
 
     @Test

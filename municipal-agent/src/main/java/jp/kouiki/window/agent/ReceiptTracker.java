@@ -7,8 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.slf4j.Logger;
@@ -31,10 +34,14 @@ final class ReceiptTracker {
     private static final Logger LOG = LoggerFactory.getLogger(ReceiptTracker.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
+    /** Most files asked about in one request; the central server takes up to 500. */
+    static final int FILES_PER_REQUEST = 200;
 
     private final AgentSettings settings;
     private final CentralClient client;
     private final Path root;
+    /** Set once the central server returned 404 to a request for many files, as a server without it does. */
+    private volatile boolean batchUnsupported;
 
     ReceiptTracker(AgentSettings settings, CentralClient client) {
         this.settings = settings;
@@ -53,24 +60,67 @@ final class ReceiptTracker {
         AtomicFiles.writeAtomically(folder.resolve(fileId), sentPath.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Asks the central server about every file still awaiting a receipt. */
+    /**
+     * Asks the central server about every file still awaiting a receipt, up to {@link #FILES_PER_REQUEST} files of a
+     * municipality in one request.
+     */
     void poll() {
         if (!Files.isDirectory(root)) {
             return;
         }
         try (Stream<Path> entries = Files.find(root, 2, (path, attributes) -> attributes.isRegularFile()
                 && !path.getFileName().toString().startsWith("."))) {
-            for (Path entry : entries.toList()) {
-                MunicipalityCode code = MunicipalityCode.of(entry.getParent().getFileName().toString());
-                check(code, entry.getFileName().toString(), entry);
+            Map<MunicipalityCode, List<Path>> byMunicipality = entries.collect(Collectors.groupingBy(
+                    entry -> MunicipalityCode.of(entry.getParent().getFileName().toString()), LinkedHashMap::new,
+                    Collectors.toList()));
+            for (Map.Entry<MunicipalityCode, List<Path>> pending : byMunicipality.entrySet()) {
+                List<Path> files = pending.getValue();
+                for (int from = 0; from < files.size(); from += FILES_PER_REQUEST) {
+                    checkAll(pending.getKey(), files.subList(from, Math.min(files.size(), from + FILES_PER_REQUEST)));
+                }
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("Receipt check failed, trying again at the next poll: error={}", e.toString());
         }
     }
 
+    /** Asks about the files in one request, or one request per file of a central server without the batch. */
+    private void checkAll(MunicipalityCode code, List<Path> entries) throws IOException {
+        if (!batchUnsupported) {
+            List<String> fileIds = entries.stream().map(entry -> entry.getFileName().toString()).toList();
+            CentralClient.Response response;
+            try {
+                response = client.send(code, "POST", "/window/v1/municipalities/" + code + "/receipts",
+                        Map.of("Content-Type", "application/json"), JSON.writeValueAsBytes(Map.of("fileIds",
+                                fileIds)));
+            } catch (IOException unreachable) {
+                return;
+            }
+            if (response.status() != 404) {
+                if (response.isSuccess()) {
+                    Map<String, JsonNode> states = new HashMap<>();
+                    for (JsonNode file : JSON.readTree(response.body()).path("files")) {
+                        states.put(file.path("fileId").asText(), file);
+                    }
+                    for (Path entry : entries) {
+                        JsonNode state = states.get(entry.getFileName().toString());
+                        if (state != null) {
+                            apply(code, entry, state);
+                        }
+                    }
+                }
+                return;
+            }
+            batchUnsupported = true;
+            LOG.info("Central server does not report many files in one request; receipts are checked file by file"
+                    + " until the agent restarts: municipality={}", code);
+        }
+        for (Path entry : entries) {
+            check(code, entry.getFileName().toString(), entry);
+        }
+    }
+
     private void check(MunicipalityCode code, String fileId, Path entry) throws IOException {
-        Path sent = Path.of(Files.readString(entry, StandardCharsets.UTF_8));
         CentralClient.Response response;
         try {
             response = client.send(code, "GET", "/window/v1/municipalities/" + code + "/uploads/" + fileId,
@@ -79,16 +129,25 @@ final class ReceiptTracker {
             return;
         }
         if (response.status() == 404) {
-            LOG.warn("Central server no longer knows the file, no receipt will be written: municipality={}"
-                    + " fileId={} sent={}", code, fileId, sent);
-            Files.delete(entry);
+            apply(code, entry, JSON.createObjectNode().put("fileId", fileId).put("state", "unknown"));
             return;
         }
         if (!response.isSuccess()) {
             return;
         }
-        JsonNode status = JSON.readTree(response.body());
+        apply(code, entry, JSON.readTree(response.body()));
+    }
+
+    /** Writes the receipt, moves the file to error/ or leaves it for the next poll, by the file's state. */
+    private void apply(MunicipalityCode code, Path entry, JsonNode status) throws IOException {
+        String fileId = entry.getFileName().toString();
+        Path sent = Path.of(Files.readString(entry, StandardCharsets.UTF_8));
         switch (status.path("state").asText()) {
+            case "unknown" -> {
+                LOG.warn("Central server no longer knows the file, no receipt will be written: municipality={}"
+                        + " fileId={} sent={}", code, fileId, sent);
+                Files.delete(entry);
+            }
             case "delivered" -> {
                 writeReceipt(sent, "配信済み / delivered to the union's folder at "
                         + Instant.parse(status.path("at").asText()).atZone(TOKYO).toOffsetDateTime());
