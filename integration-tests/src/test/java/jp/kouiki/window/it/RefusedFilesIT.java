@@ -112,4 +112,25 @@ class RefusedFilesIT {
             return files.filter(Files::isRegularFile).map(file -> file.getFileName().toString()).sorted().toList();
         }
     }
+
+    @Test
+    void backslashNameMovesToError() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA)); LogCapture warnings = LogCapture.warnings()) {
+            system.startCentral();
+            system.startAgent();
+            String name = "131016_POSTAL_back\\slash.csv";
+            Path file = system.drop(CHIYODA, name, TestFiles.postalRecords("13101"));
+
+            await("file moved to error/").atMost(Duration.ofSeconds(30)).until(() -> Files.notExists(file));
+            Path reason;
+            try (Stream<Path> files = Files.list(system.error(CHIYODA))) {
+                reason = files.filter(path -> path.getFileName().toString().endsWith("_131016_POSTAL_back_slash.csv"
+                        + ".reason")).findFirst().orElseThrow();
+            }
+            assertThat(Files.readString(reason, StandardCharsets.UTF_8)).contains("backslash");
+            assertThat(reason.resolveSibling(reason.getFileName().toString().replace(".reason", ""))).exists();
+            assertThat(warnings.linesContaining("Cannot rename")).as("failed renames").isEmpty();
+        }
+    }
+
 }

@@ -3,9 +3,13 @@ package jp.kouiki.window.agent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.util.Objects;
 
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
@@ -57,6 +61,7 @@ final class LocalQueueWriter implements Processor {
         MunicipalityCode code = exchange.getProperty(OutboxPickup.CODE, MunicipalityCode.class);
         Path file = exchange.getProperty(OutboxPickup.FILE, Path.class);
         FileManifest manifest = exchange.getProperty(OutboxPickup.MANIFEST, FileManifest.class);
+        BasicFileAttributes picked = exchange.getProperty(OutboxPickup.ATTRIBUTES, BasicFileAttributes.class);
         String signature = exchange.getMessage().getHeader(DigitalSignatureConstants.SIGNATURE, String.class);
         String sentPath = exchange.getMessage().getHeader(OutboxPickup.TARGET_HEADER, String.class);
 
@@ -88,14 +93,14 @@ final class LocalQueueWriter implements Processor {
             producer.send(message);
 
             String read = FileIds.hex(digest.digest());
-            if (!read.equals(manifest.sha256())) {
+            String change = read.equals(manifest.sha256()) ? changeSince(file, picked)
+                    : "SHA-256 " + read + " where the manifest states " + manifest.sha256();
+            if (change != null) {
                 session.rollback();
                 LOG.warn("File changed while it was being queued, taken again once it is quiet: municipality={}"
-                        + " file={} fileId={} sha256={} expectedSha256={}", code, manifest.fileName(),
-                        manifest.fileId(), read, manifest.sha256());
-                throw new FileChangedException("file " + file + " changed while it was being queued (SHA-256 " + read
-                        + " instead of " + manifest.sha256() + "); it stays in the outbox and is taken again once"
-                        + " it is quiet");
+                        + " file={} fileId={} change={}", code, manifest.fileName(), manifest.fileId(), change);
+                throw new FileChangedException("file " + file + " changed while it was being queued (" + change
+                        + "); it stays in the outbox and is taken again once it is quiet");
             }
             commit(session, code, manifest, fileClass, schedule);
         }
@@ -106,6 +111,38 @@ final class LocalQueueWriter implements Processor {
         if (forwarder != null) {
             forwarder.wakeUp();
         }
+        // NOTE: a file replaced between this check and the move to sent/ that follows is still moved in place of the
+        // version queued. The window is the time of one rename.
+        String late = changeSince(file, picked);
+        if (late != null) {
+            LOG.warn("File changed just after it was queued; the queued version is sent, and a file now in its place"
+                    + " is taken as another file once it is quiet: municipality={} file={} fileId={} change={}", code,
+                    manifest.fileName(), manifest.fileId(), late);
+            throw new FileChangedException("file " + file + " changed just after it was queued (" + late + ")");
+        }
+    }
+
+    /**
+     * Returns how the file differs from its attributes at pickup: removed, replaced by another file of the same name
+     * (another inode), or another size or modification time. Returns null when it is unchanged.
+     */
+    static String changeSince(Path file, BasicFileAttributes picked) throws IOException {
+        BasicFileAttributes now;
+        try {
+            now = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return "removed from the outbox";
+        }
+        if (!Objects.equals(now.fileKey(), picked.fileKey())) {
+            return "replaced by another file of the same name";
+        }
+        if (now.size() != picked.size()) {
+            return "size " + now.size() + " bytes where the manifest states " + picked.size();
+        }
+        if (!now.lastModifiedTime().equals(picked.lastModifiedTime())) {
+            return "modified at " + now.lastModifiedTime() + " after the pickup at " + picked.lastModifiedTime();
+        }
+        return null;
     }
 
     private static void commit(ClientSession session, MunicipalityCode code, FileManifest manifest,

@@ -6,7 +6,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
@@ -50,6 +52,8 @@ final class OutboxPickup {
     static final String CODE = "WindowMunicipality";
     static final String FILE = "WindowFile";
     static final String MANIFEST = "WindowManifest";
+    /** The file's attributes when its size was taken for the manifest, to tell whether it changed since. */
+    static final String ATTRIBUTES = "WindowFileAttributes";
     static final String ERROR_TARGET = "WindowErrorTarget";
     /** Path of the confirmation record of a file whose resubmission a person confirmed. */
     static final String CONFIRMATION = "WindowConfirmation";
@@ -60,6 +64,12 @@ final class OutboxPickup {
 
     /** Bytes from which a file's SHA-256 is computed on its own thread while the records are checked. */
     static final long PARALLEL_DIGEST_BYTES = 16L * 1024 * 1024;
+
+    /**
+     * Time without a change after which a file with a backslash in its name is moved to the error folder, also in
+     * done-marker mode, where such a name cannot be matched with its marker.
+     */
+    static final long BACKSLASH_QUIET_MILLIS = 2_000;
 
     private final AgentSettings settings;
     private volatile Set<MunicipalityCode> served;
@@ -111,8 +121,16 @@ final class OutboxPickup {
             if (MunicipalityCode.isValid(folder) && removed.contains(MunicipalityCode.of(folder))) {
                 return false;
             }
-            return settings.doneMarkerPickup()
-                    || System.currentTimeMillis() - file.getLastModified() >= settings.quietPeriodMillis();
+            long quietMillis = System.currentTimeMillis() - file.getLastModified();
+            Path real = file.getFile().toPath().toAbsolutePath();
+            if (real.getFileName().toString().indexOf('\\') >= 0) {
+                // Camel reads a backslash as a path separator and could not move the file, so it is refused here.
+                if (quietMillis >= Math.max(settings.quietPeriodMillis(), BACKSLASH_QUIET_MILLIS)) {
+                    rejectBackslashName(real, real.getParent().getFileName().toString());
+                }
+                return false;
+            }
+            return settings.doneMarkerPickup() || quietMillis >= settings.quietPeriodMillis();
         };
     }
 
@@ -150,6 +168,9 @@ final class OutboxPickup {
                     "シンボリックリンクは送れません。実ファイルを置いてください。",
                     "symbolic links are refused; put the real file into the outbox");
         }
+        if (Files.notExists(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new NoSuchFileException(file.toString());
+        }
         // Reading a named pipe would block this thread until something writes into it.
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new InterfaceFileRejectedException(
@@ -172,12 +193,38 @@ final class OutboxPickup {
         FileManifest manifest = new FileManifest(fileId, code.value(), name.name(), attributes.size(), sha256,
                 name.kind(), ZonedDateTime.now(TOKYO).toOffsetDateTime().toString(), signingKey.keyId());
         exchange.setProperty(MANIFEST, manifest);
+        exchange.setProperty(ATTRIBUTES, attributes);
         Path confirmation = heldFiles.confirmation(code, name.name(), sha256);
         if (confirmation != null) {
             exchange.setProperty(CONFIRMATION, confirmation);
         }
         exchange.getMessage().setBody(manifest.toJson());
         exchange.getMessage().setHeader(DigitalSignatureConstants.SIGNATURE_PRIVATE_KEY, signingKey.privateKey());
+    }
+
+    /** Moves a quiet file whose name contains a backslash into the error folder, with its reason. */
+    private void rejectBackslashName(Path file, String folder) {
+        Path target = settings.errorRoot().resolve(safeFolder(folder)).resolve(fitted(ZonedDateTime.now(TOKYO)
+                .format(STAMP) + "_" + safeName(file.getFileName().toString())));
+        try {
+            AtomicFiles.createDirectories(target.getParent());
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+            Files.deleteIfExists(file.resolveSibling(file.getFileName() + ".done"));
+            writeReason(file, target, "ファイル名に「\\」は使えません。名前を変えて置き直してください。 / the file name holds a"
+                    + " backslash, which is not allowed; rename the file and put it into the outbox again");
+        } catch (IOException e) {
+            LOG.warn("File with a backslash in its name could not be moved to the error folder, trying again:"
+                    + " file={} error={}", InterfaceFileName.printable(file.toString()), e.toString());
+        }
+    }
+
+    /** Logs a file that was removed from the outbox while it was being taken; nothing of it was queued. */
+    void removed(Exchange exchange) {
+        Path file = exchange.getProperty(FILE, Path.class);
+        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        LOG.warn("File removed from the outbox while it was being taken, nothing was sent: municipality={} file={}",
+                file == null ? "unknown" : InterfaceFileName.printable(file.getParent().getFileName().toString()),
+                file == null ? cause.getMessage() : InterfaceFileName.printable(file.getFileName().toString()));
     }
 
     /** Writes the reason beside the refused file's new place in the error folder. */
@@ -187,15 +234,19 @@ final class OutboxPickup {
         exchange.getMessage().setHeader(TARGET_HEADER, target.toString());
         Path file = exchange.getProperty(FILE, Path.class);
         AtomicFiles.createDirectories(target.getParent());
-        String reason = "file: " + InterfaceFileName.printable(file.getFileName().toString()) + "\n"
+        writeReason(file, target, cause.getMessage());
+    }
+
+    private static void writeReason(Path file, Path target, String reason) throws IOException {
+        String text = "file: " + InterfaceFileName.printable(file.getFileName().toString()) + "\n"
                 + "refused at: " + ZonedDateTime.now(TOKYO).toOffsetDateTime() + "\n"
-                + "reason: " + cause.getMessage() + "\n";
+                + "reason: " + reason + "\n";
         AtomicFiles.writeAtomically(target.resolveSibling(target.getFileName() + ".reason"),
-                reason.getBytes(StandardCharsets.UTF_8));
+                text.getBytes(StandardCharsets.UTF_8));
         LOG.warn("File refused: municipality={} file={} movedTo={} reason={}",
                 InterfaceFileName.printable(file.getParent().getFileName().toString()),
                 InterfaceFileName.printable(file.getFileName().toString()), InterfaceFileName.printable(target.toString()),
-                cause.getMessage());
+                reason);
     }
 
     /**

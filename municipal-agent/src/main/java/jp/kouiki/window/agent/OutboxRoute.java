@@ -1,5 +1,7 @@
 package jp.kouiki.window.agent;
 
+import java.nio.file.NoSuchFileException;
+
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.crypto.DigitalSignatureConstants;
 
@@ -41,6 +43,11 @@ final class OutboxRoute extends RouteBuilder {
         onException(FileChangedException.class)
                 .handled(false)
                 .logExhausted(false);
+        // A file deleted by its writer after the poll listed it: nothing is queued and nothing is left to move.
+        onException(NoSuchFileException.class)
+                .handled(false)
+                .logExhausted(false)
+                .process(pickup::removed);
 
         from(outboxUri())
                 .routeId("outbox-pickup")
