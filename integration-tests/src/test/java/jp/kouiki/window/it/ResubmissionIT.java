@@ -122,4 +122,22 @@ class ResubmissionIT {
             return files.filter(file -> file.getFileName().toString().endsWith(suffix)).toList();
         }
     }
+
+    @Test
+    void strayConfirmationWarnsOnce() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA)); LogCapture warnings = LogCapture.warnings()) {
+            system.startCentral();
+            system.startAgent();
+            Path heldFolder = Files.createDirectories(system.agentFolders().resolve("held")
+                    .resolve(CHIYODA.value()));
+            Files.createFile(heldFolder.resolve("20261205-120000-000_" + NAME + ".confirm"));
+
+            await("first warning").atMost(TIMEOUT)
+                    .until(() -> !warnings.linesContaining("names no held file").isEmpty());
+            // The held-file check runs several times in this wait, and each run used to warn again.
+            Thread.sleep(3_000);
+            assertThat(warnings.linesContaining("names no held file")).as("warnings about one marker").hasSize(1);
+        }
+    }
+
 }

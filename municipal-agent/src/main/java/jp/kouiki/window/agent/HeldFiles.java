@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,6 +44,10 @@ final class HeldFiles {
     /** The municipalities whose held files are released; a reload of the municipality list replaces it. */
     private volatile java.util.List<MunicipalityCode> served;
     private final Path confirmedRoot;
+    /** Confirmations naming no held file that were already reported, so that each is reported once per start. */
+    private final Set<Path> strayReported = ConcurrentHashMap.newKeySet();
+    /** Confirmations whose file waits for a file of its name to leave the outbox, reported once each. */
+    private final Set<Path> waitingReported = ConcurrentHashMap.newKeySet();
 
     HeldFiles(AgentSettings settings) {
         this.served = settings.municipalities();
@@ -101,7 +107,10 @@ final class HeldFiles {
         String markerName = marker.getFileName().toString();
         Path held = marker.resolveSibling(markerName.substring(0, markerName.length() - CONFIRM_SUFFIX.length()));
         if (!Files.isRegularFile(held, LinkOption.NOFOLLOW_LINKS)) {
-            LOG.warn("Confirmation names no held file and is ignored: municipality={} marker={}", code, marker);
+            if (strayReported.add(marker)) {
+                LOG.warn("Confirmation names no held file and is ignored; delete it, or name a file in the same"
+                        + " folder with .confirm after its whole name: municipality={} marker={}", code, marker);
+            }
             return;
         }
         Matcher stamped = STAMPED.matcher(held.getFileName().toString());
@@ -109,10 +118,13 @@ final class HeldFiles {
         Path outbox = AtomicFiles.createDirectories(settings.outbox().resolve(code.value()));
         Path target = outbox.resolve(name);
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            LOG.warn("Confirmed file waits because a file of its name is in the outbox: municipality={} file={}",
-                    code, name);
+            if (waitingReported.add(marker)) {
+                LOG.warn("Confirmed file waits because a file of its name is in the outbox: municipality={} file={}",
+                        code, name);
+            }
             return;
         }
+        waitingReported.remove(marker);
         String sha256 = OutboxPickup.sha256(held);
         Path confirmation = AtomicFiles.createDirectories(confirmedRoot.resolve(code.value())).resolve(sha256);
         AtomicFiles.writeAtomically(confirmation, name.getBytes(StandardCharsets.UTF_8));

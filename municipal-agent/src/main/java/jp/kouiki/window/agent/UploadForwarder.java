@@ -190,8 +190,8 @@ final class UploadForwarder implements QueueDrainer.Handler {
             return new DrainOutcome.RetryLater(e.retryAfter(), e.getMessage());
         } catch (CentralBusyException e) {
             inFlight.remove(code);
-            LOG.info("Central server asked to wait: municipality={} file={} fileId={} status={} retryInMs={}", code,
-                    fileName, fileId, e.status(), e.retryAfter().toMillis());
+            LOG.info("Central server asked to wait: municipality={} file={} fileId={} status={} retryInMs={} reason={}",
+                    code, fileName, fileId, e.status(), e.retryAfter().toMillis(), e.getMessage());
             return new DrainOutcome.RetryLater(e.retryAfter(), e.getMessage());
         } catch (IOException e) {
             inFlight.remove(code);
@@ -205,6 +205,15 @@ final class UploadForwarder implements QueueDrainer.Handler {
             LOG.warn("Upload failed, retrying: municipality={} file={} fileId={} attempt={} retryInMs={} error={}",
                     code, fileName, fileId, attempt, delay.toMillis(), e.getMessage());
             return new DrainOutcome.RetryLater(delay, e.getMessage());
+        } catch (RuntimeException e) {
+            inFlight.remove(code);
+            if (!stopping) {
+                throw e;
+            }
+            // While Camel stops, the HTTP endpoint of the next request may no longer resolve.
+            LOG.info("Upload stopped with the agent, resuming from the central server's offset at the next start:"
+                    + " municipality={} file={} fileId={} error={}", code, fileName, fileId, e.toString());
+            return new DrainOutcome.RetryLater(Duration.ZERO, "the agent is stopping");
         } finally {
             handling.remove(code);
         }
