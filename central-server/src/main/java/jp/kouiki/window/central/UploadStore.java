@@ -244,7 +244,11 @@ final class UploadStore implements UploadCancellation {
                 throw new WindowHttpException(404, "file " + fileId + " was not announced",
                         "POST the signed manifest to /window/v1/municipalities/" + code + "/uploads first");
             }
-            long limit = ciphertextLimit(FileManifest.fromJson(Files.readAllBytes(directory.resolve("manifest.json"))));
+            FileManifest announced = FileManifest.fromJson(Files.readAllBytes(directory.resolve("manifest.json")));
+            if (total >= 0) {
+                requireMinimumTotal(announced, total);
+            }
+            long limit = ciphertextLimit(announced);
             if (start + length > limit) {
                 throw new WindowHttpException(400, "chunk ends at byte " + (start + length) + " but the ciphertext of"
                         + " the announced file cannot exceed " + limit + " bytes", "send the file again; its size"
@@ -300,6 +304,7 @@ final class UploadStore implements UploadCancellation {
                 return receive(code, fileId, 0, length, length, body);
             }
             rejectIfCancelled(code, fileId, manifest.fileName(), directory);
+            requireMinimumTotal(manifest, length);
             long limit = ciphertextLimit(manifest);
             if (length > limit) {
                 throw new WindowHttpException(400, "ciphertext of " + length + " bytes exceeds the " + limit
@@ -783,6 +788,16 @@ final class UploadStore implements UploadCancellation {
         throw WindowHttpException.held("possible duplicate of the file " + when + " (file id " + earlier.fileId()
                         + "): same name and SHA-256", "if the file is meant to be applied again, confirm the"
                         + " resubmission; otherwise discard it");
+    }
+
+    /** Rejects a declared ciphertext total that is shorter than any encryption of the announced file. */
+    private static void requireMinimumTotal(FileManifest manifest, long total) throws WindowHttpException {
+        long minimum = PayloadCipher.minCiphertextBytes(manifest.size());
+        if (total < minimum) {
+            throw new WindowHttpException(400, "ciphertext total of " + total + " bytes is shorter than the " + minimum
+                    + " bytes that any encryption of the announced " + manifest.size() + "-byte file has",
+                    "send the whole ciphertext of the file");
+        }
     }
 
     /** Returns an upper bound of the ciphertext size of a file of the manifest's size, for any key's segment size. */

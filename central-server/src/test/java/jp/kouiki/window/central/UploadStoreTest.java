@@ -251,9 +251,14 @@ class UploadStoreTest {
         assertThat(queuedBody(manifest.fileId())).isEqualTo(ciphertext);
     }
 
-    private static FileManifest manifest(String fileId, long size, String sha256) {
-        return new FileManifest(fileId, CHIYODA.value(), "131016_POSTAL_20261205_" + fileId.charAt(0) + ".csv", size,
-                sha256, "POSTAL", "2026-12-05T09:00:00+09:00");
+    private static FileManifest manifest(String fileId, long ciphertextBytes, String sha256) {
+        return new FileManifest(fileId, CHIYODA.value(), "131016_POSTAL_20261205_" + fileId.charAt(0) + ".csv",
+                plaintextBytes(ciphertextBytes), sha256, "POSTAL", "2026-12-05T09:00:00+09:00");
+    }
+
+    /** Returns a plaintext size whose ciphertext bounds admit the given size: the tests send random bytes. */
+    private static long plaintextBytes(long ciphertextBytes) {
+        return ciphertextBytes - 50;
     }
 
     private static UploadStore.Progress sendWhole(UploadStore uploads, FileManifest manifest, byte[] ciphertext,
@@ -262,10 +267,25 @@ class UploadStoreTest {
                 new ByteArrayInputStream(ciphertext));
     }
 
+    @Test
+    void ciphertextShorterThanThePlaintextIsRejected() throws Exception {
+        UploadStore uploads = store(UploadStore.SYNC_INTERVAL_BYTES, UploadStore.FEED_IDLE_MILLIS);
+        FileManifest manifest = announce(uploads, "f123456789abcdef0123456789abcdef", 5_000);
+
+        assertThatThrownBy(() -> uploads.receive(CHIYODA, manifest.fileId(), 0, 0, 0, InputStream.nullInputStream()))
+                .isInstanceOfSatisfying(WindowHttpException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("ciphertext total of 0 bytes is shorter");
+        assertThatThrownBy(() -> sendWhole(uploads, manifest(manifest.fileId().replace('f', '9'), 5_000, "9".repeat(64)),
+                new byte[100], false))
+                .isInstanceOfSatisfying(WindowHttpException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("ciphertext total of 100 bytes is shorter");
+        assertThat(broker.messageCount(QueueNames.upload(CHIYODA))).isZero();
+    }
+
     private static FileManifest announce(UploadStore uploads, String fileId, long ciphertextBytes) throws Exception {
         String fileName = "131016_POSTAL_20261205_" + fileId.charAt(0) + ".csv";
-        FileManifest manifest = new FileManifest(fileId, CHIYODA.value(), fileName, ciphertextBytes, "0".repeat(64),
-                "POSTAL", "2026-12-05T09:00:00+09:00");
+        FileManifest manifest = new FileManifest(fileId, CHIYODA.value(), fileName, plaintextBytes(ciphertextBytes),
+                "0".repeat(64), "POSTAL", "2026-12-05T09:00:00+09:00");
         assertThat(uploads.announce(manifest, manifest.toJson(), "signature", false).offset()).isZero();
         return manifest;
     }

@@ -28,6 +28,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -71,6 +72,8 @@ class AcceleratorIT {
     private Path nginxPrefix;
     private Process nginx;
     private int nginxPort;
+    /** Whether nginx answers 404 to the requests that older central servers do not know, as they do. */
+    private boolean asOlderCentral;
 
     @BeforeEach
     void startCentralBehindNginx() throws Exception {
@@ -125,6 +128,49 @@ class AcceleratorIT {
             // Each file fits in one chunk, so it goes with its manifest in a single PUT.
             assertThat(accessLog).as("nginx access log").containsPattern("PUT /window/v1/municipalities/" + code
                     + "/uploads/[0-9a-f]{32} HTTP/1.1\" 200");
+        }
+    }
+
+    @Test
+    void agentFallsBackForOlderCentralServer() throws Exception {
+        stopNginx();
+        asOlderCentral = true;
+        startNginx();
+        Properties agent = new Properties();
+        agent.setProperty("agent.central-url", "https://localhost:" + nginxPort);
+        agent.setProperty("agent.receipt.poll-interval-ms", "300");
+        system.startAgent(agent);
+        // A few records, so that each file fits in one chunk and is first offered as a single request.
+        String lines = new String(TestFiles.postalRecords("13101"), java.nio.charset.Charset.forName("windows-31j"));
+        byte[] records = String.join("\r\n", java.util.Arrays.copyOf(lines.split("\r\n"), 20)).concat("\r\n")
+                .getBytes(java.nio.charset.Charset.forName("windows-31j"));
+
+        for (int i = 1; i <= 3; i++) {
+            system.drop(CHIYODA, "131016_POSTAL_2026120" + i + ".csv", records);
+        }
+
+        await("receipts of three delivered files").atMost(Duration.ofSeconds(60))
+                .until(() -> receipts(system.sent(CHIYODA)) == 3);
+        for (int i = 1; i <= 3; i++) {
+            assertThat(system.inbound(CHIYODA).resolve("131016_POSTAL_2026120" + i + ".csv")).hasBinaryContent(records);
+        }
+        String accessLog = Files.readString(nginxPrefix.resolve("logs/access.log"), StandardCharsets.ISO_8859_1);
+        assertThat(accessLog).as("announces after the refused single request")
+                .contains("POST /window/v1/municipalities/" + CHIYODA + "/uploads HTTP/1.1\" 200");
+        assertThat(accessLog).as("receipt checks file by file")
+                .containsPattern("GET /window/v1/municipalities/" + CHIYODA + "/uploads/[0-9a-f]{32} HTTP/1.1\" 200");
+        assertThat(accessLog).as("single request refused")
+                .containsPattern("PUT /window/v1/municipalities/" + CHIYODA + "/uploads/[0-9a-f]{32} HTTP/1.1\" 404");
+        assertThat(accessLog).as("receipts request refused")
+                .contains("POST /window/v1/municipalities/" + CHIYODA + "/receipts HTTP/1.1\" 404");
+    }
+
+    private static long receipts(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".receipt")).count();
         }
     }
 
@@ -269,7 +315,9 @@ class AcceleratorIT {
                         ssl_client_certificate "%5$s";
                         ssl_verify_client on;
 
+                        %9$s
                         location /window/ {
+                            %10$s
                             proxy_pass https://127.0.0.1:%6$d;
                             proxy_http_version 1.1;
                             proxy_ssl_protocols TLSv1.2 TLSv1.3;
@@ -290,7 +338,9 @@ class AcceleratorIT {
                 }
                 """.formatted(prefix.toAbsolutePath(), nginxPort, keys.serverCertificate().toAbsolutePath(),
                 keys.serverPrivateKey().toAbsolutePath(), keys.caCertificate().toAbsolutePath(), system.port,
-                keys.acceleratorCertificate().toAbsolutePath(), keys.acceleratorPrivateKey().toAbsolutePath());
+                keys.acceleratorCertificate().toAbsolutePath(), keys.acceleratorPrivateKey().toAbsolutePath(),
+                asOlderCentral ? "location ~ /receipts$ { return 404; }" : "",
+                asOlderCentral ? "if ($http_window_manifest) { return 404; }" : "");
         Path file = prefix.resolve("nginx.conf");
         Files.writeString(file, configuration, StandardCharsets.US_ASCII);
         return file;

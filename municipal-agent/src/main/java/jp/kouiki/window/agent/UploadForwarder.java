@@ -230,11 +230,7 @@ final class UploadForwarder implements QueueDrainer.Handler {
         long ciphertextBytes = MessageBodies.size(message);
         int singleRequestMax = Math.min(settings.singleRequestMaxBytes(), settings.chunkSizeBytes());
         if (!wholeFileUnsupported && ciphertextBytes <= singleRequestMax) {
-            DrainOutcome outcome = sendWhole(code, fileId, fileName, base + "/" + fileId, manifest, message,
-                    (int) ciphertextBytes);
-            if (outcome != null) {
-                return outcome;
-            }
+            return sendWhole(code, fileId, fileName, base + "/" + fileId, manifest, message, (int) ciphertextBytes);
         }
         Map<String, String> announce = new LinkedHashMap<>();
         announce.put("manifest", Base64.getEncoder().encodeToString(manifest.getBytes(StandardCharsets.UTF_8)));
@@ -261,8 +257,8 @@ final class UploadForwarder implements QueueDrainer.Handler {
     }
 
     /**
-     * Sends the whole ciphertext with the signed manifest in one request. Returns null when the central server does
-     * not take such requests, so that the file is announced and sent in chunks.
+     * Sends the whole ciphertext with the signed manifest in one request. When the central server does not take such
+     * requests, the file is retried at once and from then on announced and sent in chunks.
      */
     private DrainOutcome sendWhole(MunicipalityCode code, String fileId, String fileName, String path, String manifest,
             ClientMessage message, int length) throws IOException, HeldException, CancelledException {
@@ -294,7 +290,8 @@ final class UploadForwarder implements QueueDrainer.Handler {
             wholeFileUnsupported = true;
             LOG.info("Central server does not take a file with its manifest in one request; every file is announced"
                     + " first until the agent restarts: municipality={} fileId={}", code, fileId);
-            return null;
+            // The message's body has been read, so the file is sent again from a fresh delivery of the message.
+            return new DrainOutcome.RetryLater(Duration.ZERO, "the central server does not take whole-file requests");
         }
         DrainOutcome failed = failure(code, fileId, response);
         if (failed != null) {

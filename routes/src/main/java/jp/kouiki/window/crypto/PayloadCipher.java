@@ -86,6 +86,11 @@ public final class PayloadCipher {
         return plaintextBytes + HEADER_BYTES + TAG_BYTES * segments;
     }
 
+    /** Returns a lower bound of the ciphertext size of a plaintext of the size given: the plaintext and one tag. */
+    public static long minCiphertextBytes(long plaintextBytes) {
+        return plaintextBytes + TAG_BYTES;
+    }
+
     /** The way a file travels; part of the associated data, so that a ciphertext only decrypts in its own direction. */
     public enum Direction {
         /** From a municipality to the union. */
