@@ -171,6 +171,7 @@ final class UploadStore implements UploadCancellation {
         lock.lock();
         try {
             if (isStored(code, manifest.fileId())) {
+                requireStoredManifest(manifest);
                 return new Progress(-1, true);
             }
             Path directory = uploadDirectory(code, manifest.fileId());
@@ -296,6 +297,7 @@ final class UploadStore implements UploadCancellation {
         lock.lock();
         try {
             if (isStored(code, fileId)) {
+                requireStoredManifest(manifest);
                 return new Progress(-1, true);
             }
             Path directory = uploadDirectory(code, fileId);
@@ -315,8 +317,8 @@ final class UploadStore implements UploadCancellation {
             try {
                 ciphertext = body.readNBytes((int) length);
             } catch (IOException e) {
-                LOG.warn("Upload cut off by the sender, nothing kept: municipality={} fileId={} error={}", code, fileId,
-                        e.toString());
+                LOG.warn("Upload body ended early, nothing kept; the sender stopped, the line broke or the request was"
+                        + " idle past the timeout: municipality={} fileId={} error={}", code, fileId, e.toString());
                 throw new WindowHttpException(400, "request body ended early: " + e.getMessage(),
                         "send the file again");
             }
@@ -788,6 +790,23 @@ final class UploadStore implements UploadCancellation {
         throw WindowHttpException.held("possible duplicate of the file " + when + " (file id " + earlier.fileId()
                         + "): same name and SHA-256", "if the file is meant to be applied again, confirm the"
                         + " resubmission; otherwise discard it");
+    }
+
+    /**
+     * Rejects a manifest that reuses the file id of a stored file with another name, size, SHA-256 or kind, so that
+     * the sender learns that its file was not taken instead of reading "stored".
+     */
+    private void requireStoredManifest(FileManifest manifest) throws IOException, WindowHttpException {
+        MunicipalityCode code = manifest.municipalityCode();
+        Path marker = root.resolve("stored").resolve(code.value()).resolve(manifest.fileId());
+        FileManifest stored = FileManifest.fromJson(Files.readAllBytes(marker));
+        if (!stored.equals(manifest)) {
+            LOG.warn("Upload rejected, its file id belongs to a stored file with another manifest: municipality={}"
+                    + " file={} fileId={} storedFile={}", code, manifest.fileName(), manifest.fileId(),
+                    stored.fileName());
+            throw new WindowHttpException(409, "file id " + manifest.fileId() + " belongs to a stored file with"
+                    + " another manifest (name, size, SHA-256 or kind)", "send the file under a new file id");
+        }
     }
 
     /** Rejects a declared ciphertext total that is shorter than any encryption of the announced file. */
