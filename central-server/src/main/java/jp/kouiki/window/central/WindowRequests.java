@@ -76,6 +76,8 @@ final class WindowRequests {
 
     private static final String MANIFEST_BYTES = "WindowManifestBytes";
     private static final String SIGNATURE = "WindowSignature";
+    /** The request body of a chunk or whole-file request, as read by the store. */
+    private static final String BODY = "WindowRequestBody";
     /** Whether the announce confirms a resubmission that the server held before as a possible duplicate. */
     private static final String RESUBMISSION_CONFIRMED = "WindowResubmissionConfirmed";
     private static final Logger LOG = LoggerFactory.getLogger(WindowRequests.class);
@@ -148,6 +150,13 @@ final class WindowRequests {
             return;
         }
         MunicipalityCode caller = callerOf(request);
+        String contentType = request.getContentType();
+        if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT)
+                .startsWith("application/x-www-form-urlencoded")) {
+            // The servlet container reads such a body as form fields, so the request would reach the store without it.
+            throw new WindowHttpException(415, "Content-Type " + contentType + " is not accepted",
+                    "send uploads as application/octet-stream and announces and receipts as application/json");
+        }
         Matcher path = UPLOADS.matcher(request.getRequestURI());
         boolean upload = path.matches();
         Matcher cancellation = CANCELLATION_PATHS.matcher(request.getRequestURI());
@@ -529,7 +538,13 @@ final class WindowRequests {
     private PublicKey signingKey(MunicipalityCode code, byte[] manifest) throws WindowHttpException, IOException {
         String keyId;
         try {
-            keyId = FileManifest.fromJson(manifest).signingKeyId();
+            FileManifest parsed = FileManifest.fromJson(manifest);
+            // Checked before the key lookup, whose error would name another municipality's key as missing here.
+            if (!parsed.municipality().equals(code.value())) {
+                throw new WindowHttpException(403, "manifest names municipality " + parsed.municipality()
+                        + " but the caller is " + code, "announce only your own municipality's files");
+            }
+            keyId = parsed.signingKeyId();
         } catch (IllegalArgumentException e) {
             throw new WindowHttpException(400, e.getMessage(), "correct the manifest");
         }
@@ -586,7 +601,7 @@ final class WindowRequests {
         admission.admit(code, length);
         requireFreeDisk(code);
         UploadStore.Progress progress;
-        try (InputStream body = request(exchange).getInputStream()) {
+        try (InputStream body = bodyOf(exchange)) {
             progress = store.receiveWhole(manifest, exchange.getProperty(MANIFEST_BYTES, byte[].class),
                     exchange.getProperty(SIGNATURE, String.class),
                     Boolean.TRUE.equals(exchange.getProperty(RESUBMISSION_CONFIRMED, Boolean.class)), length, body);
@@ -654,7 +669,7 @@ final class WindowRequests {
         admission.admit(code, length);
         requireFreeDisk(code);
         UploadStore.Progress progress;
-        try (InputStream body = request.getInputStream()) {
+        try (InputStream body = bodyOf(exchange)) {
             progress = store.receive(code, fileId, start, length, total, body);
         }
         reply(exchange, 200, progress, fileId);
@@ -723,7 +738,11 @@ final class WindowRequests {
                 throw new WindowHttpException(413, "receipts request exceeds " + MAX_ANNOUNCE_BYTES + " bytes",
                         "ask for at most " + MAX_RECEIPT_FILE_IDS + " file ids at a time");
             }
-            for (JsonNode fileId : JSON.readTree(body).path("fileIds")) {
+            JsonNode requested = JSON.readTree(body).path("fileIds");
+            if (!requested.isArray()) {
+                throw new IllegalArgumentException("fileIds is not a list");
+            }
+            for (JsonNode fileId : requested) {
                 if (!FileManifest.isFileId(fileId.asText(""))) {
                     throw new IllegalArgumentException(fileId.toString());
                 }
@@ -834,6 +853,11 @@ final class WindowRequests {
      * for the agent's next request; Jetty closes it when more than this is left unread.
      */
     private static void drainRequestBody(Exchange exchange) {
+        FailureNoting body = exchange.getProperty(BODY, FailureNoting.class);
+        if (body != null && body.failed) {
+            // A read that timed out would wait for the idle timeout again, holding the municipality's request slot.
+            return;
+        }
         try {
             InputStream in = request(exchange).getInputStream();
             long skipped = 0;
@@ -844,6 +868,53 @@ final class WindowRequests {
             }
         } catch (IOException | RuntimeException e) {
             // The body was already read, or the client went away; the answer is sent either way.
+        }
+    }
+
+    /** Returns the request body, noting a failed read so that an error response does not wait to drain it. */
+    private static InputStream bodyOf(Exchange exchange) throws IOException {
+        FailureNoting body = new FailureNoting(request(exchange).getInputStream());
+        exchange.setProperty(BODY, body);
+        return body;
+    }
+
+    /** A request body that remembers whether a read failed: the sender stopped, the line broke or stayed idle. */
+    private static final class FailureNoting extends java.io.FilterInputStream {
+
+        private volatile boolean failed;
+
+        FailureNoting(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            try {
+                return super.read(buffer, offset, length);
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public long skip(long count) throws IOException {
+            try {
+                return super.skip(count);
+            } catch (IOException e) {
+                failed = true;
+                throw e;
+            }
         }
     }
 

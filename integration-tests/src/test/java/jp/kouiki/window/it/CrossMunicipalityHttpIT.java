@@ -153,6 +153,34 @@ class CrossMunicipalityHttpIT {
     }
 
     @Test
+    void foreignSignedManifestNamesMunicipality() throws Exception {
+        String chiyodaKey = jp.kouiki.window.security.SigningKeys.keyId(jp.kouiki.window.security.SigningKeys
+                .readPublicKey(keys.signingPublicKey(CHIYODA)));
+        FileManifest chiyodas = new FileManifest(FILE_ID, CHIYODA.value(), "131016_POSTAL_20261204.csv", 4,
+                "0".repeat(64), "POSTAL", "2026-12-04T09:00:00+09:00", chiyodaKey);
+
+        HttpResponse<String> response = client(CHUO).send(post("/window/v1/municipalities/" + CHUO + "/uploads",
+                DirectUploader.announceBody(keys, CHIYODA, chiyodas)), HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(403, response.statusCode());
+        assertThat(response.body()).contains("manifest names municipality 131016 but the caller is 131024")
+                .doesNotContain("unknown-signing-key");
+    }
+
+    @Test
+    void formEncodedUploadIsRejected() throws Exception {
+        HttpResponse<String> response = client(CHIYODA).send(request("/window/v1/municipalities/" + CHIYODA
+                        + "/uploads/" + FILE_ID)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Content-Range", "bytes 0-3/4")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3, 4})).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(415, response.statusCode());
+        assertThat(response.body()).contains("application/octet-stream");
+    }
+
+    @Test
     void receiptsReportOnlyOwnFiles() throws Exception {
         DirectUploader uploader = new DirectUploader(keys, system.port);
         byte[] plaintext = "13102,中央区\r\n".getBytes(java.nio.charset.Charset.forName("windows-31j"));
@@ -188,12 +216,15 @@ class CrossMunicipalityHttpIT {
                 HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> notJson = client(CHIYODA).send(post(receipts, "fileIds=" + FILE_ID),
                 HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> notAList = client(CHIYODA).send(post(receipts, "{\"fileIds\":\"" + FILE_ID + "\"}"),
+                HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> overLimit = client(CHIYODA).send(post(receipts, tooMany),
                 HttpResponse.BodyHandlers.ofString());
 
         assertEquals(400, notAFileId.statusCode());
         assertThat(notAFileId.body()).contains("32-digit file ids");
         assertEquals(400, notJson.statusCode());
+        assertEquals(400, notAList.statusCode());
         assertEquals(413, overLimit.statusCode());
         assertThat(overLimit.body()).contains("names 501 files");
     }
