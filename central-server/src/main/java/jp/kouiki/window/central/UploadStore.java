@@ -326,6 +326,10 @@ final class UploadStore implements UploadCancellation {
                 throw new WindowHttpException(400, "request body ended " + (length - ciphertext.length)
                         + " bytes before the end of its Content-Range", "send the file again");
             }
+            if (readsOn(body)) {
+                throw new WindowHttpException(400, "request body is longer than the " + length + " bytes of its"
+                        + " Content-Range", "send exactly the bytes of the Content-Range");
+            }
             storeInQueue(manifest, manifestJson, signature, confirmed, ciphertext);
             return new Progress(length, true);
         } finally {
@@ -414,12 +418,26 @@ final class UploadStore implements UploadCancellation {
                     channel.write(ByteBuffer.wrap(buffer, 0, read));
                     remaining -= read;
                 }
+                if (readsOn(body)) {
+                    throw new WindowHttpException(400, "request body is longer than the " + length + " bytes of its"
+                            + " Content-Range", "send exactly the bytes of the Content-Range");
+                }
             } catch (IOException | WindowHttpException e) {
                 // Keep only confirmed chunks: a chunk cut off (a broken line, a stalled sender) leaves no bytes.
                 channel.truncate(offset);
                 throw e;
             }
             return channel.size();
+        }
+    }
+
+    /** Returns whether a body has bytes after those its range declared; the chunk is then rejected. */
+    private static boolean readsOn(InputStream body) {
+        try {
+            return body.read() >= 0;
+        } catch (IOException e) {
+            // The range's bytes all arrived, so a failure after them changes nothing.
+            return false;
         }
     }
 

@@ -251,6 +251,26 @@ class UploadStoreTest {
         assertThat(queuedBody(manifest.fileId())).isEqualTo(ciphertext);
     }
 
+    @Test
+    void bodyLongerThanItsRangeIsRejected() throws Exception {
+        UploadStore uploads = store(UploadStore.SYNC_INTERVAL_BYTES, UploadStore.FEED_IDLE_MILLIS);
+        byte[] ciphertext = random(5_000, 11);
+        byte[] longer = java.util.Arrays.copyOf(ciphertext, ciphertext.length + 10);
+        FileManifest whole = manifest("a023456789abcdef0123456789abcdef", ciphertext.length, "b".repeat(64));
+        FileManifest chunked = announce(uploads, "b023456789abcdef0123456789abcdef", ciphertext.length);
+
+        assertThatThrownBy(() -> uploads.receiveWhole(whole, whole.toJson(), "signature", false, ciphertext.length,
+                new ByteArrayInputStream(longer)))
+                .isInstanceOfSatisfying(WindowHttpException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("longer than the 5000 bytes");
+        assertThatThrownBy(() -> uploads.receive(CHIYODA, chunked.fileId(), 0, 1_000, -1,
+                new ByteArrayInputStream(longer, 0, 1_010)))
+                .isInstanceOfSatisfying(WindowHttpException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("longer than the 1000 bytes");
+        assertThat(uploads.progress(CHIYODA, chunked.fileId()).offset()).as("offset after the rejected chunk").isZero();
+        assertThat(broker.messageCount(QueueNames.upload(CHIYODA))).isZero();
+    }
+
     private static FileManifest manifest(String fileId, long ciphertextBytes, String sha256) {
         return new FileManifest(fileId, CHIYODA.value(), "131016_POSTAL_20261205_" + fileId.charAt(0) + ".csv",
                 plaintextBytes(ciphertextBytes), sha256, "POSTAL", "2026-12-05T09:00:00+09:00");
