@@ -77,7 +77,8 @@ class CertificateLifecycleIT {
             SSLContext context = TlsMaterial.clientContext(keys.clientKeystore(CHIYODA), keys.truststore());
 
             DirectUploader uploader = new DirectUploader(keys, system.port);
-            FileManifest manifest = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv", new byte[1000]);
+            // 950 bytes of plaintext admit a ciphertext of 1,000 bytes, so the chunk below is valid and stalls in its body.
+            FileManifest manifest = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv", new byte[950]);
             assertThat(uploader.announce(uploader.client(CHIYODA), CHIYODA, manifest).statusCode()).isEqualTo(200);
 
             try (SSLSocket stalled = (SSLSocket) context.getSocketFactory().createSocket("localhost", system.port)) {
