@@ -72,7 +72,7 @@ class AcceleratorIT {
     private Path nginxPrefix;
     private Process nginx;
     private int nginxPort;
-    /** Whether nginx answers 404 to the requests that older central servers do not know, as they do. */
+    /** Whether nginx returns 404 for the requests that older central servers do not know, as those servers do. */
     private boolean asOlderCentral;
 
     @BeforeEach
