@@ -1,5 +1,6 @@
 package jp.kouiki.window.central;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -57,8 +58,7 @@ import jp.kouiki.window.transfer.FileManifest;
  * started again, and the file is copied after its last chunk.
  *
  * <p>A file whose whole ciphertext comes in one request with its manifest, and fits in {@link #IN_REQUEST_BYTES},
- * goes from the request straight into the queue ({@link #receiveWhole}): no staging folder is created, and the queue
- * commit is the only sync before the stored marker.
+ * goes from the request straight into the queue ({@link #receiveWhole}), without the staging folder and its syncs.
  *
  * <p>A file that an operator cancelled is rejected with 410 and the state {@code cancelled} at its announce and at
  * every chunk. Its partial upload is deleted, and a marker in {@code cancelled/<code>/} names the cancellation, so the
@@ -349,12 +349,8 @@ final class UploadStore implements UploadCancellation {
             submissions.record(manifest, Instant.now());
         }
         events.announced(manifest);
-        try (ClientSession session = broker.openMunicipalitySession(code, true);
-                ClientProducer producer = session.createProducer(QueueNames.upload(code))) {
-            ClientMessage message = storedFileMessage(session, fileId, manifestJson, signature);
-            message.getBodyBuffer().writeBytes(ciphertext);
-            producer.send(message);
-            session.commit();
+        try {
+            copyIntoQueue(code, fileId, new ByteArrayInputStream(ciphertext), manifestJson, signature);
         } catch (ActiveMQException e) {
             if (e.getType() != ActiveMQExceptionType.DUPLICATE_ID_REJECTED) {
                 throw e;
@@ -614,7 +610,8 @@ final class UploadStore implements UploadCancellation {
                     copied = "during-upload";
                     feed.commit();
                 } else {
-                    copyIntoQueue(code, fileId, directory, manifestJson, signature);
+                    copyIntoQueue(code, fileId, Files.newInputStream(directory.resolve("ciphertext")), manifestJson,
+                            signature);
                 }
             } catch (ActiveMQException e) {
                 if (e.getType() != ActiveMQExceptionType.DUPLICATE_ID_REJECTED) {
@@ -635,13 +632,14 @@ final class UploadStore implements UploadCancellation {
         onStored.run();
     }
 
-    private void copyIntoQueue(MunicipalityCode code, String fileId, Path directory, byte[] manifestJson,
+    /** Sends the ciphertext as the file's durable queue message and commits it; the stream is closed afterwards. */
+    private void copyIntoQueue(MunicipalityCode code, String fileId, InputStream ciphertext, byte[] manifestJson,
             String signature) throws Exception {
         try (ClientSession session = broker.openMunicipalitySession(code, true);
                 ClientProducer producer = session.createProducer(QueueNames.upload(code));
-                InputStream ciphertext = Files.newInputStream(directory.resolve("ciphertext"))) {
+                InputStream body = ciphertext) {
             ClientMessage message = storedFileMessage(session, fileId, manifestJson, signature);
-            MessageBodies.setBody(message, ciphertext);
+            MessageBodies.setBody(message, body);
             producer.send(message);
             session.commit();
         }
