@@ -122,9 +122,9 @@ final class OutboxPickup {
                 return false;
             }
             long quietMillis = System.currentTimeMillis() - file.getLastModified();
-            Path real = file.getFile().toPath().toAbsolutePath();
-            if (real.getFileName().toString().indexOf('\\') >= 0) {
-                // Camel reads a backslash as a path separator and could not move the file, so it is refused here.
+            // Camel reads a backslash as a path separator and could not move the file, so it is rejected here.
+            if (file.getFile().getName().indexOf('\\') >= 0) {
+                Path real = file.getFile().toPath().toAbsolutePath();
                 if (quietMillis >= Math.max(settings.quietPeriodMillis(), BACKSLASH_QUIET_MILLIS)) {
                     rejectBackslashName(real, real.getParent().getFileName().toString());
                 }
