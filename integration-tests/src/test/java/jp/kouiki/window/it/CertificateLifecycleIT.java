@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
 import org.junit.jupiter.api.Test;
@@ -74,20 +72,12 @@ class CertificateLifecycleIT {
         try (WindowSystem system = new WindowSystem(root.resolve("system"), List.of(CHIYODA))) {
             system.startCentral(shortIdle);
             KeyMaterialLayout keys = new KeyMaterialLayout(system.keys());
-            SSLContext context = TlsMaterial.clientContext(keys.clientKeystore(CHIYODA), keys.truststore());
-
             DirectUploader uploader = new DirectUploader(keys, system.port);
-            // 950 bytes of plaintext admit a ciphertext of 1,000 bytes, so the chunk below is valid and stalls in its body.
-            FileManifest manifest = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv", new byte[950]);
+            FileManifest manifest = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv",
+                    new byte[DirectUploader.STALLED_PLAINTEXT_BYTES]);
             assertThat(uploader.announce(uploader.client(CHIYODA), CHIYODA, manifest).statusCode()).isEqualTo(200);
 
-            try (SSLSocket stalled = (SSLSocket) context.getSocketFactory().createSocket("localhost", system.port)) {
-                stalled.setSoTimeout(20_000);
-                OutputStream out = stalled.getOutputStream();
-                out.write(("PUT /window/v1/municipalities/131016/uploads/" + manifest.fileId() + " HTTP/1.1\r\n"
-                        + "Host: localhost\r\nContent-Range: bytes 0-999/1000\r\nContent-Length: 1000\r\n\r\n"
-                        + "0123456789").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
+            try (SSLSocket stalled = uploader.stallChunk(CHIYODA, manifest.fileId())) {
                 long started = System.nanoTime();
 
                 var meanwhile = uploader.client(CHIYODA).send(java.net.http.HttpRequest.newBuilder(

@@ -3,14 +3,19 @@ package jp.kouiki.window.it;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.security.Signature;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.municipality.MunicipalityCode;
@@ -81,6 +86,25 @@ final class DirectUploader {
         extraHeaders.forEach(chunk::header);
         return new Result(client.send(announce.build(), HttpResponse.BodyHandlers.ofString()),
                 client.send(chunk.build(), HttpResponse.BodyHandlers.ofString()));
+    }
+
+    /** Plaintext size whose ciphertext may be 1,000 bytes, so that the chunk of {@link #stallChunk} is valid. */
+    static final int STALLED_PLAINTEXT_BYTES = 950;
+
+    /**
+     * Opens a connection and sends a chunk that declares 1,000 bytes but only its first 10, then leaves the body
+     * stalled. The file must be announced with {@link #STALLED_PLAINTEXT_BYTES} of plaintext.
+     */
+    SSLSocket stallChunk(MunicipalityCode code, String fileId) throws Exception {
+        SSLContext context = TlsMaterial.clientContext(keys.clientKeystore(code), keys.truststore());
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", port);
+        socket.setSoTimeout(20_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(("PUT /window/v1/municipalities/" + code + "/uploads/" + fileId + " HTTP/1.1\r\n"
+                + "Host: localhost\r\nContent-Range: bytes 0-999/1000\r\nContent-Length: 1000\r\n\r\n"
+                + "0123456789").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return socket;
     }
 
     /** Announces a manifest without sending any chunk. */

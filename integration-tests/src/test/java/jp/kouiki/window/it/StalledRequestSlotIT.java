@@ -6,7 +6,6 @@ import org.assertj.core.api.SoftAssertions;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
 import org.junit.jupiter.api.Test;
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.security.KeyMaterialLayout;
-import jp.kouiki.window.security.TlsMaterial;
 import jp.kouiki.window.transfer.FileManifest;
 
 /**
@@ -47,20 +44,12 @@ class StalledRequestSlotIT {
         try (WindowSystem system = new WindowSystem(root.resolve("system"), List.of(CHIYODA))) {
             system.startCentral(settings);
             KeyMaterialLayout keys = new KeyMaterialLayout(system.keys());
-            SSLContext context = TlsMaterial.clientContext(keys.clientKeystore(CHIYODA), keys.truststore());
-
             DirectUploader uploader = new DirectUploader(keys, system.port);
-            // 950 bytes of plaintext admit a ciphertext of 1,000 bytes, so the chunk below is valid and stalls in its body.
-            FileManifest manifest = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv", new byte[950]);
+            FileManifest manifest = DirectUploader.manifest(CHIYODA, "131016_POSTAL_20261204.csv",
+                    new byte[DirectUploader.STALLED_PLAINTEXT_BYTES]);
             assertThat(uploader.announce(uploader.client(CHIYODA), CHIYODA, manifest).statusCode()).isEqualTo(200);
 
-            try (SSLSocket stalled = (SSLSocket) context.getSocketFactory().createSocket("localhost", system.port)) {
-                stalled.setSoTimeout(20_000);
-                OutputStream out = stalled.getOutputStream();
-                out.write(("PUT /window/v1/municipalities/131016/uploads/" + manifest.fileId() + " HTTP/1.1\r\n"
-                        + "Host: localhost\r\nContent-Range: bytes 0-999/1000\r\nContent-Length: 1000\r\n\r\n"
-                        + "0123456789").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
+            try (SSLSocket stalled = uploader.stallChunk(CHIYODA, manifest.fileId())) {
                 long started = System.nanoTime();
 
                 Thread.sleep(IDLE_TIMEOUT_MILLIS + 1_000);
