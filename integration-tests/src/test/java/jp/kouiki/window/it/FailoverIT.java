@@ -134,7 +134,7 @@ class FailoverIT {
      */
     private long killAndMeasureTakeover(Role active, Role standby) throws Exception {
         dropFiles(6);
-        // Three chunks: small files go in one request each and may all be delivered before the poll below sees one.
+        // Three chunks: small files go in one request each and may all be delivered before the poll below finds one.
         dropFile(12L << 20);
         // Kill while a file is part-way through its upload, when the test catches one; at least while files wait.
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

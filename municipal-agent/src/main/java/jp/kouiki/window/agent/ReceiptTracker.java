@@ -34,7 +34,7 @@ final class ReceiptTracker {
     private static final Logger LOG = LoggerFactory.getLogger(ReceiptTracker.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
-    /** Most files asked about in one request; the central server takes up to 500. */
+    /** Maximum number of files in one receipts request; the central server accepts up to 500. */
     static final int FILES_PER_REQUEST = 200;
 
     private final AgentSettings settings;
@@ -61,7 +61,7 @@ final class ReceiptTracker {
     }
 
     /**
-     * Asks the central server about every file still awaiting a receipt, up to {@link #FILES_PER_REQUEST} files of a
+     * Requests the state of every file still awaiting a receipt, up to {@link #FILES_PER_REQUEST} files of a
      * municipality in one request.
      */
     void poll() {
@@ -84,7 +84,7 @@ final class ReceiptTracker {
         }
     }
 
-    /** Asks about the files in one request, or one request per file of a central server without the batch. */
+    /** Requests the states of the files in one request, or file by file from a central server without it. */
     private void checkAll(MunicipalityCode code, List<Path> entries) throws IOException {
         if (!batchUnsupported) {
             List<String> fileIds = entries.stream().map(entry -> entry.getFileName().toString()).toList();

@@ -257,8 +257,8 @@ final class UploadForwarder implements QueueDrainer.Handler {
     }
 
     /**
-     * Sends the whole ciphertext with the signed manifest in one request. When the central server does not take such
-     * requests, the file is retried at once and from then on announced and sent in chunks.
+     * Sends the whole ciphertext with the signed manifest in one request. When the central server does not accept
+     * such requests, the file is retried at once and from then on announced and sent in chunks.
      */
     private DrainOutcome sendWhole(MunicipalityCode code, String fileId, String fileName, String path, String manifest,
             ClientMessage message, int length) throws IOException, HeldException, CancelledException {
