@@ -142,6 +142,41 @@ final class ProductJvm implements AutoCloseable {
         }
     }
 
+    /**
+     * CPU time that the JVM has used so far, user and system together, and the part of it that its live JIT compiler
+     * threads used. Read from /proc in clock ticks of 10 ms; a compiler thread that has ended no longer counts.
+     */
+    record CpuTime(long totalMillis, long compilerMillis) {
+        CpuTime minus(CpuTime earlier) {
+            return new CpuTime(totalMillis - earlier.totalMillis, compilerMillis - earlier.compilerMillis);
+        }
+    }
+
+    CpuTime cpuTime() throws IOException {
+        long total = ticksOf(Path.of("/proc", Long.toString(pid()), "stat"));
+        long compiler = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String name = Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII);
+                    if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+                        compiler += ticksOf(task.resolve("stat"));
+                    }
+                } catch (IOException e) {
+                    // The thread ended while the folder was listed.
+                }
+            }
+        }
+        return new CpuTime(total * 10, compiler * 10);
+    }
+
+    /** Returns utime + stime of a /proc stat file; the fields after the parenthesised command name are counted. */
+    private static long ticksOf(Path stat) throws IOException {
+        String text = Files.readString(stat, StandardCharsets.US_ASCII);
+        String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
     /** Returns the number of TCP connections that this JVM keeps open, counted from its socket file descriptors. */
     int socketCount() throws IOException {
         int sockets = 0;

@@ -234,10 +234,19 @@ public final class ThroughputBench {
                         warming, warmUp.size() / warming);
                 load = Machine.loadAverage();
             }
+            ProductJvm.CpuTime agentBefore = agent.cpuTime();
+            ProductJvm.CpuTime centralBefore = central.cpuTime();
             seconds = dropAndAwait(root, List.of(agent), List.of(tokyo), generated, List.of(central, agent));
+            ProductJvm.CpuTime agentCpu = agent.cpuTime().minus(agentBefore);
+            ProductJvm.CpuTime centralCpu = central.cpuTime().minus(centralBefore);
             print("small product  pair %d: %.1f s, %.0f files/s; threads agent %d, central %d; load %s -> %s", pair,
                     seconds, generated.size() / seconds, agent.threadCount(), central.threadCount(), load,
                     Machine.loadAverage());
+            print("small product  pair %d: CPU per file agent %.2f ms (JIT compiler %.2f), central %.2f ms (JIT"
+                    + " compiler %.2f)", pair, (double) agentCpu.totalMillis() / generated.size(),
+                    (double) agentCpu.compilerMillis() / generated.size(),
+                    (double) centralCpu.totalMillis() / generated.size(),
+                    (double) centralCpu.compilerMillis() / generated.size());
         }
         keepOrDelete(root);
         return seconds;
