@@ -144,7 +144,8 @@ final class ProductJvm implements AutoCloseable {
 
     /**
      * CPU time that the JVM has used so far, user and system together, and the part of it that its live JIT compiler
-     * threads used. Read from /proc in clock ticks of 10 ms; a compiler thread that has ended no longer counts.
+     * threads used. The kernel counts it in clock ticks of 10 ms (USER_HZ 100 on Linux). A compiler thread that has
+     * ended no longer counts, so the compiler part is a lower bound.
      */
     record CpuTime(long totalMillis, long compilerMillis) {
         CpuTime minus(CpuTime earlier) {
@@ -170,7 +171,7 @@ final class ProductJvm implements AutoCloseable {
         return new CpuTime(total * 10, compiler * 10);
     }
 
-    /** Returns utime + stime of a /proc stat file; the fields after the parenthesised command name are counted. */
+    /** Returns utime + stime of a /proc stat file, counting fields after the command name in parentheses. */
     private static long ticksOf(Path stat) throws IOException {
         String text = Files.readString(stat, StandardCharsets.US_ASCII);
         String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
