@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -37,6 +39,8 @@ import jp.kouiki.window.municipality.MunicipalityCode;
  * <p>Every message is taken in a transacted session. The acknowledgement is committed only after the handler returns
  * {@link DrainOutcome.Completed}; a crash before that leaves the message in its queue. Consumers take one message at a
  * time without a prefetch buffer, so every message not being handled stays visible in its queue, in priority order.
+ * A worker keeps its session between turns and may take several messages of one queue in a turn while no other
+ * queue waits for a worker.
  */
 public final class QueueDrainer implements AutoCloseable {
 
@@ -61,6 +65,10 @@ public final class QueueDrainer implements AutoCloseable {
      */
     private static final long FOLLOW_UP_SCAN_MS = 100;
     private static final Duration MAX_IO_RETRY_DELAY = Duration.ofMinutes(1);
+    /** Most messages that a worker takes from one queue on one session before it lets the dispatcher choose again. */
+    static final int MAX_MESSAGES_PER_TURN = 32;
+    /** Longest time in which a worker starts handling further messages of one queue on one session. */
+    private static final long TURN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final String name;
     private final WindowBroker broker;
@@ -69,6 +77,8 @@ public final class QueueDrainer implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final Map<MunicipalityCode, Long> notBefore = new ConcurrentHashMap<>();
     private final Map<MunicipalityCode, Boolean> busy = new ConcurrentHashMap<>();
+    private final ThreadLocal<ClientSession> workerSessions = new ThreadLocal<>();
+    private final Set<ClientSession> openSessions = ConcurrentHashMap.newKeySet();
     private final Object signal = new Object();
     /**
      * A {@link #wakeUp()} not yet seen by the dispatcher, kept so that one called during a scan is not lost. Guarded
@@ -249,27 +259,89 @@ public final class QueueDrainer implements AutoCloseable {
 
     private void drainOne(MunicipalityCode code) {
         String filter = consumerFilter.get();
-        // A connection per worker: a handler that reads a large body slowly must not hold the other sessions' calls.
-        try (ClientSession session = broker.openRoutesSessionOnOwnConnection(true)) {
-            session.start();
+        ClientSession session = null;
+        try {
+            session = workerSession();
             try (ClientConsumer consumer = session.createConsumer(SimpleString.of(queues.get(code)),
                     filter == null ? null : SimpleString.of(filter), 0, -1, false)) {
                 ClientMessage message = consumer.receive(RECEIVE_TIMEOUT_MS);
-                if (message != null) {
-                    settle(code, session, consumer, message, handleSafely(code, message));
-                } else {
+                if (message == null) {
                     // Counted but not deliverable (paused, or held by another consumer): look again at the next poll.
                     notBefore.put(code, System.currentTimeMillis() + pollIntervalMillis);
+                    return;
+                }
+                long turnEnds = System.nanoTime() + TURN_NANOS;
+                int handled = 0;
+                while (message != null) {
+                    DrainOutcome outcome = handleSafely(code, message);
+                    settle(code, session, consumer, message, outcome);
+                    handled++;
+                    if (!(outcome instanceof DrainOutcome.Completed)) {
+                        break;
+                    }
+                    // Lets the dispatcher queue the other municipalities, so that the turn ends if any waits.
+                    wakeUp();
+                    if (!mayContinue(code, filter, handled, turnEnds)) {
+                        break;
+                    }
+                    message = consumer.receiveImmediate();
                 }
             }
         } catch (Exception e) {
             LOG.warn("Queue drain failed, retrying in 5 s: drainer={} municipality={} error={}", name, code,
                     e.toString());
             notBefore.put(code, System.currentTimeMillis() + 5000);
+            dropWorkerSession(session);
         } finally {
             busy.remove(code);
             wakeUp();
         }
+    }
+
+    /**
+     * Returns the calling worker's transacted session, opened on the worker's own connection so that a handler that
+     * reads a large body slowly does not hold the other sessions' calls. The session is kept for the worker's next
+     * turns: opening one per message cost more CPU than handling a small file. Every turn ends with a commit or a
+     * rollback, so a kept session carries no open transaction.
+     */
+    private ClientSession workerSession() throws Exception {
+        ClientSession session = workerSessions.get();
+        if (session == null || session.isClosed()) {
+            session = broker.openRoutesSessionOnOwnConnection(true);
+            session.start();
+            workerSessions.set(session);
+            openSessions.add(session);
+        }
+        return session;
+    }
+
+    /** Closes a worker's session after a failure, so that its next turn opens a new one. */
+    private void dropWorkerSession(ClientSession session) {
+        if (session == null) {
+            return;
+        }
+        workerSessions.remove();
+        openSessions.remove(session);
+        try {
+            session.close();
+        } catch (Exception e) {
+            LOG.debug("Closing a failed worker session failed: drainer={} error={}", name, e.toString());
+        }
+    }
+
+    /**
+     * Returns whether the worker may take the queue's next message on the session it has open. Setting up a
+     * connection, session and consumer costs more CPU than handling a small file, so a worker keeps them for up to
+     * {@link #MAX_MESSAGES_PER_TURN} messages or {@link #TURN_NANOS}. It gives the queue up sooner when another
+     * queue waits for a worker, when the drainer stops, or when a pause or a new filter applies to the queue.
+     */
+    private boolean mayContinue(MunicipalityCode code, String filter, int handled, long turnEnds) {
+        return handled < MAX_MESSAGES_PER_TURN
+                && System.nanoTime() - turnEnds < 0
+                && running.get()
+                && !othersWaiting()
+                && !paused.test(code)
+                && Objects.equals(filter, consumerFilter.get());
     }
 
     private DrainOutcome handleSafely(MunicipalityCode code, ClientMessage message) {
@@ -353,5 +425,13 @@ public final class QueueDrainer implements AutoCloseable {
         if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
             workers.shutdownNow();
         }
+        for (ClientSession session : openSessions) {
+            try {
+                session.close();
+            } catch (Exception e) {
+                LOG.debug("Closing a worker session failed: drainer={} error={}", name, e.toString());
+            }
+        }
+        openSessions.clear();
     }
 }

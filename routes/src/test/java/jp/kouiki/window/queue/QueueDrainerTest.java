@@ -23,6 +23,7 @@ import org.apache.activemq.artemis.api.core.client.ClientConsumer;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 import org.apache.activemq.artemis.api.core.client.ClientProducer;
 import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.core.server.ServerSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,39 @@ class QueueDrainerTest {
 
         awaitHandled(CHIYODA, 2);
         assertThat(handled(CHIYODA)).containsExactly("paused-1", "paused-2");
+    }
+
+    @Test
+    void workerKeepsOneSession() throws Exception {
+        int count = QueueDrainer.MAX_MESSAGES_PER_TURN + 8;
+        send(CHIYODA, labels("kept", count));
+        Set<String> sessions = ConcurrentHashMap.newKeySet();
+
+        start((code, message) -> {
+            sessions.addAll(sessionsConsuming(upload(code)));
+            return new DrainOutcome.Completed("done");
+        }, 1);
+
+        awaitHandled(CHIYODA, count);
+        awaitQueueEmpty(CHIYODA);
+        assertThat(handled(CHIYODA)).containsExactlyElementsOf(labels("kept", count));
+        assertThat(sessions).as("server sessions with a consumer on the queue over two turns").hasSize(1);
+    }
+
+    @Test
+    void pauseEndsTurn() throws Exception {
+        Set<MunicipalityCode> paused = ConcurrentHashMap.newKeySet();
+        drainer = new QueueDrainer("test", broker, uploadQueues(), recording((code, message) -> {
+            paused.add(code);
+            return new DrainOutcome.Completed("done");
+        }), 1, POLL_INTERVAL_MILLIS).withPause(paused::contains);
+        send(CHIYODA, List.of("first", "second", "third"));
+        drainer.start();
+
+        awaitHandled(CHIYODA, 1);
+        await("no message taken after the pause").during(Duration.ofMillis(500)).atMost(TIMEOUT)
+                .until(() -> handled(CHIYODA).size() == 1 && broker.messageCount(upload(CHIYODA)) == 2);
+        assertThat(handled(CHIYODA)).containsExactly("first");
     }
 
     @Test
@@ -416,6 +450,15 @@ class QueueDrainerTest {
                 handler.gaveUp(code, message, reason);
             }
         };
+    }
+
+    /** Returns the names of the broker's sessions that have a consumer on the queue. */
+    private List<String> sessionsConsuming(String queue) {
+        return broker.server().getSessions().stream()
+                .filter(session -> session.getServerConsumers().stream()
+                        .anyMatch(consumer -> consumer.getQueue().getName().toString().equals(queue)))
+                .map(ServerSession::getName)
+                .toList();
     }
 
     private static Map<MunicipalityCode, String> uploadQueues() {
