@@ -95,7 +95,7 @@ public final class CentralServer implements ServiceMain.Service {
     public CentralServer start() throws Exception {
         long started = System.nanoTime();
         KeyMaterialLayout keys = new KeyMaterialLayout(settings.keysDirectory());
-        signingKeys = new SigningKeyRing(keys);
+        signingKeys = new SigningKeyRing(keys, WindowRoute.signatureProvider());
         roster = new MunicipalityRoster(settings.codes());
         settings.municipalities().forEach(municipality -> municipalities.put(municipality.code(), municipality));
         for (MunicipalityCode code : settings.codes()) {

@@ -1,5 +1,6 @@
 package jp.kouiki.window.central;
 
+import java.security.Provider;
 import java.security.Security;
 import java.security.SignatureException;
 import java.util.function.BooleanSupplier;
@@ -45,9 +46,17 @@ final class WindowRoute extends RouteBuilder {
         this.downloads = downloads;
         this.unionPickups = unionPickups;
         this.unionDownloads = unionDownloads;
-        if (Security.getProvider(SIGNATURE_PROVIDER) == null) {
-            Security.addProvider(new BouncyCastleProvider());
+        signatureProvider();
+    }
+
+    /** Returns the provider of the manifest signature check, added to the JDK's providers on first use. */
+    static synchronized Provider signatureProvider() {
+        Provider provider = Security.getProvider(SIGNATURE_PROVIDER);
+        if (provider == null) {
+            provider = new BouncyCastleProvider();
+            Security.addProvider(provider);
         }
+        return provider;
     }
 
     @Override

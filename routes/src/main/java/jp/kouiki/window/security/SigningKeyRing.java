@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.Provider;
 import java.security.PublicKey;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,10 +32,23 @@ public final class SigningKeyRing {
     }
 
     private final KeyMaterialLayout layout;
+    private final Provider provider;
     private final Map<MunicipalityCode, Keys> keys = new ConcurrentHashMap<>();
 
     public SigningKeyRing(KeyMaterialLayout layout) {
+        this(layout, null);
+    }
+
+    /**
+     * Creates a ring whose keys are converted once, when read, into keys of the provider that checks the signatures.
+     * Bouncy Castle otherwise converts a JDK key at every check, and computes again the multiples of the key's point
+     * that it keeps with a key of its own.
+     *
+     * @param provider the provider that verifies with these keys, or null to keep the keys the JDK reads
+     */
+    public SigningKeyRing(KeyMaterialLayout layout, Provider provider) {
         this.layout = layout;
+        this.provider = provider;
     }
 
     /** Reads a municipality's keys now; fails when its current public key is missing or unreadable. */
@@ -68,12 +84,12 @@ public final class SigningKeyRing {
         PublicKey currentKey = SigningKeys.readPublicKey(current);
         Map<String, PublicKey> byId = new ConcurrentHashMap<>();
         String currentId = SigningKeys.keyId(currentKey);
-        byId.put(currentId, currentKey);
+        byId.put(currentId, forProvider(currentKey));
         try (DirectoryStream<Path> files = Files.newDirectoryStream(current.getParent(), "signing-public-*.pem")) {
             for (Path file : files) {
                 try {
                     PublicKey key = SigningKeys.readPublicKey(file);
-                    byId.put(SigningKeys.keyId(key), key);
+                    byId.put(SigningKeys.keyId(key), forProvider(key));
                 } catch (IOException e) {
                     LOG.warn("Signing public key file skipped: municipality={} file={} error={}", code, file,
                             e.getMessage());
@@ -81,5 +97,17 @@ public final class SigningKeyRing {
             }
         }
         return new Keys(Map.copyOf(byId), currentId, System.nanoTime());
+    }
+
+    private PublicKey forProvider(PublicKey key) throws IOException {
+        if (provider == null) {
+            return key;
+        }
+        try {
+            return (PublicKey) KeyFactory.getInstance(key.getAlgorithm(), provider).translateKey(key);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("public key of algorithm " + key.getAlgorithm() + " cannot be used with provider "
+                    + provider.getName() + ": " + e.getMessage(), e);
+        }
     }
 }

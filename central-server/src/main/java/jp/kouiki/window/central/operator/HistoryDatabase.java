@@ -91,7 +91,7 @@ public final class HistoryDatabase implements AutoCloseable {
     public static HistoryDatabase open(Path directory) throws IOException, SQLException {
         AtomicFiles.createDirectories(directory);
         String url = "jdbc:h2:file:" + directory.resolve("history").toAbsolutePath()
-                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;LOCK_TIMEOUT=10000";
+                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64";
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "window", "");
         pool.setMaxConnections(8);
         HistoryDatabase database = new HistoryDatabase(pool);
