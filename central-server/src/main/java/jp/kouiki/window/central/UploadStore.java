@@ -24,7 +24,6 @@ import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
 import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
-import org.apache.activemq.artemis.api.core.client.ClientProducer;
 import org.apache.activemq.artemis.api.core.client.ClientSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,6 +122,7 @@ final class UploadStore implements UploadCancellation {
      */
     private final Set<String> fed = ConcurrentHashMap.newKeySet();
     private final Semaphore feedSlots = new Semaphore(MAX_FEEDS);
+    private final QueueSenders senders;
     private final ExecutorService feedThreads = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "queue-feed");
         thread.setDaemon(true);
@@ -142,6 +142,7 @@ final class UploadStore implements UploadCancellation {
         this.feedIdleMillis = feedIdleMillis;
         this.root = dataDirectory;
         this.broker = broker;
+        this.senders = new QueueSenders(broker);
         this.onStored = onStored;
         this.submissions = submissions;
         this.ledger = ledger;
@@ -632,16 +633,26 @@ final class UploadStore implements UploadCancellation {
         onStored.run();
     }
 
-    /** Sends the ciphertext as the file's durable queue message and commits it; the stream is closed afterwards. */
+    /**
+     * Sends the ciphertext as the file's durable queue message and commits it, in a kept session of the municipality's
+     * broker user; the stream is closed afterwards.
+     */
     private void copyIntoQueue(MunicipalityCode code, String fileId, InputStream ciphertext, byte[] manifestJson,
             String signature) throws Exception {
-        try (ClientSession session = broker.openMunicipalitySession(code, true);
-                ClientProducer producer = session.createProducer(QueueNames.upload(code));
-                InputStream body = ciphertext) {
-            ClientMessage message = storedFileMessage(session, fileId, manifestJson, signature);
+        QueueSenders.Sender sender = senders.take(code);
+        boolean committed = false;
+        try (InputStream body = ciphertext) {
+            ClientMessage message = storedFileMessage(sender.session(), fileId, manifestJson, signature);
             MessageBodies.setBody(message, body);
-            producer.send(message);
-            session.commit();
+            sender.producer().send(QueueNames.upload(code), message);
+            sender.session().commit();
+            committed = true;
+        } finally {
+            if (committed) {
+                senders.keep(sender);
+            } else {
+                senders.discard(sender);
+            }
         }
     }
 
@@ -664,6 +675,7 @@ final class UploadStore implements UploadCancellation {
             feed.abort(new IOException("the window server is stopping"));
         }
         feedThreads.shutdown();
+        senders.close();
     }
 
     /** Returns whether a queue copy of the partial upload is running. */
