@@ -3,6 +3,7 @@ package jp.kouiki.window.central;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
@@ -103,6 +104,8 @@ final class WindowRequests {
     private final CentralSettings settings;
     private final MunicipalityRoster roster;
     private final SigningKeyRing signingKeys;
+    /** The file store of the data directory, found at the first request that needs its free space. */
+    private volatile FileStore dataDisk;
     private final UploadStore store;
     private final DeliveryLedger ledger;
     private final ClientCertificatePolicy certificatePolicy;
@@ -680,7 +683,13 @@ final class WindowRequests {
      * so that agents keep files queued and retry.
      */
     private void requireFreeDisk(MunicipalityCode code) throws IOException, WindowHttpException {
-        long freeMib = Files.getFileStore(settings.dataDirectory()).getUsableSpace() / (1024 * 1024);
+        FileStore disk = dataDisk;
+        if (disk == null) {
+            // Finding the file store reads the whole mount table, so it is done once and not for every request.
+            disk = Files.getFileStore(settings.dataDirectory());
+            dataDisk = disk;
+        }
+        long freeMib = disk.getUsableSpace() / (1024 * 1024);
         if (freeMib < settings.minFreeDiskMib()) {
             LOG.error("Disk space below reserve, chunks refused until space is freed: dataDirectory={} freeMiB={}"
                     + " reserveMiB={} municipality={}", settings.dataDirectory(), freeMib, settings.minFreeDiskMib(),
