@@ -65,9 +65,9 @@ public final class QueueDrainer implements AutoCloseable {
      */
     private static final long FOLLOW_UP_SCAN_MS = 100;
     private static final Duration MAX_IO_RETRY_DELAY = Duration.ofMinutes(1);
-    /** Most messages that a worker takes from one queue on one session before it lets the dispatcher choose again. */
+    /** Maximum number of messages that a worker takes from one queue in a turn before the dispatcher chooses again. */
     static final int MAX_MESSAGES_PER_TURN = 32;
-    /** Longest time in which a worker starts handling further messages of one queue on one session. */
+    /** Maximum time from a turn's first message in which the worker starts handling further messages of the queue. */
     private static final long TURN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final String name;
@@ -301,8 +301,8 @@ public final class QueueDrainer implements AutoCloseable {
     /**
      * Returns the calling worker's transacted session, opened on the worker's own connection so that a handler that
      * reads a large body slowly does not hold the other sessions' calls. The session is kept for the worker's next
-     * turns: opening one per message cost more CPU than handling a small file. Every turn ends with a commit or a
-     * rollback, so a kept session carries no open transaction.
+     * turns instead of being authenticated and set up on the broker for every message. Every turn ends with a commit
+     * or a rollback, so a kept session carries no open transaction.
      */
     private ClientSession workerSession() throws Exception {
         ClientSession session = workerSessions.get();
@@ -330,10 +330,10 @@ public final class QueueDrainer implements AutoCloseable {
     }
 
     /**
-     * Returns whether the worker may take the queue's next message on the session it has open. Setting up a
-     * connection, session and consumer costs more CPU than handling a small file, so a worker keeps them for up to
-     * {@link #MAX_MESSAGES_PER_TURN} messages or {@link #TURN_NANOS}. It gives the queue up sooner when another
-     * queue waits for a worker, when the drainer stops, or when a pause or a new filter applies to the queue.
+     * Returns whether the worker may take the queue's next message with the consumer it has open, instead of closing
+     * it and waiting for the dispatcher's next scan. A turn takes up to {@link #MAX_MESSAGES_PER_TURN} messages within
+     * {@link #TURN_NANOS}. It ends sooner when another queue waits for a worker, when the drainer stops, or when a
+     * pause or a new filter applies to the queue.
      */
     private boolean mayContinue(MunicipalityCode code, String filter, int handled, long turnEnds) {
         return handled < MAX_MESSAGES_PER_TURN
