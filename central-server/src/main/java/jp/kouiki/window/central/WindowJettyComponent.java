@@ -9,8 +9,9 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * Camel's Jetty component with the window port's connections kept small. Every agent keeps one HTTPS connection per
- * municipality open for its download polls, so the central server of a union keeps one connection per member.
+ * Camel's Jetty component with the window port's connections kept small, and its rejected TLS handshakes logged.
+ * Every agent keeps one HTTPS connection per municipality open for its download polls, so the central server of a
+ * union keeps one connection per member.
  */
 final class WindowJettyComponent extends JettyHttpComponent12 {
 
@@ -30,6 +31,9 @@ final class WindowJettyComponent extends JettyHttpComponent12 {
             if (factory instanceof HttpConfiguration.ConnectionFactory http) {
                 http.getHttpConfiguration().setHeaderCacheSize(HEADER_CACHE_SIZE);
             }
+        }
+        if (sslContextFactory != null) {
+            connector.addBean(new HandshakeFailureLog(Integer.toString(endpoint.getPort())));
         }
         return connector;
     }

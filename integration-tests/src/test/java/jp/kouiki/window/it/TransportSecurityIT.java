@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -90,8 +91,34 @@ class TransportSecurityIT {
 
             assertThat(handshake(context, system.port, "TLSv1.3")).isEqualTo("TLSv1.3");
             assertThat(handshake(context, system.port, "TLSv1.2")).isEqualTo("TLSv1.2");
+            // TODO: JDK 17's client disables TLS 1.1 and 1.0 itself (jdk.tls.disabledAlgorithms), so these two
+            // attempts fail before the server sees them; the server's protocol list is not what they check.
             assertThatThrownBy(() -> handshake(context, system.port, "TLSv1.1")).isInstanceOf(IOException.class);
             assertThatThrownBy(() -> handshake(context, system.port, "TLSv1")).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void rejectedHandshakesAreLogged() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA));
+                LogCapture log = LogCapture.warnings()) {
+            system.startCentral();
+            KeyMaterialLayout keys = new KeyMaterialLayout(system.keys());
+            SSLContext municipality = TlsMaterial.clientContext(keys.clientKeystore(CHIYODA), keys.truststore());
+
+            for (int i = 0; i < 3; i++) {
+                sendPlainHttp(system.port);
+            }
+            sendWithoutCertificate(trustOnlyContext(keys.truststore()), system.port);
+            assertThat(handshake(municipality, system.port, "TLSv1.3")).isEqualTo("TLSv1.3");
+
+            await("two rejection lines").atMost(Duration.ofSeconds(10))
+                    .until(() -> log.linesContaining("TLS handshake rejected").size() >= 2);
+            List<String> lines = log.linesContaining("TLS handshake rejected");
+            assertThat(lines).as("three plain HTTP requests logged once, and the missing certificate").hasSize(2);
+            assertThat(lines).allMatch(line -> line.contains("remote=127.0.0.1"));
+            assertThat(lines).anyMatch(line -> line.contains("plaintext"));
+            assertThat(lines).anyMatch(line -> line.contains("Empty client certificate chain"));
         }
     }
 
@@ -207,6 +234,44 @@ class TransportSecurityIT {
             return true;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /** Sends a plain HTTP request to the HTTPS port, as an agent configured with an http:// address would. */
+    private static void sendPlainHttp(int port) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("GET /window/v1/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            socket.getInputStream().readAllBytes();
+        } catch (IOException expected) {
+            // The server closes the connection.
+        }
+    }
+
+    /** Returns a client context that trusts the union's authority but has no certificate of its own. */
+    private static SSLContext trustOnlyContext(Path truststore) throws Exception {
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(TlsMaterial.loadPkcs12(truststore));
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
+    }
+
+    /**
+     * Connects without a client certificate and sends a request. With TLS 1.3 the client's side of the handshake ends
+     * before the server checks the certificate, so the rejection arrives on the first read.
+     */
+    private static void sendWithoutCertificate(SSLContext context, int port) {
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("GET /window/v1/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            socket.getInputStream().read();
+        } catch (IOException expected) {
+            // The server closes the connection with an alert.
         }
     }
 
