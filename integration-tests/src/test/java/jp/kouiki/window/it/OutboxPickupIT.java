@@ -160,6 +160,29 @@ class OutboxPickupIT {
     }
 
     @Test
+    void misplacedFilesAreReportedOnce() throws Exception {
+        Properties often = new Properties();
+        often.setProperty("agent.warn.check-interval-ms", "200");
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA));
+                LogCapture log = LogCapture.warnings()) {
+            system.startAgent(often);
+            Path outbox = system.drop(CHIYODA, NAME, TestFiles.postalRecords("13101")).getParent().getParent();
+            Path inRoot = Files.write(outbox.resolve(NAME), TestFiles.postalRecords("13101"));
+            Path nested = Files.createDirectories(outbox.resolve(CHIYODA.value()).resolve("2026-12"));
+            Files.write(nested.resolve(NAME), TestFiles.postalRecords("13101"));
+
+            await("both reported").atMost(Duration.ofSeconds(10))
+                    .until(() -> log.linesContaining("Outbox entry not picked up").size() >= 2);
+            await("each reported once").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                    .until(() -> log.linesContaining("Outbox entry not picked up").size() == 2);
+            assertThat(log.linesContaining("outbox folder itself")).hasSize(1);
+            assertThat(log.linesContaining("move its files up")).hasSize(1);
+            assertThat(inRoot).exists();
+            assertThat(nested.resolve(NAME)).exists();
+        }
+    }
+
+    @Test
     void overlongNameIsRefusedOnceWithAReason() throws Exception {
         String name = "131016_POSTAL_" + "x".repeat(230) + ".csv";
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {

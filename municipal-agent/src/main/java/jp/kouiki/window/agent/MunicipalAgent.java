@@ -154,6 +154,9 @@ public final class MunicipalAgent implements ServiceMain.Service {
         housekeeping.scheduleWithFixedDelay(retention::expire, 1, 60, TimeUnit.MINUTES);
         housekeeping.scheduleWithFixedDelay(this::warnAboutDiskAndBacklog, 0, settings.warnCheckIntervalMillis(),
                 TimeUnit.MILLISECONDS);
+        MisplacedOutboxFiles misplaced = new MisplacedOutboxFiles(settings.outbox(), settings.doneMarkerPickup());
+        housekeeping.scheduleWithFixedDelay(misplaced::check, settings.warnCheckIntervalMillis(),
+                settings.warnCheckIntervalMillis(), TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(status::update, 0, settings.pacing().statusIntervalMillis(),
                 TimeUnit.MILLISECONDS);
         long idleCheck = Math.max(100, settings.idleConnectionCloseMillis() / 2);
