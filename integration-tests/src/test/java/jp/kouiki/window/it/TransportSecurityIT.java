@@ -1,9 +1,10 @@
 package jp.kouiki.window.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.abort;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -37,6 +38,8 @@ import jp.kouiki.window.transfer.FileManifest;
 
 /** What the central server exposes to the network, tried from outside. */
 class TransportSecurityIT {
+
+    private static final Path OPENSSL = Path.of("/usr/bin/openssl");
 
     private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
     private static final MunicipalityCode CHUO = MunicipalityCode.of("131024");
@@ -91,10 +94,29 @@ class TransportSecurityIT {
 
             assertThat(handshake(context, system.port, "TLSv1.3")).isEqualTo("TLSv1.3");
             assertThat(handshake(context, system.port, "TLSv1.2")).isEqualTo("TLSv1.2");
-            // TODO: JDK 17's client disables TLS 1.1 and 1.0 itself (jdk.tls.disabledAlgorithms), so these two
-            // attempts fail before the server sees them; the server's protocol list is not what they check.
-            assertThatThrownBy(() -> handshake(context, system.port, "TLSv1.1")).isInstanceOf(IOException.class);
-            assertThatThrownBy(() -> handshake(context, system.port, "TLSv1")).isInstanceOf(IOException.class);
+        }
+    }
+
+    /**
+     * Offers TLS 1.1 and 1.0 with OpenSSL's client, because JDK 17's own client disables both
+     * (jdk.tls.disabledAlgorithms) and fails before its attempt reaches the server.
+     */
+    @Test
+    void tls11AndTls10AreRejectedByTheServer() throws Exception {
+        requireOpenssl();
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA));
+                LogCapture log = LogCapture.warnings()) {
+            system.startCentral();
+
+            String tls11 = opensslHandshake(system.port, "-tls1_1");
+            String tls10 = opensslHandshake(system.port, "-tls1");
+
+            assertThat(tls11).contains("alert protocol version").contains("Cipher is (NONE)");
+            assertThat(tls10).contains("alert protocol version").contains("Cipher is (NONE)");
+            await("both rejections logged").atMost(Duration.ofSeconds(10))
+                    .until(() -> log.linesContaining("TLS handshake rejected").size() >= 2);
+            assertThat(log.linesContaining("TLSv1.1")).hasSize(1);
+            assertThat(log.linesContaining("TLSv1 ")).hasSize(1);
         }
     }
 
@@ -235,6 +257,35 @@ class TransportSecurityIT {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * Skips the calling test with a message naming the Debian package when openssl is missing, or fails it under
+     * {@code -Dwindow.requireExternalTools=true}.
+     */
+    private static void requireOpenssl() {
+        if (!Files.isExecutable(OPENSSL)) {
+            String message = OPENSSL + " is not installed; install the Debian package openssl (apt-get install"
+                    + " openssl) to offer old TLS versions to the server";
+            if (Boolean.getBoolean("window.requireExternalTools")) {
+                fail(message);
+            }
+            abort(message);
+        }
+    }
+
+    /** Runs an OpenSSL client handshake with one protocol version and returns what it printed. */
+    private static String opensslHandshake(int port, String protocolOption) throws Exception {
+        // Security level 0 lets OpenSSL 3 offer TLS 1.1 and 1.0 at all.
+        Process process = new ProcessBuilder(OPENSSL.toString(), "s_client", "-connect", "127.0.0.1:" + port,
+                protocolOption, "-cipher", "DEFAULT:@SECLEVEL=0").redirectErrorStream(true).start();
+        process.getOutputStream().close();
+        byte[] output = process.getInputStream().readAllBytes();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            fail("openssl s_client did not end within 20 s");
+        }
+        return new String(output, StandardCharsets.UTF_8);
     }
 
     /** Sends a plain HTTP request to the HTTPS port, as an agent configured with an http:// address would. */
