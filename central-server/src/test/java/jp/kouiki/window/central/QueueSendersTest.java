@@ -1,8 +1,10 @@
 package jp.kouiki.window.central;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,7 +53,7 @@ class QueueSendersTest {
         send(second, CHIYODA, "second");
 
         assertThat(second.session()).isSameAs(first.session());
-        assertThat(broker.messageCount(QueueNames.upload(CHIYODA))).isEqualTo(2);
+        awaitMessages(CHIYODA, 2);
         senders.discard(second);
     }
 
@@ -64,7 +66,7 @@ class QueueSendersTest {
         send(chuo, CHUO, "chuo");
 
         assertThat(chuo.session()).isNotSameAs(chiyoda.session());
-        assertThat(broker.messageCount(QueueNames.upload(CHUO))).isEqualTo(1);
+        awaitMessages(CHUO, 1);
         senders.discard(chuo);
     }
 
@@ -90,7 +92,7 @@ class QueueSendersTest {
         send(next, CHIYODA, "after close");
 
         assertThat(next.session()).isNotSameAs(kept.session());
-        assertThat(broker.messageCount(QueueNames.upload(CHIYODA))).isEqualTo(1);
+        awaitMessages(CHIYODA, 1);
         senders.discard(next);
     }
 
@@ -115,6 +117,12 @@ class QueueSendersTest {
         senders.close();
 
         assertThat(kept.session().isClosed()).isTrue();
+    }
+
+    /** Waits for the count, because the broker's message count can lag a commit by a moment. */
+    private void awaitMessages(MunicipalityCode code, int count) {
+        await("messages in the upload queue of " + code).atMost(Duration.ofSeconds(5))
+                .until(() -> broker.messageCount(QueueNames.upload(code)) == count);
     }
 
     private static void send(QueueSenders.Sender sender, MunicipalityCode code, String text) throws Exception {
