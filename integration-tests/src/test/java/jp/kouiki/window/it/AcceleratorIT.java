@@ -3,8 +3,6 @@ package jp.kouiki.window.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -278,10 +276,7 @@ class AcceleratorIT {
         }
         String message = "nginx is not installed at " + NGINX + "; install the Debian package nginx"
                 + " (apt-get install nginx) to run the accelerator tests";
-        if (Boolean.getBoolean("window.requireExternalTools")) {
-            fail(message);
-        }
-        abort(message);
+        ExternalTools.missing(message);
     }
 
     /** Writes the nginx configuration of docs/deploy-behind-accelerator.md, with every file inside the prefix. */

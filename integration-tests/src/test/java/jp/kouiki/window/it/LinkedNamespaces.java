@@ -1,7 +1,5 @@
 package jp.kouiki.window.it;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -54,10 +52,7 @@ final class LinkedNamespaces implements AutoCloseable {
             missing = "network namespaces need root; run the shaped-link tests as root";
         }
         if (missing != null) {
-            if (Boolean.getBoolean("window.requireExternalTools")) {
-                fail(missing);
-            }
-            abort(missing);
+            ExternalTools.missing(missing);
         }
     }
 

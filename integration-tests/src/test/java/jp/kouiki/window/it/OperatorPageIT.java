@@ -2,8 +2,6 @@ package jp.kouiki.window.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -157,9 +155,6 @@ class OperatorPageIT {
         String message = "Chromium or its driver is not installed at " + CHROMIUM + " and " + CHROMEDRIVER
                 + "; install the Debian packages chromium and chromium-driver (apt-get install chromium"
                 + " chromium-driver) to run the operator page test";
-        if (Boolean.getBoolean("window.requireExternalTools")) {
-            fail(message);
-        }
-        abort(message);
+        ExternalTools.missing(message);
     }
 }

@@ -1,8 +1,6 @@
 package jp.kouiki.window.it;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -55,10 +53,7 @@ final class SquidProxy implements AutoCloseable {
             if (!Files.isExecutable(program)) {
                 String message = program + " is not installed; install the Debian packages squid and apache2-utils"
                         + " (apt-get install squid apache2-utils) to run the forward proxy tests";
-                if (Boolean.getBoolean("window.requireExternalTools")) {
-                    fail(message);
-                }
-                abort(message);
+                ExternalTools.missing(message);
             }
         }
     }
