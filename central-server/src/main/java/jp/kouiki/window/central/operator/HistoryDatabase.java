@@ -21,6 +21,11 @@ import jp.kouiki.window.files.AtomicFiles;
  *
  * <p>{@code WRITE_DELAY=0} makes every commit reach the file before it returns, so a killed process loses no committed
  * record; without an fsync per commit, a power failure can still lose the last second of records.
+ * {@code REUSE_SPACE=FALSE} makes H2 append each commit's pages at the end of the file. With H2 2.5.252 writing them
+ * into free space in the middle, a {@code kill -9} lost every record that the process had committed in 8 of 11
+ * tries on a database with free space, and in none of 6 tries with this setting. The file then grows by about 4 KiB
+ * per transferred file while the server runs.
+ * TODO: compact the file online (H2 compacts it neither at start nor at a clean stop here).
  */
 public final class HistoryDatabase implements AutoCloseable {
 
@@ -91,7 +96,7 @@ public final class HistoryDatabase implements AutoCloseable {
     public static HistoryDatabase open(Path directory) throws IOException, SQLException {
         AtomicFiles.createDirectories(directory);
         String url = "jdbc:h2:file:" + directory.resolve("history").toAbsolutePath()
-                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64";
+                + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64;REUSE_SPACE=FALSE";
         JdbcConnectionPool pool = JdbcConnectionPool.create(url, "window", "");
         pool.setMaxConnections(8);
         HistoryDatabase database = new HistoryDatabase(pool);
