@@ -2,6 +2,7 @@ package jp.kouiki.window.central.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +24,26 @@ class TransferHistoryTest {
 
     @TempDir
     Path folder;
+
+    @Test
+    void reopeningCompactsTheFile() throws Exception {
+        Instant now = Instant.parse("2026-12-04T00:00:00Z");
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            TransferHistory history = new TransferHistory(database);
+            for (int i = 0; i < 300; i++) {
+                history.record(TransferHistory.Step.DELIVERED, "131016", String.format("%032x", i), "a.csv", null, 1L,
+                        null, null, now);
+            }
+        }
+        long grown = Files.size(folder.resolve("history.mv.db"));
+
+        try (HistoryDatabase reopened = HistoryDatabase.open(folder)) {
+            assertThat(new TransferHistory(reopened).find("131016", String.format("%032x", 299))).isNotNull();
+            assertThat(new TransferHistory(reopened).find("131016", String.format("%032x", 0))).isNotNull();
+        }
+        assertThat(Files.size(folder.resolve("history.mv.db"))).as("size after reopening, from %d", grown)
+                .isLessThan(grown / 2);
+    }
 
     @Test
     void stepsSurviveReopening() throws Exception {
