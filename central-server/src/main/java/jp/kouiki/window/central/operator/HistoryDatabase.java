@@ -1,15 +1,22 @@
 package jp.kouiki.window.central.operator;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.slf4j.Logger;
@@ -28,8 +35,8 @@ import jp.kouiki.window.files.AtomicFiles;
  * {@code REUSE_SPACE=FALSE} makes H2 append each commit's pages at the end of the file. With H2 2.5.252 writing them
  * into free space in the middle, a {@code kill -9} lost every record that the process had committed in 8 of 11
  * tries on a database with free space, and in none of 6 tries with this setting. The file then grows by about 4 KiB
- * per transferred file while the server runs, and is compacted when the server opens it.
- * TODO: compact the file while the server runs, for a server that is not restarted for months.
+ * per transferred file under load and 20 KiB when files come one at a time. It is compacted when the server opens it and,
+ * from {@link #COMPACT_MIN_BYTES}, when it has doubled while the server runs.
  */
 public final class HistoryDatabase implements AutoCloseable {
 
@@ -92,10 +99,27 @@ public final class HistoryDatabase implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HistoryDatabase.class);
 
-    private final JdbcConnectionPool pool;
+    /** Size from which the file is compacted while the server runs, once it has doubled since its last compaction. */
+    static final long COMPACT_MIN_BYTES = 64L * 1024 * 1024;
+    /** Permits of the connection gate: more than the pool's connections, so only a compaction ever waits for them. */
+    private static final int GATE_PERMITS = 1024;
+    private static final int MAX_CONNECTIONS = 8;
 
-    private HistoryDatabase(JdbcConnectionPool pool) {
-        this.pool = pool;
+    private final String url;
+    private final Path file;
+    /**
+     * Counts the connections handed out and not yet closed, so that a compaction runs only when none is in use and
+     * no new one starts meanwhile.
+     */
+    private final Semaphore gate = new Semaphore(GATE_PERMITS);
+    private volatile JdbcConnectionPool pool;
+    private long compactedBytes;
+
+    private HistoryDatabase(String url, Path file) {
+        this.url = url;
+        this.file = file;
+        this.pool = newPool(url);
+        this.compactedBytes = sizeOf(file);
     }
 
     /** Opens or creates the database in {@code directory} and its tables. */
@@ -103,24 +127,60 @@ public final class HistoryDatabase implements AutoCloseable {
         AtomicFiles.createDirectories(directory);
         String url = "jdbc:h2:file:" + directory.resolve("history").toAbsolutePath()
                 + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64;REUSE_SPACE=FALSE";
-        compact(directory.resolve("history.mv.db"), url);
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "window", "");
-        pool.setMaxConnections(8);
-        HistoryDatabase database = new HistoryDatabase(pool);
+        Path file = directory.resolve("history.mv.db");
+        compact(file, url);
+        HistoryDatabase database = new HistoryDatabase(url, file);
         try (Connection connection = database.connection(); Statement statement = connection.createStatement()) {
             for (String ddl : SCHEMA) {
                 statement.execute(ddl);
             }
         } catch (SQLException e) {
-            pool.dispose();
+            database.pool.dispose();
             throw e;
         }
         return database;
     }
 
+    private static JdbcConnectionPool newPool(String url) {
+        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "window", "");
+        pool.setMaxConnections(MAX_CONNECTIONS);
+        return pool;
+    }
+
+    /**
+     * Compacts the file while the server runs once it is larger than {@link #COMPACT_MIN_BYTES} and twice its size
+     * after the last compaction. Waits up to {@code wait} for the connections in use to close, and gives up for this
+     * time when they do not; new connections wait while it runs. Returns whether it compacted.
+     */
+    public boolean compactIfGrown(Duration wait) throws SQLException, InterruptedException {
+        return compactIfGrown(wait, COMPACT_MIN_BYTES);
+    }
+
+    /** As {@link #compactIfGrown(Duration)}, from another minimum size. */
+    synchronized boolean compactIfGrown(Duration wait, long minBytes) throws SQLException, InterruptedException {
+        long size = sizeOf(file);
+        if (size < minBytes || size < 2 * compactedBytes) {
+            return false;
+        }
+        if (!gate.tryAcquire(GATE_PERMITS, wait.toMillis(), TimeUnit.MILLISECONDS)) {
+            LOG.info("Transfer history compaction put off, connections stayed in use: file={} bytes={}", file, size);
+            return false;
+        }
+        try {
+            pool.dispose();
+            compact(file, url);
+            pool = newPool(url);
+            compactedBytes = sizeOf(file);
+        } finally {
+            gate.release(GATE_PERMITS);
+        }
+        return true;
+    }
+
     /**
      * Rewrites an existing database file without its free space before the server uses it. The file only grows while
-     * the server runs, because H2 appends every commit; 12,402 records in a 22.5 MB file took 0.12 s and left 2.8 MB.
+     * the server runs, because H2 appends every commit. A 22.5 MB file of 12,402 records took 0.12 to 0.26 s and left
+     * 2.8 MB.
      */
     private static void compact(Path file, String url) throws SQLException {
         if (!Files.isRegularFile(file)) {
@@ -146,12 +206,44 @@ public final class HistoryDatabase implements AutoCloseable {
 
     /** Returns a pooled connection in auto-commit mode; the caller closes it. */
     public Connection connection() throws SQLException {
-        return pool.getConnection();
+        try {
+            gate.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while waiting for a transfer history connection", e);
+        }
+        Connection connection;
+        try {
+            connection = pool.getConnection();
+        } catch (SQLException | RuntimeException e) {
+            gate.release();
+            throw e;
+        }
+        return gated(connection);
+    }
+
+    /** Wraps a connection so that closing it, once, gives its permit back to the gate. */
+    private Connection gated(Connection connection) {
+        AtomicBoolean closed = new AtomicBoolean();
+        InvocationHandler handler = (proxy, method, arguments) -> {
+            boolean closing = method.getName().equals("close") && method.getParameterCount() == 0;
+            try {
+                return method.invoke(connection, arguments);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            } finally {
+                if (closing && closed.compareAndSet(false, true)) {
+                    gate.release();
+                }
+            }
+        };
+        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, handler);
     }
 
     /** Deletes transfer and audit records older than the retention time; returns how many. */
     public int expire(int retentionDays) throws SQLException {
-        OffsetDateTime limit = timestamp(Instant.now().minus(java.time.Duration.ofDays(retentionDays)));
+        OffsetDateTime limit = timestamp(Instant.now().minus(Duration.ofDays(retentionDays)));
         try (Connection connection = connection();
                 var transfers = connection.prepareStatement("DELETE FROM transfer WHERE first_at < ?");
                 var audits = connection.prepareStatement("DELETE FROM audit WHERE at < ?")) {
@@ -171,7 +263,7 @@ public final class HistoryDatabase implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement()) {
             statement.execute("SHUTDOWN");
         } catch (SQLException e) {

@@ -33,6 +33,8 @@ public final class OperatorService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OperatorService.class);
     private static final Duration CONTACT_SAVE_INTERVAL = Duration.ofSeconds(30);
+    /** Maximum time that the hourly compaction waits for the history connections in use to close. */
+    private static final Duration COMPACT_WAIT = Duration.ofSeconds(10);
 
     private final CentralSettings settings;
     private final OperatorSettings operator;
@@ -173,6 +175,13 @@ public final class OperatorService implements AutoCloseable {
             }
         } catch (SQLException | RuntimeException e) {
             LOG.warn("Transfer history expiry failed, trying again in an hour: error={}", e.toString());
+        }
+        try {
+            database.compactIfGrown(COMPACT_WAIT);
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("Transfer history compaction failed, trying again in an hour: error={}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -43,6 +44,32 @@ class TransferHistoryTest {
         }
         assertThat(Files.size(folder.resolve("history.mv.db"))).as("size after reopening, from %d", grown)
                 .isLessThan(grown / 2);
+    }
+
+    @Test
+    void compactionWaitsForConnectionsInUse() throws Exception {
+        Instant now = Instant.parse("2026-12-04T00:00:00Z");
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            TransferHistory history = new TransferHistory(database);
+            for (int i = 0; i < 300; i++) {
+                history.record(TransferHistory.Step.DELIVERED, "131016", String.format("%032x", i), "a.csv", null, 1L,
+                        null, null, now);
+            }
+            long grown = Files.size(folder.resolve("history.mv.db"));
+
+            try (Connection inUse = database.connection()) {
+                assertThat(database.compactIfGrown(Duration.ofMillis(200), 1024 * 1024)).as("with a connection open")
+                        .isFalse();
+            }
+            assertThat(database.compactIfGrown(Duration.ofSeconds(5), 1024 * 1024)).isTrue();
+
+            assertThat(Files.size(folder.resolve("history.mv.db"))).isLessThan(grown / 2);
+            assertThat(history.find("131016", String.format("%032x", 299))).isNotNull();
+            history.record(TransferHistory.Step.DELIVERED, "131016", String.format("%032x", 300), "b.csv", null, 1L,
+                    null, null, now);
+            assertThat(history.find("131016", String.format("%032x", 300)).fileName()).isEqualTo("b.csv");
+            assertThat(database.compactIfGrown(Duration.ofSeconds(5), 1024 * 1024)).as("not grown since").isFalse();
+        }
     }
 
     @Test
