@@ -28,13 +28,8 @@ class TransferHistoryTest {
 
     @Test
     void reopeningCompactsTheFile() throws Exception {
-        Instant now = Instant.parse("2026-12-04T00:00:00Z");
         try (HistoryDatabase database = HistoryDatabase.open(folder)) {
-            TransferHistory history = new TransferHistory(database);
-            for (int i = 0; i < 300; i++) {
-                history.record(TransferHistory.Step.DELIVERED, "131016", String.format("%032x", i), "a.csv", null, 1L,
-                        null, null, now);
-            }
+            recordDeliveries(new TransferHistory(database), 300);
         }
         long grown = Files.size(folder.resolve("history.mv.db"));
 
@@ -51,10 +46,7 @@ class TransferHistoryTest {
         Instant now = Instant.parse("2026-12-04T00:00:00Z");
         try (HistoryDatabase database = HistoryDatabase.open(folder)) {
             TransferHistory history = new TransferHistory(database);
-            for (int i = 0; i < 300; i++) {
-                history.record(TransferHistory.Step.DELIVERED, "131016", String.format("%032x", i), "a.csv", null, 1L,
-                        null, null, now);
-            }
+            recordDeliveries(history, 300);
             long grown = Files.size(folder.resolve("history.mv.db"));
 
             try (Connection inUse = database.connection()) {
@@ -184,5 +176,14 @@ class TransferHistoryTest {
 
     private static TransferHistory.Query query(Instant from, Instant to, String name, String outcome) {
         return new TransferHistory.Query(null, from, to, name, outcome, 100);
+    }
+
+    /** Records deliveries of files 0 to count - 1, each in a commit of its own, as files that come one at a time. */
+    private static void recordDeliveries(TransferHistory history, int count) throws Exception {
+        Instant now = Instant.parse("2026-12-04T00:00:00Z");
+        for (int i = 0; i < count; i++) {
+            history.record(TransferHistory.Step.DELIVERED, "131016", String.format("%032x", i), "a.csv", null, 1L,
+                    null, null, now);
+        }
     }
 }
