@@ -7,6 +7,7 @@ import java.nio.file.attribute.FileTime;
 import java.security.PrivateKey;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
 import java.util.ArrayList;
@@ -227,10 +228,19 @@ public final class CentralServer implements ServiceMain.Service {
             thread.setDaemon(true);
             return thread;
         });
-        operator.activate(sweeper, (code, fileId) -> {
-            DeliveryLedger.Status status = ledger.status(code, fileId);
-            return status == null ? null : new HistoryReconciler.LedgerState(status.state(), status.at(),
-                    status.reason());
+        operator.activate(sweeper, new HistoryReconciler.Ledger() {
+            @Override
+            public HistoryReconciler.LedgerState status(MunicipalityCode code, String fileId) throws Exception {
+                DeliveryLedger.Status status = ledger.status(code, fileId);
+                return status == null ? null : new HistoryReconciler.LedgerState(status.state(), status.at(),
+                        status.reason());
+            }
+
+            @Override
+            public List<HistoryReconciler.Ended> endedSince(Instant since) throws Exception {
+                return ledger.endedSince(since).stream().map(ended -> new HistoryReconciler.Ended(ended.code(),
+                        ended.fileId(), ended.state(), ended.fileName(), ended.at(), ended.reason())).toList();
+            }
         });
         if (settings.remoteUnionDelivery()) {
             LOG.info("Files stay queued for the union's agent (central.union.delivery=remote): it pulls them over"

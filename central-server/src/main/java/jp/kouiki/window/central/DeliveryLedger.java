@@ -97,6 +97,44 @@ final class DeliveryLedger {
         Files.deleteIfExists(pendingEntry(code, fileId));
     }
 
+    /** A file that the ledger records as delivered or rejected: its name (null for a rejection), when and why. */
+    record Ended(MunicipalityCode code, String fileId, String state, String fileName, Instant at, String reason) {
+    }
+
+    /** Lists the files recorded as delivered or rejected since the instant, by the time of their entry. */
+    List<Ended> endedSince(Instant since) throws IOException {
+        List<Ended> ended = new ArrayList<>();
+        for (Path root : List.of(deliveredRoot, rejectedRoot)) {
+            if (!Files.isDirectory(root)) {
+                continue;
+            }
+            try (Stream<Path> entries = Files.find(root, 2, (path, attributes) -> attributes.isRegularFile()
+                    && !path.getFileName().toString().startsWith(".")
+                    && !attributes.lastModifiedTime().toInstant().isBefore(since))) {
+                for (Path entry : entries.toList()) {
+                    String folder = entry.getParent().getFileName().toString();
+                    if (!MunicipalityCode.isValid(folder)) {
+                        continue;
+                    }
+                    MunicipalityCode code = MunicipalityCode.of(folder);
+                    String fileId = entry.getFileName().toString();
+                    Status status = status(code, fileId);
+                    if (status == null || !status.state().equals(root == deliveredRoot ? "delivered" : "rejected")) {
+                        continue;
+                    }
+                    String fileName = null;
+                    if (root == deliveredRoot) {
+                        List<String> lines = Files.readAllLines(entry, StandardCharsets.UTF_8);
+                        fileName = lines.isEmpty() ? null : lines.get(0);
+                    }
+                    Instant at = status.at() != null ? status.at() : Files.getLastModifiedTime(entry).toInstant();
+                    ended.add(new Ended(code, fileId, status.state(), fileName, at, status.reason()));
+                }
+            }
+        }
+        return ended;
+    }
+
     /** Lists the files still waiting to be renamed into place. */
     List<Pending> pending() throws IOException {
         List<Pending> pending = new ArrayList<>();

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -214,6 +215,19 @@ public final class TransferHistory {
             throws SQLException {
         return select("SELECT " + COLUMNS + " FROM transfer WHERE municipality = ? AND outcome = ? AND updated_at >= ?"
                 + " ORDER BY first_at LIMIT " + limit, List.of(municipality, outcome, HistoryDatabase.timestamp(since)));
+    }
+
+    /** Returns the time of the latest change to any record, or null when there is none. */
+    public Instant latestUpdate() throws SQLException {
+        try (Connection connection = database.connection();
+                PreparedStatement statement = connection.prepareStatement("SELECT MAX(updated_at) FROM transfer");
+                ResultSet rows = statement.executeQuery()) {
+            if (!rows.next()) {
+                return null;
+            }
+            OffsetDateTime latest = rows.getObject(1, OffsetDateTime.class);
+            return latest == null ? null : latest.toInstant();
+        }
     }
 
     /** Returns, per municipality, the files and bytes delivered since the instant. */

@@ -174,6 +174,51 @@ class TransferHistoryTest {
         }
     }
 
+    @Test
+    void reconcileRestoresMissingRecords() throws Exception {
+        String kept = "1".repeat(32);
+        String lostDelivery = "2".repeat(32);
+        String lostRejection = "3".repeat(32);
+        String otherMunicipality = "4".repeat(32);
+        Instant now = Instant.now();
+        List<HistoryReconciler.Ended> ended = List.of(
+                new HistoryReconciler.Ended(CHIYODA, kept, "delivered", "kept.csv", now, null),
+                new HistoryReconciler.Ended(CHIYODA, lostDelivery, "delivered", "lost.csv", now, null),
+                new HistoryReconciler.Ended(CHIYODA, lostRejection, "rejected", null, now, "record 3 is invalid"),
+                new HistoryReconciler.Ended(MunicipalityCode.of("131024"), otherMunicipality, "delivered", "x.csv",
+                        now, null));
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            TransferHistory history = new TransferHistory(database);
+            history.record(TransferHistory.Step.DELIVERED, "131016", kept, "kept.csv", null, 7L, null, null, now);
+            List<Instant> asked = new java.util.ArrayList<>();
+            HistoryReconciler.Ledger ledger = new HistoryReconciler.Ledger() {
+                @Override
+                public HistoryReconciler.LedgerState status(MunicipalityCode code, String fileId) {
+                    return null;
+                }
+
+                @Override
+                public List<HistoryReconciler.Ended> endedSince(Instant since) {
+                    asked.add(since);
+                    return ended;
+                }
+            };
+
+            int changed = HistoryReconciler.reconcile(history, ledger, List.of(CHIYODA), 30);
+
+            assertThat(changed).as("the two lost records of the served municipality").isEqualTo(2);
+            assertThat(asked).singleElement().satisfies(since -> assertThat(since).isBefore(now.minusSeconds(60)));
+            assertThat(history.find("131016", kept).size()).as("existing record untouched").isEqualTo(7L);
+            Transfer delivered = history.find("131016", lostDelivery);
+            assertThat(delivered.outcome()).isEqualTo("delivered");
+            assertThat(delivered.fileName()).isEqualTo("lost.csv");
+            Transfer rejected = history.find("131016", lostRejection);
+            assertThat(rejected.outcome()).isEqualTo("rejected");
+            assertThat(rejected.reason()).isEqualTo("record 3 is invalid");
+            assertThat(history.find("131024", otherMunicipality)).isNull();
+        }
+    }
+
     private static TransferHistory.Query query(Instant from, Instant to, String name, String outcome) {
         return new TransferHistory.Query(null, from, to, name, outcome, 100);
     }
