@@ -57,11 +57,11 @@ public final class AtomicFiles {
         } catch (UnsupportedOperationException | IOException e) {
             // No hard links here: fall back to a rename, accepting the tiny window between the check and the move.
             Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
-            fsyncDirectory(target.getParent());
+            fsyncDirectory(target.toAbsolutePath().getParent());
             return true;
         }
         Files.delete(staged);
-        fsyncDirectory(target.getParent());
+        fsyncDirectory(target.toAbsolutePath().getParent());
         return true;
     }
 
@@ -72,7 +72,7 @@ public final class AtomicFiles {
         Files.write(temporary, content);
         fsync(temporary);
         Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDirectory(target.getParent());
+        fsyncDirectory(target.toAbsolutePath().getParent());
     }
 
     /**
@@ -87,7 +87,7 @@ public final class AtomicFiles {
         Files.write(temporary, content);
         fsync(temporary);
         Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        fsyncDirectory(target.getParent());
+        fsyncDirectory(target.toAbsolutePath().getParent());
     }
 
     /**

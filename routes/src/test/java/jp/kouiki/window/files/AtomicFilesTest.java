@@ -20,6 +20,20 @@ class AtomicFilesTest {
     Path directory;
 
     @Test
+    void bareFileNameIsWritten() throws Exception {
+        // A name without a folder, as an operator passes it on the command line, is relative to the working folder.
+        Path bare = Path.of("atomic-files-test-" + ProcessHandle.current().pid() + ".txt");
+        try {
+            AtomicFiles.writeAtomically(bare, "one".getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.writeOwnerOnlyAtomically(bare, "two".getBytes(StandardCharsets.UTF_8));
+
+            assertThat(Files.readString(bare, StandardCharsets.UTF_8)).isEqualTo("two");
+        } finally {
+            Files.deleteIfExists(bare);
+        }
+    }
+
+    @Test
     void publishMovesStagedFile() throws Exception {
         Path staged = write(".staged.tmp", "new content");
         Path target = directory.resolve("131016_POSTAL.csv");
