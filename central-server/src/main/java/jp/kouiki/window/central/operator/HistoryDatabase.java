@@ -169,9 +169,10 @@ public final class HistoryDatabase implements AutoCloseable {
         try {
             pool.dispose();
             compact(file, url);
+        } finally {
+            // A new pool even after a failed compaction, so that the history goes on being written.
             pool = newPool(url);
             compactedBytes = sizeOf(file);
-        } finally {
             gate.release(GATE_PERMITS);
         }
         return true;
@@ -262,13 +263,12 @@ public final class HistoryDatabase implements AutoCloseable {
         return value == null ? null : value.toInstant();
     }
 
+    /**
+     * Closes the pool's connections; H2 closes the database with the last of them. A SHUTDOWN on a pooled connection
+     * left an exception in {@code history.trace.db} at every stop, when that connection was closed after it.
+     */
     @Override
     public synchronized void close() {
-        try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement()) {
-            statement.execute("SHUTDOWN");
-        } catch (SQLException e) {
-            // Already closed, or the file is gone; the pool is disposed either way.
-        }
         pool.dispose();
     }
 }

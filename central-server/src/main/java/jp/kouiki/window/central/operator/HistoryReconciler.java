@@ -14,7 +14,7 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 /**
  * Brings the history up to date with the delivery ledger at activation. The ledger is written before a delivery or
  * rejection is acknowledged, the history after it, so a process killed in between leaves a file that the history
- * shows as stored, waiting or retried although the ledger has its end. Each such record gets the ledger's outcome, and
+ * shows as announced, stored, waiting or retried although the ledger has its end. Each such record gets the ledger's outcome, and
  * a file that the ledger ended recently but the history lacks gets a record.
  */
 public final class HistoryReconciler {
@@ -40,7 +40,7 @@ public final class HistoryReconciler {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(HistoryReconciler.class);
-    private static final List<String> OPEN_OUTCOMES = List.of("stored", "waiting", "retried");
+    private static final List<String> OPEN_OUTCOMES = List.of("announced", "stored", "waiting", "retried");
     private static final int MAX_RECORDS = 10_000;
     /**
      * How far before the history's latest change the ledger is searched for missing records, to allow for the writer's

@@ -175,6 +175,35 @@ class TransferHistoryTest {
     }
 
     @Test
+    void reconcileFinishesAnnouncedRecord() throws Exception {
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            TransferHistory history = new TransferHistory(database);
+            history.record(TransferHistory.Step.ANNOUNCED, "131016", FILE_ID, "a.csv", null, null, null, null,
+                    Instant.now());
+            Instant delivered = Instant.now();
+
+            int changed = HistoryReconciler.reconcile(history, (code, fileId) -> FILE_ID.equals(fileId)
+                    ? new HistoryReconciler.LedgerState("delivered", delivered, null) : null, List.of(CHIYODA), 30);
+
+            assertThat(changed).isEqualTo(1);
+            assertThat(history.find("131016", FILE_ID).outcome()).isEqualTo("delivered");
+        }
+    }
+
+    @Test
+    void cleanCloseLeavesNoTraceFile() throws Exception {
+        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
+            new TransferHistory(database).record(TransferHistory.Step.DELIVERED, "131016", FILE_ID, "a.csv", null, 1L,
+                    null, null, Instant.now());
+        }
+
+        assertThat(folder.resolve("history.trace.db")).doesNotExist();
+        try (HistoryDatabase reopened = HistoryDatabase.open(folder)) {
+            assertThat(new TransferHistory(reopened).find("131016", FILE_ID)).isNotNull();
+        }
+    }
+
+    @Test
     void reconcileRestoresMissingRecords() throws Exception {
         String kept = "1".repeat(32);
         String lostDelivery = "2".repeat(32);
