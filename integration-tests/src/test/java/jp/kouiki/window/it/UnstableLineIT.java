@@ -56,8 +56,13 @@ class UnstableLineIT {
             List<String> retries = log.linesContaining("Upload failed, retrying");
             System.out.println("unstable line: " + relay.cutAtByteLimit() + " connections cut, " + retries.size()
                     + " upload retries");
+            // A retry can meet a pooled connection that the relay has already cut, which fails before any chunk is
+            // confirmed and counts as a second attempt. Without the reset, attempts would count up to 4 and more.
             assertThat(retries).as("upload retries after a dropped connection").hasSizeGreaterThanOrEqualTo(3)
-                    .allMatch(line -> line.contains("attempt=1 "), "each a first attempt after a confirmed chunk");
+                    .allMatch(line -> line.contains("attempt=1 ") || line.contains("attempt=2 "),
+                            "each a first or second attempt after a confirmed chunk");
+            assertThat(retries.stream().filter(line -> line.contains("attempt=1 ")).count())
+                    .as("first attempts after a confirmed chunk").isGreaterThanOrEqualTo(3);
         }
     }
 }
