@@ -118,17 +118,18 @@ final class DeliveryLedger {
                     }
                     MunicipalityCode code = MunicipalityCode.of(folder);
                     String fileId = entry.getFileName().toString();
-                    Status status = status(code, fileId);
-                    if (status == null || !status.state().equals(root == deliveredRoot ? "delivered" : "rejected")) {
-                        continue;
-                    }
-                    String fileName = null;
                     if (root == deliveredRoot) {
                         List<String> lines = Files.readAllLines(entry, StandardCharsets.UTF_8);
-                        fileName = lines.isEmpty() ? null : lines.get(0);
+                        Instant at = lines.size() > 1 ? Instant.parse(lines.get(1))
+                                : Files.getLastModifiedTime(entry).toInstant();
+                        ended.add(new Ended(code, fileId, "delivered", lines.isEmpty() ? null : lines.get(0), at,
+                                null));
+                    } else if (!Files.exists(deliveredEntry(code, fileId))) {
+                        // A delivery recorded after an earlier rejection of the same file id is its outcome.
+                        ended.add(new Ended(code, fileId, "rejected", null,
+                                Files.getLastModifiedTime(entry).toInstant(),
+                                Files.readString(entry, StandardCharsets.UTF_8)));
                     }
-                    Instant at = status.at() != null ? status.at() : Files.getLastModifiedTime(entry).toInstant();
-                    ended.add(new Ended(code, fileId, status.state(), fileName, at, status.reason()));
                 }
             }
         }

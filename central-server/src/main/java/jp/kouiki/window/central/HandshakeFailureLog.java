@@ -3,8 +3,8 @@ package jp.kouiki.window.central;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ssl.SslHandshakeListener;
@@ -41,7 +41,8 @@ final class HandshakeFailureLog implements SslHandshakeListener {
     }
 
     private final String port;
-    private final Map<Key, Logged> logged = new ConcurrentHashMap<>();
+    /** The remote addresses and reasons logged, guarded by itself. */
+    private final Map<Key, Logged> logged = new HashMap<>();
 
     /** @param port the port as the log lines name it */
     HandshakeFailureLog(String port) {

@@ -84,14 +84,14 @@ class QueueSendersTest {
 
     @Test
     void closedSessionIsNotReused() throws Exception {
-        QueueSenders.Sender kept = senders.take(CHIYODA);
-        senders.keep(kept);
-        kept.session().close();
+        QueueSenders.Sender idle = senders.take(CHIYODA);
+        senders.keep(idle);
+        idle.session().close();
 
         QueueSenders.Sender next = senders.take(CHIYODA);
         send(next, CHIYODA, "after close");
 
-        assertThat(next.session()).isNotSameAs(kept.session());
+        assertThat(next.session()).isNotSameAs(idle.session());
         awaitMessages(CHIYODA, 1);
         senders.discard(next);
     }
@@ -111,12 +111,12 @@ class QueueSendersTest {
 
     @Test
     void closeEndsIdleSessions() throws Exception {
-        QueueSenders.Sender kept = senders.take(CHIYODA);
-        senders.keep(kept);
+        QueueSenders.Sender idle = senders.take(CHIYODA);
+        senders.keep(idle);
 
         senders.close();
 
-        assertThat(kept.session().isClosed()).isTrue();
+        assertThat(idle.session().isClosed()).isTrue();
     }
 
     /** Waits for the count, because the broker's message count can lag a commit by a moment. */

@@ -10,6 +10,8 @@ import java.time.Instant;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -158,28 +160,12 @@ class TransferHistoryTest {
         }
     }
 
-    @Test
-    void reconcileTakesLedgerOutcome() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = TransferHistory.Step.class, names = {"ANNOUNCED", "STORED"})
+    void reconcileTakesLedgerOutcome(TransferHistory.Step step) throws Exception {
         try (HistoryDatabase database = HistoryDatabase.open(folder)) {
             TransferHistory history = new TransferHistory(database);
-            history.record(TransferHistory.Step.STORED, "131016", FILE_ID, "a.csv", null, null, null, null,
-                    Instant.now());
-            Instant delivered = Instant.now();
-
-            int changed = HistoryReconciler.reconcile(history, (code, fileId) -> FILE_ID.equals(fileId)
-                    ? new HistoryReconciler.LedgerState("delivered", delivered, null) : null, List.of(CHIYODA), 30);
-
-            assertThat(changed).isEqualTo(1);
-            assertThat(history.find("131016", FILE_ID).outcome()).isEqualTo("delivered");
-        }
-    }
-
-    @Test
-    void reconcileFinishesAnnouncedRecord() throws Exception {
-        try (HistoryDatabase database = HistoryDatabase.open(folder)) {
-            TransferHistory history = new TransferHistory(database);
-            history.record(TransferHistory.Step.ANNOUNCED, "131016", FILE_ID, "a.csv", null, null, null, null,
-                    Instant.now());
+            history.record(step, "131016", FILE_ID, "a.csv", null, null, null, null, Instant.now());
             Instant delivered = Instant.now();
 
             int changed = HistoryReconciler.reconcile(history, (code, fileId) -> FILE_ID.equals(fileId)
@@ -205,21 +191,21 @@ class TransferHistoryTest {
 
     @Test
     void reconcileRestoresMissingRecords() throws Exception {
-        String kept = "1".repeat(32);
+        String existing = "1".repeat(32);
         String lostDelivery = "2".repeat(32);
         String lostRejection = "3".repeat(32);
         String otherMunicipality = "4".repeat(32);
         Instant now = Instant.now();
         List<HistoryReconciler.Ended> ended = List.of(
-                new HistoryReconciler.Ended(CHIYODA, kept, "delivered", "kept.csv", now, null),
+                new HistoryReconciler.Ended(CHIYODA, existing, "delivered", "existing.csv", now, null),
                 new HistoryReconciler.Ended(CHIYODA, lostDelivery, "delivered", "lost.csv", now, null),
                 new HistoryReconciler.Ended(CHIYODA, lostRejection, "rejected", null, now, "record 3 is invalid"),
                 new HistoryReconciler.Ended(MunicipalityCode.of("131024"), otherMunicipality, "delivered", "x.csv",
                         now, null));
         try (HistoryDatabase database = HistoryDatabase.open(folder)) {
             TransferHistory history = new TransferHistory(database);
-            history.record(TransferHistory.Step.DELIVERED, "131016", kept, "kept.csv", null, 7L, null, null, now);
-            List<Instant> asked = new java.util.ArrayList<>();
+            history.record(TransferHistory.Step.DELIVERED, "131016", existing, "existing.csv", null, 7L, null, null, now);
+            List<Instant> requestedSince = new java.util.ArrayList<>();
             HistoryReconciler.Ledger ledger = new HistoryReconciler.Ledger() {
                 @Override
                 public HistoryReconciler.LedgerState status(MunicipalityCode code, String fileId) {
@@ -228,7 +214,7 @@ class TransferHistoryTest {
 
                 @Override
                 public List<HistoryReconciler.Ended> endedSince(Instant since) {
-                    asked.add(since);
+                    requestedSince.add(since);
                     return ended;
                 }
             };
@@ -236,8 +222,8 @@ class TransferHistoryTest {
             int changed = HistoryReconciler.reconcile(history, ledger, List.of(CHIYODA), 30);
 
             assertThat(changed).as("the two lost records of the served municipality").isEqualTo(2);
-            assertThat(asked).singleElement().satisfies(since -> assertThat(since).isBefore(now.minusSeconds(60)));
-            assertThat(history.find("131016", kept).size()).as("existing record untouched").isEqualTo(7L);
+            assertThat(requestedSince).singleElement().satisfies(since -> assertThat(since).isBefore(now.minusSeconds(60)));
+            assertThat(history.find("131016", existing).size()).as("existing record untouched").isEqualTo(7L);
             Transfer delivered = history.find("131016", lostDelivery);
             assertThat(delivered.outcome()).isEqualTo("delivered");
             assertThat(delivered.fileName()).isEqualTo("lost.csv");
