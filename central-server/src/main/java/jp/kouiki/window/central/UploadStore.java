@@ -634,8 +634,8 @@ final class UploadStore implements UploadCancellation {
     }
 
     /**
-     * Sends the ciphertext as the file's durable queue message and commits it, in a kept session of the municipality's
-     * broker user; the stream is closed afterwards.
+     * Sends the ciphertext as the file's durable queue message and commits it. The session belongs to the
+     * municipality's broker user and is reused by later uploads. The stream is closed afterwards.
      */
     private void copyIntoQueue(MunicipalityCode code, String fileId, InputStream ciphertext, byte[] manifestJson,
             String signature) throws Exception {
