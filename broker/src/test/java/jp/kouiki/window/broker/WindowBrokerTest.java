@@ -214,6 +214,43 @@ class WindowBrokerTest {
     }
 
     @Test
+    void rejectedLargeDuplicateLeavesNoFile() throws Exception {
+        byte[] body = new byte[300 * 1024];
+        new Random(7).nextBytes(body);
+        try (WindowBroker broker = new WindowBroker(settings()).start();
+                ClientSession session = broker.openRoutesSession(true);
+                ClientProducer producer = session.createProducer(QueueNames.upload(CHIYODA))) {
+            for (int attempt = 0; attempt < 2; attempt++) {
+                ClientMessage message = session.createMessage(true);
+                message.putStringProperty(Message.HDR_DUPLICATE_DETECTION_ID, "0123456789abcdef0123456789abcdef");
+                MessageBodies.setBody(message, new ByteArrayInputStream(body));
+                producer.send(message);
+                if (attempt == 0) {
+                    session.commit();
+                } else {
+                    assertThatThrownBy(session::commit).isInstanceOf(ActiveMQException.class);
+                }
+            }
+            session.start();
+            try (ClientConsumer consumer = session.createConsumer(QueueNames.upload(CHIYODA))) {
+                ClientMessage received = consumer.receive(5000);
+                try (InputStream in = MessageBodies.open(received)) {
+                    assertArrayEquals(body, in.readAllBytes());
+                }
+                received.acknowledge();
+                session.commit();
+            }
+            Path largeMessages = dataDirectory.resolve("large-messages");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(largeMessages)) {
+                    assertThat(files.toList()).as("large message files after the only message was consumed")
+                            .isEmpty();
+                }
+            });
+        }
+    }
+
+    @Test
     void addedMunicipalityGetsOwnQueues() throws Exception {
         MunicipalityCode minato = MunicipalityCode.of("131032");
         try (WindowBroker broker = new WindowBroker(settings()).start()) {

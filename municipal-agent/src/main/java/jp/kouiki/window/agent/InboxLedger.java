@@ -50,6 +50,17 @@ final class InboxLedger {
         Files.deleteIfExists(entry(pendingRoot, code, fileId));
     }
 
+    /**
+     * Deletes the temporaries of entries that a killed agent was writing; an entry half written was never relied on.
+     * Call it at start-up, before any download is written.
+     *
+     * @return how many were deleted
+     */
+    int deleteLeftoverTemporaries() throws IOException {
+        return AtomicFiles.deleteLeftoverTemporaries(pendingRoot, 2)
+                + AtomicFiles.deleteLeftoverTemporaries(receivedRoot, 2);
+    }
+
     /** Lists the downloads still waiting to be renamed into place. */
     List<Pending> pending() throws IOException {
         List<Pending> pending = new ArrayList<>();

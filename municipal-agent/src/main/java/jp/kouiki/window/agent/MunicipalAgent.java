@@ -133,6 +133,13 @@ public final class MunicipalAgent implements ServiceMain.Service {
         InboxWriter inbox = new InboxWriter(settings, cipher, SigningKeys.readPublicKey(keys.unionSigningPublicKey()),
                 inboxLedger);
         deleteAbandonedParts(inboxLedger);
+        int downloadTemporaries = inboxLedger.deleteLeftoverTemporaries();
+        for (MunicipalityCode code : settings.municipalities()) {
+            downloadTemporaries += AtomicFiles.deleteLeftoverTemporaries(settings.waiting(code), 1);
+        }
+        if (downloadTemporaries > 0) {
+            LOG.info("Deleted {} temporary download entries left by an earlier stop", downloadTemporaries);
+        }
         if (settings.downloads().enabled()) {
             downloads = new DownloadPuller(settings, client, inbox);
             downloads.start();
