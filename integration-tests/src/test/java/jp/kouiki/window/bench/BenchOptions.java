@@ -20,6 +20,9 @@ final class BenchOptions {
               --memory-mib N        size of the memory run's file in MiB (default 4096)
               --small-files N       number of small files (default 2000)
               --small-bytes N       minimum size of each small file in bytes (default 4096)
+              --small-municipalities N
+                                    spread the measured small files over the first N of Tokyo's 62 municipalities;
+                                    1 measures one municipality's burst (default 62)
               --warm-up-files N     small files sent through the product JVMs, unmeasured, before each measured small
                                     run, so that it measures compiled code instead of the JIT's warm-up (default 0)
               --agents N            scale bench: number of agents sharing the 1,741 municipalities (default 6)
@@ -38,6 +41,7 @@ final class BenchOptions {
     long memoryMib = 4096;
     int smallFiles = 2000;
     int smallBytes = 4096;
+    int smallMunicipalities = 62;
     int warmUpFiles;
     int agents = 6;
     String heap = "256m";
@@ -58,6 +62,8 @@ final class BenchOptions {
                 case "--memory-mib" -> options.memoryMib = Long.parseLong(required(args[i], value));
                 case "--small-files" -> options.smallFiles = Integer.parseInt(required(args[i], value));
                 case "--small-bytes" -> options.smallBytes = Integer.parseInt(required(args[i], value));
+                case "--small-municipalities" -> options.smallMunicipalities =
+                        Integer.parseInt(required(args[i], value));
                 case "--warm-up-files" -> options.warmUpFiles = Integer.parseInt(required(args[i], value));
                 case "--agents" -> options.agents = Integer.parseInt(required(args[i], value));
                 case "--heap" -> options.heap = required(args[i], value);

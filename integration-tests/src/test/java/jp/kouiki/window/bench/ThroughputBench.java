@@ -175,10 +175,15 @@ public final class ThroughputBench {
     }
 
     private void smallFiles() throws Exception {
-        List<BenchFiles.Generated> generated = generateSmall(files, work.resolve("source-small"), tokyo,
+        if (options.smallMunicipalities < 1 || options.smallMunicipalities > tokyo.size()) {
+            throw new IllegalArgumentException("--small-municipalities must be between 1 and " + tokyo.size()
+                    + ", got " + options.smallMunicipalities);
+        }
+        List<MunicipalityCode> senders = tokyo.subList(0, options.smallMunicipalities);
+        List<BenchFiles.Generated> generated = generateSmall(files, work.resolve("source-small"), senders,
                 options.smallFiles, options.smallBytes);
         // Another date and other contents, so that the central server does not hold a measured file as a repeat.
-        List<BenchFiles.Generated> warmUp = generateSmall(files, work.resolve("source-warm-up"), tokyo,
+        List<BenchFiles.Generated> warmUp = generateSmall(files, work.resolve("source-warm-up"), senders,
                 options.warmUpFiles, options.smallBytes, "20261203", 1_000_003);
         List<Double> product = new ArrayList<>();
         List<Double> baseline = new ArrayList<>();
@@ -189,9 +194,10 @@ public final class ThroughputBench {
             }
         }
         int count = generated.size();
-        print("small files %d x %d bytes, after %d warm-up files: product median %.1f s (%.0f files/s); baseline median %.1f s"
-                        + " (%.0f files/s); product/baseline files per second %.0f %%", count, options.smallBytes,
-                warmUp.size(), median(product), count / median(product), median(baseline), count / median(baseline),
+        print("small files %d x %d bytes from %d municipalities, after %d warm-up files: product median %.1f s"
+                        + " (%.0f files/s); baseline median %.1f s (%.0f files/s); product/baseline files per second"
+                        + " %.0f %%", count, options.smallBytes, senders.size(), warmUp.size(), median(product),
+                count / median(product), median(baseline), count / median(baseline),
                 100 * median(baseline) / median(product));
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -79,6 +80,9 @@ public final class QueueDrainer implements AutoCloseable {
     private final Map<MunicipalityCode, Boolean> busy = new ConcurrentHashMap<>();
     private final ThreadLocal<ClientSession> workerSessions = new ThreadLocal<>();
     private final Set<ClientSession> openSessions = ConcurrentHashMap.newKeySet();
+    /** Turns that handled at least one message, and the messages they handled, for the figures logged at close. */
+    private final LongAdder turns = new LongAdder();
+    private final LongAdder turnMessages = new LongAdder();
     private final Object signal = new Object();
     /**
      * A {@link #wakeUp()} not yet seen by the dispatcher, kept so that one called during a scan is not lost. Guarded
@@ -286,6 +290,8 @@ public final class QueueDrainer implements AutoCloseable {
                     }
                     message = consumer.receiveImmediate();
                 }
+                turns.increment();
+                turnMessages.add(handled);
             }
         } catch (Exception e) {
             LOG.warn("Queue drain failed, retrying in 5 s: drainer={} municipality={} error={}", name, code,
@@ -433,5 +439,6 @@ public final class QueueDrainer implements AutoCloseable {
             }
         }
         openSessions.clear();
+        LOG.info("Queue drainer stopped: drainer={} turns={} messages={}", name, turns.sum(), turnMessages.sum());
     }
 }
