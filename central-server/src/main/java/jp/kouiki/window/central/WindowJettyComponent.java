@@ -9,7 +9,8 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * Camel's Jetty component with the window port's connections kept small, and its rejected TLS handshakes logged.
+ * Camel's Jetty component with the window port's connections kept small, its rejected TLS handshakes logged and
+ * Jetty's own error replies in JSON.
  * Every agent keeps one HTTPS connection per municipality open for its download polls, so the central server of a
  * union keeps one connection per member.
  */
@@ -22,6 +23,10 @@ final class WindowJettyComponent extends JettyHttpComponent12 {
      * little.
      */
     static final int HEADER_CACHE_SIZE = 0;
+
+    WindowJettyComponent() {
+        setErrorHandler(new JsonErrorHandler());
+    }
 
     @Override
     protected AbstractConnector createConnectorJettyInternal(Server server, JettyHttpEndpoint endpoint,

@@ -168,6 +168,23 @@ class CrossMunicipalityHttpIT {
     }
 
     @Test
+    void jettyErrorsAreJson() throws Exception {
+        HttpResponse<String> wrongMethod = client(CHIYODA).send(request("/window/v1/municipalities/" + CHIYODA
+                + "/receipts").DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> hugeHeader = client(CHIYODA).send(request("/window/v1/municipalities/" + CHIYODA
+                + "/receipts").header("X-Padding", "a".repeat(20_000)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(405, wrongMethod.statusCode());
+        assertThat(wrongMethod.headers().firstValue("Content-Type")).hasValue("application/json;charset=utf-8");
+        assertThat(wrongMethod.body()).isEqualTo("{\"status\":405,\"error\":\"Method Not Allowed\",\"action\":"
+                + "\"use the method that the window API names for this path\"}");
+        assertEquals(431, hugeHeader.statusCode());
+        assertThat(hugeHeader.headers().firstValue("Content-Type")).hasValue("application/json;charset=utf-8");
+        assertThat(hugeHeader.body()).startsWith("{\"status\":431,\"error\":\"Request Header Fields Too Large");
+    }
+
+    @Test
     void formEncodedUploadIsRejected() throws Exception {
         HttpResponse<String> response = client(CHIYODA).send(request("/window/v1/municipalities/" + CHIYODA
                         + "/uploads/" + FILE_ID)
