@@ -128,6 +128,17 @@ class QueueDrainerTest {
     }
 
     @Test
+    void scansLocateEachQueueOnce() throws Exception {
+        start((code, message) -> new DrainOutcome.Completed("done"), 1);
+
+        await("every queue located").atMost(TIMEOUT)
+                .until(() -> drainer.locatedQueues() == uploadQueues().size());
+        send(CHIYODA, List.of("after-locating"));
+        awaitHandled(CHIYODA, 1);
+        assertThat(drainer.locatedQueues()).isEqualTo(uploadQueues().size());
+    }
+
+    @Test
     void pauseEndsTurn() throws Exception {
         Set<MunicipalityCode> paused = ConcurrentHashMap.newKeySet();
         drainer = new QueueDrainer("test", broker, uploadQueues(), recording((code, message) -> {
