@@ -188,6 +188,15 @@ final class UnionDelivery implements QueueDrainer.Handler {
             ledger.recordDelivered(code, fileId, fileName);
             return;
         }
+        if (AtomicFiles.hasOtherLinks(part)) {
+            // Linked into place before a crash, and since moved on by the union's system.
+            Files.delete(part);
+            reports.delivered(file, true);
+            ledger.recordDelivered(code, fileId, fileName);
+            LOG.info("File was delivered before a restart and has been taken since, its staged copy deleted:"
+                    + " municipality={} file={} fileId={}", code, fileName, fileId);
+            return;
+        }
         if (AtomicFiles.publish(part, target)) {
             reports.delivered(file, false);
             ledger.recordDelivered(code, fileId, fileName);

@@ -15,8 +15,12 @@ import java.security.PublicKey;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -101,7 +105,7 @@ final class InboxWriter implements DownloadPuller.Writer {
             return refuse(code, fileId, null, null, e.getMessage());
         }
         if (ledger.isKnown(code, fileId)) {
-            finishPending(code, fileId, manifest.fileName());
+            placeInOrder(code, manifest.fileName());
             return new AlreadyReceived(fileId);
         }
         Path part = AtomicFiles.createDirectories(settings.inbox(code).resolve(".part")).resolve(fileId + ".part");
@@ -122,7 +126,7 @@ final class InboxWriter implements DownloadPuller.Writer {
         }
         AtomicFiles.fsync(part);
         ledger.recordPending(code, fileId, manifest.fileName());
-        finishPending(code, fileId, manifest.fileName());
+        placeInOrder(code, manifest.fileName());
         return new Written(manifest.fileName());
     }
 
@@ -218,60 +222,122 @@ final class InboxWriter implements DownloadPuller.Writer {
     }
 
     /**
-     * Renames a checked file into place. When its name is taken, the file waits in {@code .part/} with its reason in
-     * {@code waiting/<code>/}, because an existing file is never overwritten.
+     * Puts the checked downloads of one name into the inbox in the order they arrived, as far as the name is free. A
+     * later download of a name never overtakes an earlier one that still waits.
      */
-    synchronized void finishPending(MunicipalityCode code, String fileId, String fileName) throws IOException {
-        Path part = settings.inbox(code).resolve(".part").resolve(fileId + ".part");
-        Path target = settings.inbox(code).resolve(fileName);
-        Path reason = settings.waiting(code).resolve(SafeFileNames.fitted(fileName) + ".reason");
-        if (!Files.exists(part)) {
-            ledger.recordReceived(code, fileId, fileName);
-            Files.deleteIfExists(reason);
-            return;
+    private synchronized void placeInOrder(MunicipalityCode code, String fileName) throws IOException {
+        List<InboxLedger.Pending> group = new ArrayList<>();
+        for (InboxLedger.Pending pending : ledger.pending()) {
+            if (pending.code().equals(code) && pending.fileName().equals(fileName)) {
+                group.add(pending);
+            }
         }
-        if (Files.exists(target) && Files.isSameFile(part, target)) {
-            Files.delete(part);
-            ledger.recordReceived(code, fileId, fileName);
-            Files.deleteIfExists(reason);
-            return;
-        }
-        if (AtomicFiles.publish(part, target)) {
-            ledger.recordReceived(code, fileId, fileName);
-            Files.deleteIfExists(reason);
-            waitingReported.remove(fileId);
-            LOG.info("Download written: municipality={} file={} fileId={} size={}", code, fileName, fileId,
-                    Files.size(target));
-        } else if (waitingReported.add(fileId)) {
-            AtomicFiles.createDirectories(reason.getParent());
-            AtomicFiles.writeAtomically(reason, ("file: " + fileName + "\nfileId: " + fileId + "\nreason: 受信フォルダに"
-                    + "同じ名前のファイルがまだあります。そのファイルを取り出すと、このファイルが置かれます。 / a file of the"
-                    + " same name is still in inbox/" + code + "/; this file is put in place as soon as that one has"
-                    + " been taken\n").getBytes(StandardCharsets.UTF_8));
-            LOG.warn("Download waiting, its name is taken in the inbox: municipality={} file={} fileId={}; it is"
-                    + " written as soon as the municipal system takes the existing file", code, fileName, fileId);
-        }
+        placeGroup(code, fileName, group);
     }
 
     /** Finishes every waiting download whose name has become free; one that fails does not hold up the others. */
-    void sweep() {
-        List<InboxLedger.Pending> pending;
+    synchronized void sweep() {
+        Map<String, List<InboxLedger.Pending>> byName = new LinkedHashMap<>();
         try {
-            pending = ledger.pending();
+            for (InboxLedger.Pending pending : ledger.pending()) {
+                byName.computeIfAbsent(pending.code() + "/" + pending.fileName(), key -> new ArrayList<>())
+                        .add(pending);
+            }
         } catch (IOException | RuntimeException e) {
             LOG.warn("Inbox sweep could not list waiting downloads, trying again at the next sweep: error={}",
                     e.toString());
             return;
         }
-        for (InboxLedger.Pending file : pending) {
+        for (List<InboxLedger.Pending> group : byName.values()) {
+            InboxLedger.Pending first = group.get(0);
             try {
-                finishPending(file.code(), file.fileId(), file.fileName());
+                placeGroup(first.code(), first.fileName(), group);
             } catch (IOException | RuntimeException e) {
                 LOG.warn("Waiting download could not be renamed into place, trying again at the next sweep:"
-                        + " municipality={} file={} fileId={} error={}", file.code(), file.fileName(),
-                        file.fileId(), e.toString());
+                        + " municipality={} file={} fileId={} error={}", first.code(), first.fileName(),
+                        first.fileId(), e.toString());
             }
         }
+    }
+
+    /**
+     * Places the downloads of one name, oldest first, until one has to wait, and keeps the name's reason in
+     * {@code waiting/<code>/} while any of them waits.
+     */
+    private void placeGroup(MunicipalityCode code, String fileName, List<InboxLedger.Pending> group)
+            throws IOException {
+        int placed = 0;
+        while (placed < group.size() && finishPending(code, group.get(placed).fileId(), fileName)) {
+            placed++;
+        }
+        List<InboxLedger.Pending> waiting = group.subList(placed, group.size());
+        for (InboxLedger.Pending pending : waiting) {
+            if (waitingReported.add(pending.fileId())) {
+                LOG.warn("Download waiting, its name is taken in the inbox: municipality={} file={} fileId={}; it is"
+                        + " written as soon as the municipal system takes the existing file and any earlier"
+                        + " download of the name", code, fileName, pending.fileId());
+            }
+        }
+        updateWaitingReason(code, fileName, waiting);
+    }
+
+    /**
+     * Renames one checked download into place without replacing anything there.
+     *
+     * @return whether the download is now in place or was placed before; false when its name is taken
+     */
+    private boolean finishPending(MunicipalityCode code, String fileId, String fileName) throws IOException {
+        Path part = settings.inbox(code).resolve(".part").resolve(fileId + ".part");
+        Path target = settings.inbox(code).resolve(fileName);
+        if (!Files.exists(part)) {
+            ledger.recordReceived(code, fileId, fileName);
+            return true;
+        }
+        if (Files.exists(target) && Files.isSameFile(part, target)) {
+            Files.delete(part);
+            ledger.recordReceived(code, fileId, fileName);
+            return true;
+        }
+        if (AtomicFiles.hasOtherLinks(part)) {
+            // Linked into the inbox before a crash, and since moved on by the municipal system: placing the staged
+            // copy again would deliver the file twice.
+            Files.delete(part);
+            ledger.recordReceived(code, fileId, fileName);
+            LOG.info("Download was placed before a restart and has been taken since, its staged copy deleted:"
+                    + " municipality={} file={} fileId={}", code, fileName, fileId);
+            return true;
+        }
+        if (AtomicFiles.publish(part, target)) {
+            ledger.recordReceived(code, fileId, fileName);
+            waitingReported.remove(fileId);
+            LOG.info("Download written: municipality={} file={} fileId={} size={}", code, fileName, fileId,
+                    Files.size(target));
+            return true;
+        }
+        return false;
+    }
+
+    /** Writes, rewrites or deletes the reason of a name's waiting downloads, listed in the order they are placed. */
+    private void updateWaitingReason(MunicipalityCode code, String fileName, List<InboxLedger.Pending> waiting)
+            throws IOException {
+        Path reason = settings.waiting(code).resolve(SafeFileNames.fitted(fileName) + ".reason");
+        if (waiting.isEmpty()) {
+            Files.deleteIfExists(reason);
+            return;
+        }
+        StringBuilder text = new StringBuilder("file: ").append(fileName).append('\n');
+        for (InboxLedger.Pending pending : waiting) {
+            text.append("fileId: ").append(pending.fileId()).append('\n');
+        }
+        text.append("reason: 受信フォルダに同じ名前のファイルがまだあります。そのファイルを取り出すと、上の順にファイルが置かれます。"
+                + " / a file of the same name is still in inbox/").append(code).append("/; the files above are put in"
+                + " place in this order, each as soon as the one before it has been taken\n");
+        byte[] content = text.toString().getBytes(StandardCharsets.UTF_8);
+        if (Files.exists(reason) && Arrays.equals(Files.readAllBytes(reason), content)) {
+            return;
+        }
+        AtomicFiles.createDirectories(reason.getParent());
+        AtomicFiles.writeAtomically(reason, content);
     }
 
     /**

@@ -190,6 +190,14 @@ final class UnionInboundWriter implements DownloadPuller.Writer {
             ledger.recordReceived(code, fileId, fileName);
             return;
         }
+        if (AtomicFiles.hasOtherLinks(part)) {
+            // Linked into place before a crash, and since moved on by the union's system.
+            Files.delete(part);
+            ledger.recordReceived(code, fileId, fileName);
+            LOG.info("File was delivered before a restart and has been taken since, its staged copy deleted:"
+                    + " municipality={} file={} fileId={}", code, fileName, fileId);
+            return;
+        }
         if (AtomicFiles.publish(part, target)) {
             ledger.recordReceived(code, fileId, fileName);
             waitingReported.remove(fileId);

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Properties;
@@ -199,6 +200,72 @@ class InboxWriterTest {
         assertThat(settings.inbox(CHIYODA).resolve(NAME)).hasBinaryContent(CONTENT);
         assertThat(reason).doesNotExist();
         assertThat(ledger.pending()).isEmpty();
+    }
+
+    @Test
+    void waitingDownloadsOfANameArriveInOrder() throws Exception {
+        Path inbox = Files.createDirectories(settings.inbox(CHIYODA));
+        Files.writeString(inbox.resolve(NAME), "older file");
+        List<String> fileIds = List.of("1" + FILE_ID.substring(1), "2" + FILE_ID.substring(1),
+                "3" + FILE_ID.substring(1));
+        for (String fileId : fileIds) {
+            writeVersion(fileId);
+            // Entries written within one clock tick would fall back to file id order, which is also the order here.
+            Thread.sleep(20);
+        }
+        Path reason = settings.waiting(CHIYODA).resolve(NAME + ".reason");
+        assertThat(reason).content(StandardCharsets.UTF_8).containsSubsequence(fileIds);
+
+        List<String> placed = new ArrayList<>();
+        for (int round = 0; round < fileIds.size(); round++) {
+            Files.delete(inbox.resolve(NAME));
+            if (round == 1) {
+                // A later download of the name that arrives while earlier ones wait goes behind them.
+                writeVersion("4" + FILE_ID.substring(1));
+            } else {
+                writer.sweep();
+            }
+            placed.add(Files.readString(inbox.resolve(NAME), StandardCharsets.UTF_8));
+        }
+        Files.delete(inbox.resolve(NAME));
+        writer.sweep();
+        placed.add(Files.readString(inbox.resolve(NAME), StandardCharsets.UTF_8));
+
+        assertThat(placed).containsExactly("version " + fileIds.get(0), "version " + fileIds.get(1),
+                "version " + fileIds.get(2), "version 4" + FILE_ID.substring(1));
+        assertThat(reason).doesNotExist();
+        assertThat(ledger.pending()).isEmpty();
+    }
+
+    @Test
+    void downloadTakenBeforeARestartIsNotPlacedAgain() throws Exception {
+        Path inbox = Files.createDirectories(settings.inbox(CHIYODA));
+        Path part = Files.createDirectories(inbox.resolve(".part")).resolve(FILE_ID + ".part");
+        Files.write(part, CONTENT);
+        ledger.recordPending(CHIYODA, FILE_ID, NAME);
+        // The state of an agent killed between linking the staged file into the inbox and deleting the staged name,
+        // after which the municipal system moved the file away.
+        Files.createLink(inbox.resolve(NAME), part);
+        Files.move(inbox.resolve(NAME), root.resolve("taken-by-the-municipal-system.csv"));
+
+        writer.sweep();
+
+        assertThat(inbox.resolve(NAME)).doesNotExist();
+        assertThat(part).doesNotExist();
+        assertThat(ledger.pending()).isEmpty();
+        assertThat(ledger.isKnown(CHIYODA, FILE_ID)).isTrue();
+    }
+
+    /** Writes a download of {@link #NAME} whose content names its file id. */
+    private void writeVersion(String fileId) throws Exception {
+        byte[] content = ("version " + fileId).getBytes(StandardCharsets.US_ASCII);
+        DownloadManifest manifest = DownloadManifest.of(fileId, CHIYODA, NAME, content.length,
+                FileIds.hex(FileIds.sha256().digest(content)), "KYUFU", false, "2026-12-04T09:00:00+09:00");
+        Signed download = sign(manifest);
+        InputStream ciphertext = cipher.encryptedView(new ByteArrayInputStream(content), CHIYODA, fileId,
+                PayloadCipher.Direction.DOWNLOAD);
+        assertThat(writer.write(CHIYODA, fileId, download.manifest(), download.signature(), ciphertext, -1))
+                .isInstanceOf(InboxWriter.Written.class);
     }
 
     private void assertRefused(InboxWriter.Outcome outcome, String reason) throws IOException {

@@ -65,6 +65,22 @@ public final class AtomicFiles {
         return true;
     }
 
+    /**
+     * Returns whether a staged file has another name, as after {@link #publish} linked it into place and the process
+     * was killed before it deleted the staged name. The other name may since have been moved within the file system.
+     * Returns false where the file system does not report link counts.
+     *
+     * <p>NOTE: a placed file that was deleted, or moved to another file system, before the restart leaves one link,
+     * so the caller places it a second time.
+     */
+    public static boolean hasOtherLinks(Path staged) throws IOException {
+        try {
+            return ((Number) Files.getAttribute(staged, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() > 1;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** Writes small content (a reason, a marker) atomically. */
     public static void writeAtomically(Path target, byte[] content) throws IOException {
         // A short temporary name, because the target's own name may already be close to the 255-byte limit.

@@ -63,6 +63,17 @@ class AtomicFilesTest {
     }
 
     @Test
+    void stagedFileLinkedIntoPlaceHasOtherLinks() throws Exception {
+        Path staged = write(".staged.tmp", "new content");
+        assertThat(AtomicFiles.hasOtherLinks(staged)).isFalse();
+
+        Files.createLink(directory.resolve("131016_KYUFU_20261204.csv"), staged);
+        Files.move(directory.resolve("131016_KYUFU_20261204.csv"), directory.resolve("moved-on.csv"));
+
+        assertThat(AtomicFiles.hasOtherLinks(staged)).isTrue();
+    }
+
+    @Test
     void publishKeepsExistingTarget() throws Exception {
         Path staged = write(".staged.tmp", "new content");
         Path target = write("131016_POSTAL.csv", "old content");
