@@ -59,6 +59,15 @@ final class DirectDownloader {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Sends {@code POST .../municipalities/{pathCode}/downloads/{fileId}/ack} with a refusal and its reason. */
+    HttpResponse<String> refuse(HttpClient client, MunicipalityCode pathCode, String fileId, String reason)
+            throws Exception {
+        String body = "{\"outcome\":\"refused\",\"reason\":\"" + reason + "\"}";
+        return client.send(HttpRequest.newBuilder(URI.create(base(pathCode) + "/downloads/" + fileId + "/ack"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /**
      * Checks a 200 response of {@code downloads/next} as the agent does: the union's signature, the manifest's
      * municipality and file id, then decrypts it with {@code code}'s keyset.

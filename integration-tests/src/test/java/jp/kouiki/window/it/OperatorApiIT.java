@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -276,6 +278,44 @@ class OperatorApiIT {
             assertEquals(400, again.post("/operator/api/municipalities/131016/dead-letters/purge", "{}").status());
             assertEquals(200, again.post("/operator/api/municipalities/131016/dead-letters/purge?confirm=131016",
                     "{}").status());
+        }
+    }
+
+    @Test
+    void refusedDownloadRetriesToDownloadQueue() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            addAccounts(system);
+            system.startCentral();
+            system.placeOutbound(CHIYODA.value(), "131016_KYUFU_20261204.csv",
+                    "refused once\r\n".getBytes(StandardCharsets.US_ASCII));
+            await("download queued").atMost(TIMEOUT)
+                    .until(() -> system.centralMessages(QueueNames.download(CHIYODA)) == 1);
+            DirectDownloader downloader = new DirectDownloader(new KeyMaterialLayout(system.keys()), system.port);
+            HttpClient agent = downloader.client(CHIYODA);
+            String fileId = downloader.open(CHIYODA, downloader.next(agent, CHIYODA)).manifest().fileId();
+            assertEquals(200, downloader.refuse(agent, CHIYODA, fileId, "inbox folder missing").statusCode());
+            assertThat(system.centralMessages(QueueNames.deadLetter(CHIYODA))).isEqualTo(1);
+            OperatorHttp actor = OperatorHttp.to(system);
+            actor.signIn(ACTOR, ACTOR_PASSWORD);
+            JsonNode listed = actor.get("/operator/api/municipalities/131016/dead-letters").json().get(0);
+            assertThat(listed.path("fileName").asText()).isEqualTo("131016_KYUFU_20261204.csv");
+            assertThat(listed.path("download").asBoolean()).isTrue();
+            assertThat(actor.get("/operator/api/why").json().get(0).path("sentence").asText())
+                    .contains("refused this download").contains("outbound-error/131016/");
+
+            JsonNode retried = actor.post("/operator/api/municipalities/131016/dead-letters/" + fileId + "/retry",
+                    "{}").json();
+
+            assertThat(retried.path("changed").asBoolean()).isTrue();
+            assertThat(retried.path("english").asText()).contains("back in the download queue of 131016");
+            assertThat(system.centralMessages(QueueNames.download(CHIYODA))).isEqualTo(1);
+            assertThat(system.centralMessages(QueueNames.upload(CHIYODA))).isZero();
+            assertThat(system.centralMessages(QueueNames.deadLetter(CHIYODA))).isZero();
+            DirectDownloader.Download again = downloader.open(CHIYODA, downloader.next(agent, CHIYODA));
+            assertThat(again.manifest().fileId()).isEqualTo(fileId);
+            assertThat(again.plaintext()).isEqualTo("refused once\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(200, downloader.acknowledge(agent, CHIYODA, fileId).statusCode());
+            assertThat(system.centralMessages(QueueNames.download(CHIYODA))).isZero();
         }
     }
 

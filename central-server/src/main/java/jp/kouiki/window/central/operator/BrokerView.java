@@ -15,6 +15,7 @@ import org.apache.activemq.artemis.utils.collections.LinkedListIterator;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.municipality.MunicipalityCode;
+import jp.kouiki.window.transfer.DownloadManifest;
 import jp.kouiki.window.transfer.FileManifest;
 
 /**
@@ -40,7 +41,7 @@ public final class BrokerView {
 
     /** A file in a queue, known by its message properties. */
     public record QueuedFile(String fileId, String fileName, String ifKind, long size, String sha256,
-            long queuedAtMillis) {
+            long queuedAtMillis, boolean download) {
     }
 
     private final WindowBroker broker;
@@ -91,14 +92,27 @@ public final class BrokerView {
         return files;
     }
 
+    /** The queue that a dead-lettered file went back to. */
+    public enum RetriedTo {
+        NOT_FOUND, UPLOAD_QUEUE, DOWNLOAD_QUEUE
+    }
+
     /**
-     * Moves one dead-lettered file back to the end of its municipality's upload queue and returns how many messages
-     * moved, 0 when the file is not in the dead-letter queue. Duplicate detection is skipped for the move, because
-     * the upload address has seen the file's id once already.
+     * Moves one dead-lettered file back to the end of the queue it came from: a download that the municipality's agent
+     * refused to its download queue, any other file to its upload queue. Duplicate detection is skipped for the move,
+     * because the queue's address has seen the file's id once already.
      */
-    public int retry(MunicipalityCode code, String fileId) throws Exception {
-        return control(QueueNames.deadLetter(code)).moveMessages(MAX_LISTED, fileIdFilter(fileId),
-                QueueNames.upload(code), false, 1);
+    public RetriedTo retry(MunicipalityCode code, String fileId) throws Exception {
+        String filter = fileIdFilter(fileId);
+        QueueControl deadLetters = control(QueueNames.deadLetter(code));
+        if (deadLetters.moveMessages(MAX_LISTED, filter + " AND " + Message.HDR_ORIGINAL_QUEUE + " = '"
+                + QueueNames.download(code) + "'", QueueNames.download(code), false, 1) > 0) {
+            return RetriedTo.DOWNLOAD_QUEUE;
+        }
+        if (deadLetters.moveMessages(MAX_LISTED, filter, QueueNames.upload(code), false, 1) > 0) {
+            return RetriedTo.UPLOAD_QUEUE;
+        }
+        return RetriedTo.NOT_FOUND;
     }
 
     /** Deletes every message in the municipality's dead-letter queue; returns how many. */
@@ -127,14 +141,22 @@ public final class BrokerView {
         String fileId = string(message, FILE_ID_PROPERTY);
         String manifestJson = string(message, MANIFEST_PROPERTY);
         if (manifestJson == null) {
-            return new QueuedFile(fileId, null, null, -1, null, message.getTimestamp());
+            return new QueuedFile(fileId, null, null, -1, null, message.getTimestamp(), false);
+        }
+        byte[] json = manifestJson.getBytes(StandardCharsets.UTF_8);
+        try {
+            FileManifest manifest = FileManifest.fromJson(json);
+            return new QueuedFile(manifest.fileId(), manifest.fileName(), manifest.ifKind(), manifest.size(),
+                    manifest.sha256(), message.getTimestamp(), false);
+        } catch (IllegalArgumentException e) {
+            // A download from the union has a manifest of its own kind.
         }
         try {
-            FileManifest manifest = FileManifest.fromJson(manifestJson.getBytes(StandardCharsets.UTF_8));
+            DownloadManifest manifest = DownloadManifest.fromJson(json);
             return new QueuedFile(manifest.fileId(), manifest.fileName(), manifest.ifKind(), manifest.size(),
-                    manifest.sha256(), message.getTimestamp());
+                    manifest.sha256(), message.getTimestamp(), true);
         } catch (IllegalArgumentException e) {
-            return new QueuedFile(fileId, null, null, -1, null, message.getTimestamp());
+            return new QueuedFile(fileId, null, null, -1, null, message.getTimestamp(), false);
         }
     }
 

@@ -61,16 +61,27 @@ public final class OperatorActions {
         return new Result(false, code + " は一時停止していません。", code + " was not paused.");
     }
 
-    /** Moves one dead-lettered file back to the end of its upload queue. */
+    /**
+     * Moves one dead-lettered file back to the end of the queue it came from: its upload queue, or for a download the
+     * municipality's agent refused, its download queue.
+     */
     public Result retry(String operator, MunicipalityCode code, String fileId, String client) throws Exception {
-        int moved = broker.retry(code, fileId);
+        BrokerView.RetriedTo moved = broker.retry(code, fileId);
         String target = code + "/" + fileId;
-        if (moved == 0) {
+        if (moved == BrokerView.RetriedTo.NOT_FOUND) {
             audit.record(operator, "retry", target, "not-found", null, client);
             return new Result(false, "ファイル " + fileId + " は " + code + " の退避キューにありません。",
                     "File " + fileId + " is not in the dead-letter queue of " + code + ".");
         }
         audit.record(operator, "retry", target, "ok", null, client);
+        if (moved == BrokerView.RetriedTo.DOWNLOAD_QUEUE) {
+            LOG.info("Dead-lettered download moved back to its download queue by an operator: municipality={}"
+                    + " fileId={} operator={}", code, fileId, operator);
+            return new Result(true, "ファイル " + fileId + " を " + code + " のダウンロードキューに戻しました。"
+                    + "エージェントが次の取得で受け取ります。",
+                    "File " + fileId + " is back in the download queue of " + code + "; the agent takes it at its"
+                            + " next poll.");
+        }
         history.retried(code, fileId, operator);
         LOG.info("Dead-lettered file moved back to its upload queue by an operator: municipality={} fileId={}"
                 + " operator={}", code, fileId, operator);

@@ -159,8 +159,16 @@ public final class StuckReasons {
         List<BrokerView.QueuedFile> files = views.broker().listDeadLetters(code);
         for (BrokerView.QueuedFile file : files.subList(0, Math.min(NAMED_FILES, files.size()))) {
             Transfer record = file.fileId() == null ? null : views.history().find(code.value(), file.fileId());
-            String reason = record == null || record.reason() == null ? "理由は記録されていません / no reason recorded"
-                    : record.reason();
+            String reason;
+            if (record != null && record.reason() != null) {
+                reason = record.reason();
+            } else if (file.download()) {
+                reason = "団体のエージェントがダウンロードを拒否しました。理由は広域連合フォルダの outbound-error/" + code
+                        + "/ にあります / the municipality's agent refused this download; the reason is in"
+                        + " outbound-error/" + code + "/ of the union's folders";
+            } else {
+                reason = "理由は記録されていません / no reason recorded";
+            }
             reasons.add(new Reason("dead-letter",
                     "ファイル " + file.fileName() + "（ID " + file.fileId() + "）は配信できず退避キューにあります（理由: "
                             + reason + "）。原因を取り除いてから retry で再送するか、purge で削除してください。",
