@@ -108,6 +108,33 @@ class DownloadIT {
         }
     }
 
+    @Test
+    void outboundNameNotInUtf8IsLoggedOnceAndLeft() throws Exception {
+        MunicipalityCode code = CODES.get(0);
+        try (WindowSystem system = new WindowSystem(root, List.of(code)); LogCapture warnings = LogCapture.warnings()) {
+            system.startCentral();
+            Path folder = Files.createDirectories(system.outbound(code.value()));
+            // Java cannot name such a file, so the shell writes it: byte 0xFF never occurs in UTF-8.
+            String script = "printf 'x\\r\\n' > \"$1/131016_KYUFU_$(printf '\\377')x.csv\"";
+            Process shell = new ProcessBuilder("sh", "-c", script, "sh", folder.toString()).inheritIO().start();
+            assertThat(shell.waitFor()).isZero();
+            system.placeOutbound(code.value(), "131016_KYUFU_20261204.csv", "flows\r\n".getBytes(
+                    StandardCharsets.US_ASCII));
+
+            await("the valid file queued").atMost(Duration.ofSeconds(30))
+                    .until(() -> system.centralMessages(QueueNames.download(code)) == 1);
+            // Several polls of the outbound folder (every 100 ms here) pass without a second log line.
+            Thread.sleep(1000);
+
+            assertThat(warnings.linesContaining("is not valid UTF-8")).hasSize(1);
+            assertThat(regularFiles(root.resolve("union/outbound-error"))).isEmpty();
+            try (Stream<Path> left = Files.list(folder)) {
+                assertThat(left.map(path -> path.getFileName().toString()).toList()).singleElement()
+                        .asString().startsWith("131016_KYUFU_").endsWith("x.csv");
+            }
+        }
+    }
+
     private static byte[] ownContent(MunicipalityCode code) {
         return ("record for " + code + "\r\n").repeat(1000).getBytes(StandardCharsets.US_ASCII);
     }
