@@ -154,8 +154,9 @@ public final class CentralServer implements ServiceMain.Service {
                 settings.clientCertificateHeader(), TlsMaterial.loadPkcs12(keys.truststore()));
         DownloadSignals signals = new DownloadSignals();
         downloadLedger = new DownloadLedger(settings.dataDirectory().resolve("downloads"));
-        DownloadRequests downloads = new DownloadRequests(settings,
-                new DownloadQueue(broker, signals, downloadLedger, settings),
+        DownloadQueue downloadQueue = new DownloadQueue(broker, signals, downloadLedger, settings);
+        operator.setDownloadWithdrawal(downloadQueue);
+        DownloadRequests downloads = new DownloadRequests(settings, downloadQueue,
                 "/window/v1/municipalities/{code}/downloads/next");
         DownloadQueueWriter downloadWriter = new DownloadQueueWriter(broker, cipher, signals);
         DownloadRequests unionPickups = null;

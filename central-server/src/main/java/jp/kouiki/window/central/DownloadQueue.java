@@ -10,17 +10,21 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.api.core.client.ClientConsumer;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.core.server.MessageReference;
 import org.apache.activemq.artemis.core.server.Queue;
+import org.apache.activemq.artemis.utils.collections.LinkedListIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import jp.kouiki.window.broker.MessageBodies;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
+import jp.kouiki.window.central.operator.DownloadWithdrawal;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.transfer.DownloadManifest;
@@ -31,7 +35,7 @@ import jp.kouiki.window.transfer.DownloadManifest;
  * offered again. {@link #acknowledge} removes the message only when the agent reports that the file is durably
  * written, or moves it to the municipality's dead-letter queue when the agent refused it.
  */
-final class DownloadQueue implements DownloadRequests.Source {
+final class DownloadQueue implements DownloadRequests.Source, DownloadWithdrawal {
 
     /** One offered download: its manifest, signature and a ciphertext stream that releases the session on close. */
     record Offer(String fileId, String manifest, String signature, long ciphertextBytes, InputStream ciphertext) {
@@ -177,7 +181,8 @@ final class DownloadQueue implements DownloadRequests.Source {
             consumer.close();
             session.rollback();
             ledger.recordRefused(manifest, refusal);
-            writeRefusalReason(manifest, refusal);
+            writeReason(manifest, "団体のエージェントが受け取りを拒否しました / the municipality's agent refused the download: "
+                    + refusal);
             deadLetter(code, messageId);
             LOG.warn("Download refused by the municipality and moved to the dead-letter queue: municipality={}"
                     + " file={} fileId={} reason={}", code, manifest.fileName(), fileId, refusal);
@@ -185,6 +190,59 @@ final class DownloadQueue implements DownloadRequests.Source {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public Withdrawn withdraw(MunicipalityCode code, String fileId, String fileName, String reason) throws Exception {
+        String id = fileId != null ? fileId : waitingFileId(code, fileName);
+        if (id == null) {
+            return null;
+        }
+        ReentrantLock lock = locks[Math.floorMod((code.value() + id).hashCode(), LOCK_STRIPES)];
+        lock.lock();
+        try (ClientSession session = broker.openMunicipalitySession(code, true)) {
+            session.start();
+            ClientConsumer consumer = session.createConsumer(QueueNames.download(code),
+                    DownloadQueueWriter.FILE_ID + " = '" + id + "'");
+            ClientMessage message = consumer.receive(RECEIVE_TIMEOUT_MS);
+            if (message == null) {
+                consumer.close();
+                return null;
+            }
+            DownloadManifest manifest = DownloadManifest.fromJson(message.getStringProperty(
+                    DownloadQueueWriter.MANIFEST).getBytes(StandardCharsets.UTF_8));
+            long messageId = message.getMessageID();
+            consumer.close();
+            session.rollback();
+            ledger.recordRefused(manifest, reason);
+            writeReason(manifest, "窓口サーバの運用者が取り下げました / withdrawn by an operator of the window server: "
+                    + reason);
+            deadLetter(code, messageId);
+            LOG.warn("Download withdrawn by an operator and moved to the dead-letter queue: municipality={} file={}"
+                    + " fileId={} reason={}", code, manifest.fileName(), id, reason);
+            return new Withdrawn(id, manifest.fileName());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Returns the file id of the oldest waiting download with the name, or null when none waits. */
+    private String waitingFileId(MunicipalityCode code, String fileName) {
+        Queue queue = broker.server().locateQueue(QueueNames.download(code));
+        if (queue == null) {
+            return null;
+        }
+        try (LinkedListIterator<MessageReference> references = queue.browserIterator()) {
+            while (references.hasNext()) {
+                Message message = references.next().getMessage();
+                Object manifest = message.getObjectProperty(DownloadQueueWriter.MANIFEST);
+                if (manifest != null && DownloadManifest.fromJson(manifest.toString().getBytes(StandardCharsets.UTF_8))
+                        .fileName().equals(fileName)) {
+                    return String.valueOf(message.getObjectProperty(DownloadQueueWriter.FILE_ID));
+                }
+            }
+        }
+        return null;
     }
 
     private Acknowledgement earlier(MunicipalityCode code, String fileId) throws IOException {
@@ -205,12 +263,11 @@ final class DownloadQueue implements DownloadRequests.Source {
         }
     }
 
-    private void writeRefusalReason(DownloadManifest manifest, String refusal) throws IOException {
+    private void writeReason(DownloadManifest manifest, String reason) throws IOException {
         Path folder = AtomicFiles.createDirectories(settings.outboundError(manifest.municipality()));
         String text = "file: " + manifest.fileName() + "\nfileId: " + manifest.fileId() + "\nmunicipality: "
                 + manifest.municipality() + "\nsize: " + manifest.size() + "\nsha256: " + manifest.sha256()
-                + "\nreason: 団体のエージェントが受け取りを拒否しました / the municipality's agent refused the download: "
-                + refusal + "\n";
+                + "\nreason: " + reason + "\n";
         String name = ZonedDateTime.now(TOKYO).format(STAMP) + "_" + manifest.fileId() + ".reason";
         AtomicFiles.writeAtomically(folder.resolve(name), text.getBytes(StandardCharsets.UTF_8));
     }

@@ -294,7 +294,8 @@ class OperatorApiIT {
             HttpClient agent = downloader.client(CHIYODA);
             String fileId = downloader.open(CHIYODA, downloader.next(agent, CHIYODA)).manifest().fileId();
             assertEquals(200, downloader.refuse(agent, CHIYODA, fileId, "inbox folder missing").statusCode());
-            assertThat(system.centralMessages(QueueNames.deadLetter(CHIYODA))).isEqualTo(1);
+            await("refused download dead-lettered").atMost(TIMEOUT)
+                    .until(() -> system.centralMessages(QueueNames.deadLetter(CHIYODA)) == 1);
             OperatorHttp actor = OperatorHttp.to(system);
             actor.signIn(ACTOR, ACTOR_PASSWORD);
             JsonNode listed = actor.get("/operator/api/municipalities/131016/dead-letters").json().get(0);
@@ -308,14 +309,46 @@ class OperatorApiIT {
 
             assertThat(retried.path("changed").asBoolean()).isTrue();
             assertThat(retried.path("english").asText()).contains("back in the download queue of 131016");
-            assertThat(system.centralMessages(QueueNames.download(CHIYODA))).isEqualTo(1);
+            await("download back in its queue").atMost(TIMEOUT)
+                    .until(() -> system.centralMessages(QueueNames.download(CHIYODA)) == 1
+                            && system.centralMessages(QueueNames.deadLetter(CHIYODA)) == 0);
             assertThat(system.centralMessages(QueueNames.upload(CHIYODA))).isZero();
-            assertThat(system.centralMessages(QueueNames.deadLetter(CHIYODA))).isZero();
             DirectDownloader.Download again = downloader.open(CHIYODA, downloader.next(agent, CHIYODA));
             assertThat(again.manifest().fileId()).isEqualTo(fileId);
             assertThat(again.plaintext()).isEqualTo("refused once\r\n".getBytes(StandardCharsets.US_ASCII));
             assertEquals(200, downloader.acknowledge(agent, CHIYODA, fileId).statusCode());
             assertThat(system.centralMessages(QueueNames.download(CHIYODA))).isZero();
+        }
+    }
+
+    @Test
+    void cancelWithdrawsQueuedDownload() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            addAccounts(system);
+            system.startCentral();
+            String name = "131016_KYUFU_20261205.csv";
+            system.placeOutbound(CHIYODA.value(), name, "sent by mistake\r\n".getBytes(StandardCharsets.US_ASCII));
+            await("download queued").atMost(TIMEOUT)
+                    .until(() -> system.centralMessages(QueueNames.download(CHIYODA)) == 1);
+            OperatorHttp actor = OperatorHttp.to(system);
+            actor.signIn(ACTOR, ACTOR_PASSWORD);
+
+            JsonNode withdrawn = actor.post("/operator/api/municipalities/131016/cancellations",
+                    "{\"fileName\":\"" + name + "\",\"reason\":\"wrong month\"}").json();
+
+            assertThat(withdrawn.path("changed").asBoolean()).isTrue();
+            assertThat(withdrawn.path("download").asBoolean()).isTrue();
+            assertThat(withdrawn.path("english").asText()).contains("withdrawn from the download queue of 131016");
+            await("download moved to the dead-letter queue").atMost(TIMEOUT)
+                    .until(() -> system.centralMessages(QueueNames.download(CHIYODA)) == 0
+                            && system.centralMessages(QueueNames.deadLetter(CHIYODA)) == 1);
+            List<Path> reasons = DownloadIT.regularFiles(root.resolve("union/outbound-error/131016"));
+            assertThat(reasons).singleElement().satisfies(reason -> assertThat(Files.readString(reason,
+                    StandardCharsets.UTF_8)).contains("withdrawn by an operator").contains("wrong month"));
+            String fileId = withdrawn.path("fileId").asText();
+            actor.post("/operator/api/municipalities/131016/dead-letters/" + fileId + "/retry", "{}");
+            await("download back in its queue").atMost(TIMEOUT)
+                    .until(() -> system.centralMessages(QueueNames.download(CHIYODA)) == 1);
         }
     }
 

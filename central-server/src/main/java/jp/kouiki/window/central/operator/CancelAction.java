@@ -24,11 +24,15 @@ final class CancelAction {
 
     private final Cancellations cancellations;
     private final UploadCancellation uploads;
+    /** Withdraws downloads waiting in the download queues, or null where the server serves none. */
+    private final DownloadWithdrawal downloads;
     private final AuditLog audit;
 
-    CancelAction(Cancellations cancellations, UploadCancellation uploads, AuditLog audit) {
+    CancelAction(Cancellations cancellations, UploadCancellation uploads, DownloadWithdrawal downloads,
+            AuditLog audit) {
         this.cancellations = cancellations;
         this.uploads = uploads;
+        this.downloads = downloads;
         this.audit = audit;
     }
 
@@ -41,6 +45,23 @@ final class CancelAction {
             audit.record(operator, "cancel", target, "invalid", problem, client);
             throw new OperatorHttpException(400, problem, "send {\"fileId\": 32 hexadecimal digits} or {\"fileName\":"
                     + " the file's name}, and at most " + MAX_NOTE_LENGTH + " characters of reason");
+        }
+        DownloadWithdrawal.Withdrawn withdrawn = withdrawDownload(operator, code, fileId, fileName, note);
+        if (withdrawn != null) {
+            audit.record(operator, "cancel", target, "ok", "download withdrawn to the dead-letter queue, file id "
+                    + withdrawn.fileId() + (note == null || note.isBlank() ? "" : " reason=" + note), client);
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("municipality", code.value());
+            answer.put("fileId", withdrawn.fileId());
+            answer.put("fileName", withdrawn.fileName());
+            answer.put("download", true);
+            answer.put("state", "withdrawn");
+            answer.put("changed", true);
+            answer.put("japanese", "ダウンロード " + withdrawn.fileName() + " を " + code + " のダウンロードキューから"
+                    + "退避キューに移しました。retry で戻すか、purge で削除できます。");
+            answer.put("english", "Download " + withdrawn.fileName() + " is withdrawn from the download queue of "
+                    + code + " into its dead-letter queue; retry puts it back and purge deletes it.");
+            return answer;
         }
         boolean[] created = new boolean[1];
         Cancellations.Cancellation[] recorded = new Cancellations.Cancellation[1];
@@ -78,6 +99,26 @@ final class CancelAction {
                 ? "The agent of " + code + " removes the file from its queue at its next poll."
                 : "The same cancellation was requested already.");
         return answer;
+    }
+
+    /**
+     * Withdraws the named file when it is a download that waits in the municipality's download queue. A download that
+     * the agent is receiving right now may still arrive.
+     */
+    private DownloadWithdrawal.Withdrawn withdrawDownload(String operator, MunicipalityCode code, String fileId,
+            String fileName, String note) throws IOException {
+        if (downloads == null) {
+            return null;
+        }
+        String reason = "operator " + operator + (note == null || note.isBlank() ? "" : ": " + note);
+        try {
+            return downloads.withdraw(code, fileId, fileName, reason);
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("download of municipality " + code + " could not be withdrawn: " + e.getMessage(),
+                    e);
+        }
     }
 
     private static String check(MunicipalityCode code, String fileId, String fileName, String note) {

@@ -45,6 +45,7 @@ public final class OperatorService implements AutoCloseable {
     private final AgentContacts contacts = new AgentContacts();
     private final Cancellations cancellations;
     private volatile UploadCancellation uploads;
+    private volatile DownloadWithdrawal downloads;
     private Supplier<List<String>> acceptedAgentVersions = List::of;
     private Supplier<AgentVersions.CentralNode> centralNode;
     private final ForwardingEvents events = new ForwardingEvents();
@@ -110,7 +111,7 @@ public final class OperatorService implements AutoCloseable {
                 new StuckReasons(views, operator.alertAgentSilent(), code -> settings.downloads().releaseSchedules()
                         .heldFiles(settings.outboundRoot(), code.value())),
                 new OperatorActions(pauses, view, audit, writer, wakeDelivery,
-                        new CancelAction(cancellations, uploads, audit)), history, audit, expected,
+                        new CancelAction(cancellations, uploads, downloads, audit)), history, audit, expected,
                 metrics::scrape, cancellations);
         long checkSeconds = operator.alertCheckInterval().toSeconds();
         scheduler.scheduleWithFixedDelay(alerts::check, checkSeconds, checkSeconds, TimeUnit.SECONDS);
@@ -213,6 +214,11 @@ public final class OperatorService implements AutoCloseable {
     /** Sets the window endpoint's side of cancellations; call before {@link #activate}. */
     public void setUploadCancellation(UploadCancellation uploads) {
         this.uploads = uploads;
+    }
+
+    /** Sets the window endpoint's side of withdrawing queued downloads; call before {@link #activate}. */
+    public void setDownloadWithdrawal(DownloadWithdrawal downloads) {
+        this.downloads = downloads;
     }
 
     /**
