@@ -42,6 +42,7 @@ import jp.kouiki.window.config.ProductVersion;
 import jp.kouiki.window.config.ServiceMain;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.files.MisplacedFiles;
 import jp.kouiki.window.municipality.Municipality;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.queue.QueueDrainer;
@@ -59,6 +60,8 @@ import jp.kouiki.window.security.TlsMaterial;
 public final class CentralServer implements ServiceMain.Service {
 
     private static final Logger LOG = LoggerFactory.getLogger(CentralServer.class);
+    /** Interval between the checks for files in the union's outbound folder that the pickup never takes. */
+    private static final long MISPLACED_CHECK_SECONDS = 60;
 
     /** This server's product version, from the build. */
     public static final String VERSION = ProductVersion.read("/central-version.properties");
@@ -257,6 +260,10 @@ public final class CentralServer implements ServiceMain.Service {
         sweeper.scheduleWithFixedDelay(this::expireDownloadLedger, 1, 60, TimeUnit.MINUTES);
         if (!settings.remoteUnionDelivery()) {
             camel.getRouteController().startRoute(OutboundRoute.ROUTE_ID);
+            MisplacedFiles misplaced = new MisplacedFiles(settings.outboundRoot(),
+                    settings.downloads().doneMarkerPickup(), MisplacedFiles.OUTBOUND);
+            sweeper.scheduleWithFixedDelay(misplaced::check, MISPLACED_CHECK_SECONDS, MISPLACED_CHECK_SECONDS,
+                    TimeUnit.SECONDS);
         }
         if (configurationFile != null && settings.municipalityReloadMillis() > 0) {
             sweeper.scheduleWithFixedDelay(this::reloadIfChanged, settings.municipalityReloadMillis(),

@@ -32,6 +32,7 @@ import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.files.MisplacedFiles;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.pacing.BandwidthLimiter;
 import jp.kouiki.window.pacing.PacingWindows;
@@ -161,7 +162,8 @@ public final class MunicipalAgent implements ServiceMain.Service {
         housekeeping.scheduleWithFixedDelay(retention::expire, 1, 60, TimeUnit.MINUTES);
         housekeeping.scheduleWithFixedDelay(this::warnAboutDiskAndBacklog, 0, settings.warnCheckIntervalMillis(),
                 TimeUnit.MILLISECONDS);
-        MisplacedOutboxFiles misplaced = new MisplacedOutboxFiles(settings.outbox(), settings.doneMarkerPickup());
+        MisplacedFiles misplaced = new MisplacedFiles(settings.outbox(), settings.doneMarkerPickup(),
+                MisplacedFiles.OUTBOX);
         housekeeping.scheduleWithFixedDelay(misplaced::check, settings.warnCheckIntervalMillis(),
                 settings.warnCheckIntervalMillis(), TimeUnit.MILLISECONDS);
         housekeeping.scheduleWithFixedDelay(status::update, 0, settings.pacing().statusIntervalMillis(),

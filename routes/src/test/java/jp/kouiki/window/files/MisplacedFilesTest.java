@@ -1,4 +1,4 @@
-package jp.kouiki.window.agent;
+package jp.kouiki.window.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,8 +12,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Files in the outbox that the pickup never takes, reported once each. */
-class MisplacedOutboxFilesTest {
+/** Files in a pickup folder that the pickup never takes, reported once each. */
+class MisplacedFilesTest {
 
     @TempDir
     Path outbox;
@@ -28,7 +28,7 @@ class MisplacedOutboxFilesTest {
     @Test
     void fileInOutboxRootIsReportedOnce() throws Exception {
         Path file = Files.writeString(outbox.resolve("KOKUHO_20261204.csv"), "x");
-        MisplacedOutboxFiles misplaced = new MisplacedOutboxFiles(outbox, false);
+        MisplacedFiles misplaced = new MisplacedFiles(outbox, false, MisplacedFiles.OUTBOX);
 
         assertThat(misplaced.check()).containsExactly(file);
         assertThat(misplaced.check()).isEmpty();
@@ -40,7 +40,7 @@ class MisplacedOutboxFilesTest {
         Files.writeString(nested.resolve("KOKUHO_20261204.csv"), "x");
         Files.createDirectories(chiyoda.resolve("empty"));
 
-        assertThat(new MisplacedOutboxFiles(outbox, false).check()).containsExactly(nested);
+        assertThat(new MisplacedFiles(outbox, false, MisplacedFiles.OUTBOX).check()).containsExactly(nested);
     }
 
     @Test
@@ -48,7 +48,7 @@ class MisplacedOutboxFilesTest {
         Files.writeString(chiyoda.resolve("KOKUHO_20261204.csv"), "x");
         Files.writeString(outbox.resolve(".hidden"), "x");
 
-        assertThat(new MisplacedOutboxFiles(outbox, false).check()).isEmpty();
+        assertThat(new MisplacedFiles(outbox, false, MisplacedFiles.OUTBOX).check()).isEmpty();
     }
 
     @Test
@@ -60,21 +60,32 @@ class MisplacedOutboxFilesTest {
         age(waiting);
         age(marked);
 
-        assertThat(new MisplacedOutboxFiles(outbox, true).check()).containsExactly(waiting);
+        assertThat(new MisplacedFiles(outbox, true, MisplacedFiles.OUTBOX).check()).containsExactly(waiting);
         assertThat(recent).exists();
+    }
+
+    @Test
+    void markerWithoutFileIsReportedAfterTheWait() throws Exception {
+        Path orphan = Files.writeString(chiyoda.resolve("131016_KYUFU_20261204.csv.done"), "");
+        Path paired = Files.writeString(chiyoda.resolve("131016_KYUFU_20261203.csv.done"), "");
+        Files.writeString(chiyoda.resolve("131016_KYUFU_20261203.csv"), "x");
+        age(orphan);
+        age(paired);
+
+        assertThat(new MisplacedFiles(outbox, true, MisplacedFiles.OUTBOUND).check()).containsExactly(orphan);
     }
 
     @Test
     void missingMarkerIsIgnoredInQuietPeriodMode() throws Exception {
         age(Files.writeString(chiyoda.resolve("KOKUHO_20261204.csv"), "x"));
 
-        assertThat(new MisplacedOutboxFiles(outbox, false).check()).isEmpty();
+        assertThat(new MisplacedFiles(outbox, false, MisplacedFiles.OUTBOX).check()).isEmpty();
     }
 
     @Test
     void fileBackAfterRemovalIsReportedAgain() throws Exception {
         Path file = Files.writeString(outbox.resolve("KOKUHO_20261204.csv"), "x");
-        MisplacedOutboxFiles misplaced = new MisplacedOutboxFiles(outbox, false);
+        MisplacedFiles misplaced = new MisplacedFiles(outbox, false, MisplacedFiles.OUTBOX);
         misplaced.check();
         Files.delete(file);
         misplaced.check();
@@ -86,11 +97,11 @@ class MisplacedOutboxFilesTest {
 
     @Test
     void missingOutboxGivesNothing() {
-        assertThat(new MisplacedOutboxFiles(outbox.resolve("absent"), true).check()).isEmpty();
+        assertThat(new MisplacedFiles(outbox.resolve("absent"), true, MisplacedFiles.OUTBOX).check()).isEmpty();
     }
 
     private static void age(Path file) throws Exception {
-        Instant before = Instant.now().minus(MisplacedOutboxFiles.MARKER_WAIT).minus(Duration.ofMinutes(1));
+        Instant before = Instant.now().minus(MisplacedFiles.MARKER_WAIT).minus(Duration.ofMinutes(1));
         Files.setLastModifiedTime(file, FileTime.from(before));
     }
 }
