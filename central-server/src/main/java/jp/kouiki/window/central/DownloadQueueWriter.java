@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
@@ -49,36 +51,60 @@ final class DownloadQueueWriter {
         this.signals = signals;
     }
 
+    /** A download for one municipality: its manifest as signed, and the union's signature. */
+    record Signed(DownloadManifest manifest, byte[] manifestJson, String signature) {
+    }
+
     /**
-     * Queues the file for the manifest's municipality.
+     * Queues the file for each manifest's municipality, committing the copies only once every copy has been read
+     * with the SHA-256 of its manifest. A broadcast whose file changes while its copies are queued is therefore
+     * queued for nobody, instead of in one version for some municipalities and in another for the rest.
      *
      * @throws IOException when the file cannot be read or changed while it was read; nothing is queued then
      */
-    void queue(Path file, DownloadManifest manifest, byte[] manifestJson, String signature) throws Exception {
+    void queueAll(Path file, List<Signed> downloads) throws Exception {
+        List<ClientSession> sessions = new ArrayList<>();
+        try {
+            for (Signed download : downloads) {
+                ClientSession session = broker.openMunicipalitySession(download.manifest().municipalityCode(), true);
+                sessions.add(session);
+                send(session, file, download);
+            }
+            for (int i = 0; i < downloads.size(); i++) {
+                commit(sessions.get(i), downloads.get(i).manifest());
+            }
+        } finally {
+            for (ClientSession session : sessions) {
+                session.close();
+            }
+        }
+        for (Signed download : downloads) {
+            signals.signal(download.manifest().municipalityCode());
+        }
+    }
+
+    /** Sends one copy in the session's transaction, and rolls every copy back when the file changed meanwhile. */
+    private void send(ClientSession session, Path file, Signed download) throws Exception {
+        DownloadManifest manifest = download.manifest();
         MessageDigest digest = FileIds.sha256();
-        try (ClientSession session = broker.openMunicipalitySession(manifest.municipalityCode(), true);
-                ClientProducer producer = session.createProducer(QueueNames.download(manifest.municipalityCode()));
+        try (ClientProducer producer = session.createProducer(QueueNames.download(manifest.municipalityCode()));
                 InputStream plaintext = new DigestInputStream(Files.newInputStream(file), digest);
                 InputStream ciphertext = cipher.encryptedView(plaintext, manifest.municipalityCode(),
                         manifest.fileId(), PayloadCipher.Direction.DOWNLOAD)) {
             ClientMessage message = session.createMessage(true);
             message.putStringProperty(Message.HDR_DUPLICATE_DETECTION_ID, manifest.fileId());
             message.putStringProperty(FILE_ID, manifest.fileId());
-            message.putStringProperty(MANIFEST, new String(manifestJson, StandardCharsets.UTF_8));
-            message.putStringProperty(SIGNATURE, signature);
+            message.putStringProperty(MANIFEST, new String(download.manifestJson(), StandardCharsets.UTF_8));
+            message.putStringProperty(SIGNATURE, download.signature());
             MessageBodies.setBody(message, ciphertext);
             producer.send(message);
-
-            String read = FileIds.hex(digest.digest());
-            if (!read.equals(manifest.sha256())) {
-                session.rollback();
-                throw new IOException("outbound file " + file + " changed while it was being queued (SHA-256 " + read
-                        + " instead of " + manifest.sha256() + "); it stays in the folder and is taken again once it"
-                        + " is quiet");
-            }
-            commit(session, manifest);
         }
-        signals.signal(manifest.municipalityCode());
+        String read = FileIds.hex(digest.digest());
+        if (!read.equals(manifest.sha256())) {
+            throw new IOException("outbound file " + file + " changed while it was being queued (SHA-256 " + read
+                    + " instead of " + manifest.sha256() + "); nothing of it is queued, it stays in the folder and is"
+                    + " taken again once it is quiet");
+        }
     }
 
     /**

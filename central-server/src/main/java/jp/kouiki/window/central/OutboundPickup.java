@@ -176,14 +176,17 @@ final class OutboundPickup {
         String sha256 = sha256(file);
         String dropIdentity = FileIds.dropIdentity(file);
         String queuedAt = ZonedDateTime.now(TOKYO).toOffsetDateTime().toString();
+        List<DownloadQueueWriter.Signed> downloads = new ArrayList<>();
         for (InterfaceFileName destination : destinations) {
             String fileId = FileIds.derive(destination.code(), destination.name(), attributes.size(),
                     attributes.lastModifiedTime().toMillis(), "download;" + dropIdentity, sha256);
             DownloadManifest manifest = DownloadManifest.of(fileId, destination.code(), destination.name(),
                     attributes.size(), sha256, destination.kind(), broadcast, queuedAt);
             byte[] json = manifest.toJson();
-            writer.queue(file, manifest, json, ManifestSignatures.sign(json, unionSigningKey));
+            downloads.add(new DownloadQueueWriter.Signed(manifest, json, ManifestSignatures.sign(json,
+                    unionSigningKey)));
         }
+        writer.queueAll(file, downloads);
     }
 
     /** Returns each served municipality's name for a broadcast file, checked as that municipality's file name. */

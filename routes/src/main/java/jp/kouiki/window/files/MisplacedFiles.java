@@ -36,14 +36,14 @@ public final class MisplacedFiles {
      * The names that the log lines give the folder and its entries.
      *
      * @param entryNotPickedUp the start of each log line, such as "Outbox entry not picked up"
-     * @param folderName       the folder as operators know it, such as "outbox"
+     * @param folderName       the folder as operators know it, such as "outbox folder"
      * @param destinations     where files belong, such as "outbox/&lt;municipality code&gt;/"
      */
     public record Place(String entryNotPickedUp, String folderName, String destinations) {
     }
 
     /** The municipal agent's outbox. */
-    public static final Place OUTBOX = new Place("Outbox entry not picked up", "outbox",
+    public static final Place OUTBOX = new Place("Outbox entry not picked up", "outbox folder",
             "outbox/<municipality code>/");
     /** The union's outbound folder at the central server. */
     public static final Place OUTBOUND = new Place("Outbound entry not picked up", "outbound folder",
