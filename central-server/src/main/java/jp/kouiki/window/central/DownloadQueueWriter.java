@@ -83,7 +83,10 @@ final class DownloadQueueWriter {
         }
     }
 
-    /** Sends one copy in the session's transaction, and rolls every copy back when the file changed meanwhile. */
+    /**
+     * Sends one copy in the session's transaction. Throws when the file changed meanwhile, so that no copy is
+     * committed.
+     */
     private void send(ClientSession session, Path file, Signed download) throws Exception {
         DownloadManifest manifest = download.manifest();
         MessageDigest digest = FileIds.sha256();
