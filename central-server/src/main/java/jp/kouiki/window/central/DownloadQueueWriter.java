@@ -58,7 +58,7 @@ final class DownloadQueueWriter {
     /**
      * Queues the file for each manifest's municipality, committing the copies only once every copy has been read
      * with the SHA-256 of its manifest. A broadcast whose file changes while its copies are queued is therefore
-     * queued for nobody, instead of in one version for some municipalities and in another for the rest.
+     * queued for no municipality, instead of in one version for some municipalities and in another for the rest.
      *
      * @throws IOException when the file cannot be read or changed while it was read; nothing is queued then
      */
