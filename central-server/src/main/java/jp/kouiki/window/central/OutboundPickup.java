@@ -26,9 +26,9 @@ import org.apache.camel.component.file.GenericFileFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import jp.kouiki.window.config.FileNameEncoding;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.files.SafeFileNames;
+import jp.kouiki.window.files.UndecodableNames;
 import jp.kouiki.window.iffile.InterfaceFileChecker;
 import jp.kouiki.window.iffile.InterfaceFileName;
 import jp.kouiki.window.iffile.InterfaceFileRejectedException;
@@ -67,8 +67,7 @@ final class OutboundPickup {
     private final InterfaceFileChecker checker;
     /** Files in union/outbound/ that a release schedule holds, so that each is logged once when held and released. */
     private final Set<Path> heldBySchedule = ConcurrentHashMap.newKeySet();
-    /** Paths of files whose names are not valid UTF-8, so that each is logged once. */
-    private final Set<String> undecodableReported = ConcurrentHashMap.newKeySet();
+    private final UndecodableNames undecodable = new UndecodableNames("outbound folder");
 
     OutboundPickup(CentralSettings settings, MunicipalityRoster roster, PrivateKey unionSigningKey,
             DownloadQueueWriter writer) {
@@ -84,24 +83,11 @@ final class OutboundPickup {
      * schedule holds it.
      */
     GenericFileFilter<File> outboundFilter() {
-        return file -> file.isDirectory() || isDecodable(file.getAbsoluteFilePath()) && (settings.downloads()
-                .doneMarkerPickup() || System.currentTimeMillis() - file.getLastModified() >= settings.downloads()
-                .quietPeriodMillis()) && released(file.getFile().toPath());
-    }
-
-    /**
-     * Returns whether the file's name is valid UTF-8. A name that is not cannot be opened or moved by its decoded
-     * form, so the file is left in place and logged once instead of being refused at every poll.
-     */
-    private boolean isDecodable(String path) {
-        if (!FileNameEncoding.isUndecodable(path)) {
-            return true;
-        }
-        if (undecodableReported.add(path)) {
-            LOG.warn("Outbound file name is not valid UTF-8 and is left in place: path={}; rename it, for example"
-                    + " with convmv, or have the union's system write UTF-8 names", InterfaceFileName.printable(path));
-        }
-        return false;
+        return file -> file.isDirectory() || undecodable.isDecodable(file.getAbsoluteFilePath())
+                && (settings.downloads().doneMarkerPickup()
+                        || System.currentTimeMillis() - file.getLastModified() >= settings.downloads()
+                                .quietPeriodMillis())
+                && released(file.getFile().toPath());
     }
 
     /** Returns whether no release schedule holds the file now, and logs once when one starts or stops holding it. */

@@ -31,9 +31,9 @@ import org.apache.camel.component.file.GenericFileFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import jp.kouiki.window.config.FileNameEncoding;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.files.SafeFileNames;
+import jp.kouiki.window.files.UndecodableNames;
 import jp.kouiki.window.iffile.InterfaceFileChecker;
 import jp.kouiki.window.iffile.InterfaceFileName;
 import jp.kouiki.window.iffile.InterfaceFileRejectedException;
@@ -77,7 +77,7 @@ final class OutboxPickup {
     private final Set<MunicipalityCode> removed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ManifestSigner signingKeys;
     private final InterfaceFileChecker checker;
-    private final Set<String> undecodableReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final UndecodableNames undecodable = new UndecodableNames("outbox");
 
     private final HeldFiles heldFiles;
     /**
@@ -109,12 +109,7 @@ final class OutboxPickup {
             if (file.isDirectory()) {
                 return true;
             }
-            if (FileNameEncoding.isUndecodable(file.getFileName())) {
-                if (undecodableReported.add(file.getAbsoluteFilePath())) {
-                    LOG.warn("File name is not valid UTF-8 and is left in the outbox: path={}; rename it, for"
-                            + " example with convmv, or save it again under a UTF-8 name",
-                            InterfaceFileName.printable(file.getAbsoluteFilePath()));
-                }
+            if (!undecodable.isDecodable(file.getAbsoluteFilePath())) {
                 return false;
             }
             String folder = new File(file.getParent()).getName();

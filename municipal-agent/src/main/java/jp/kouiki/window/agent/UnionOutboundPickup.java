@@ -20,7 +20,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 import org.apache.camel.Exchange;
@@ -31,10 +30,10 @@ import org.apache.hc.core5.http.io.entity.FileEntity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import jp.kouiki.window.config.FileNameEncoding;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.files.SafeFileNames;
+import jp.kouiki.window.files.UndecodableNames;
 import jp.kouiki.window.iffile.InterfaceFileChecker;
 import jp.kouiki.window.iffile.InterfaceFileName;
 import jp.kouiki.window.iffile.InterfaceFileRejectedException;
@@ -76,8 +75,7 @@ final class UnionOutboundPickup {
     private final CentralClient client;
     private final InterfaceFileChecker checker;
     private final Path spool;
-    /** Paths of files whose names are not valid UTF-8, so that each is logged once. */
-    private final Set<String> undecodableReported = ConcurrentHashMap.newKeySet();
+    private final UndecodableNames undecodable = new UndecodableNames("outbound folder");
 
     UnionOutboundPickup(AgentSettings settings, PrivateKey unionSigningKey, PayloadCipher cipher,
             CentralClient client) throws IOException {
@@ -97,23 +95,9 @@ final class UnionOutboundPickup {
 
     /** Accepts a file once it has not been modified for the quiet period, in quiet-period mode. */
     GenericFileFilter<File> outboundFilter() {
-        return file -> file.isDirectory() || isDecodable(file.getAbsoluteFilePath()) && (settings.doneMarkerPickup()
-                || System.currentTimeMillis() - file.getLastModified() >= settings.quietPeriodMillis());
-    }
-
-    /**
-     * Returns whether the file's name is valid UTF-8. A name that is not cannot be opened or moved by its decoded
-     * form, so the file is left in place and logged once instead of being refused at every poll.
-     */
-    private boolean isDecodable(String path) {
-        if (!FileNameEncoding.isUndecodable(path)) {
-            return true;
-        }
-        if (undecodableReported.add(path)) {
-            LOG.warn("Outbound file name is not valid UTF-8 and is left in place: path={}; rename it, for example"
-                    + " with convmv, or have the union's system write UTF-8 names", InterfaceFileName.printable(path));
-        }
-        return false;
+        return file -> file.isDirectory() || undecodable.isDecodable(file.getAbsoluteFilePath())
+                && (settings.doneMarkerPickup()
+                        || System.currentTimeMillis() - file.getLastModified() >= settings.quietPeriodMillis());
     }
 
     /** Determines the destination folder and the move targets for success and refusal. */
