@@ -189,7 +189,7 @@ final class UnionDelivery implements QueueDrainer.Handler {
             return;
         }
         if (AtomicFiles.hasOtherLinks(part)) {
-            // Linked into place before a crash, and since moved on by the union's system.
+            // Linked into place by an earlier version before a crash, and since moved on by the union's system.
             Files.delete(part);
             reports.delivered(file, true);
             ledger.recordDelivered(code, fileId, fileName);

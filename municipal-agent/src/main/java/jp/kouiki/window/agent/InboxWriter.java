@@ -299,8 +299,8 @@ final class InboxWriter implements DownloadPuller.Writer {
             return true;
         }
         if (AtomicFiles.hasOtherLinks(part)) {
-            // Linked into the inbox before a crash, and since moved on by the municipal system: placing the staged
-            // copy again would deliver the file twice.
+            // Linked into the inbox by an earlier version before a crash, and since moved on by the municipal system:
+            // placing the staged copy again would deliver the file twice.
             Files.delete(part);
             ledger.recordReceived(code, fileId, fileName);
             LOG.info("Download was placed before a restart and has been taken since, its staged copy deleted:"

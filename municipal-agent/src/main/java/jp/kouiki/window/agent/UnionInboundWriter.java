@@ -191,7 +191,7 @@ final class UnionInboundWriter implements DownloadPuller.Writer {
             return;
         }
         if (AtomicFiles.hasOtherLinks(part)) {
-            // Linked into place before a crash, and since moved on by the union's system.
+            // Linked into place by an earlier version before a crash, and since moved on by the union's system.
             Files.delete(part);
             ledger.recordReceived(code, fileId, fileName);
             LOG.info("File was delivered before a restart and has been taken since, its staged copy deleted:"

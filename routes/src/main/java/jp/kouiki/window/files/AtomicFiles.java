@@ -2,6 +2,7 @@ package jp.kouiki.window.files;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -42,7 +43,12 @@ public final class AtomicFiles {
     }
 
     /**
-     * Renames a complete, fsynced file into place without replacing anything there.
+     * Renames a complete, fsynced file into place without replacing anything there. A rename leaves the file under
+     * exactly one name whenever the process is killed, so it is in place once or not at all. A hard link and a delete
+     * would leave two names for a moment: a file then taken from its place before the restart was placed again.
+     *
+     * <p>The check for an existing target and the rename are two steps. The callers' folders receive files from this
+     * process alone, under the caller's lock; the systems that read them only take files away.
      *
      * @return false when the target already exists, leaving both files as they were
      */
@@ -51,27 +57,18 @@ public final class AtomicFiles {
             return false;
         }
         try {
-            Files.createLink(target, staged);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+            Files.move(staged, target);
+        } catch (FileAlreadyExistsException e) {
             return false;
-        } catch (UnsupportedOperationException | IOException e) {
-            // No hard links here: fall back to a rename, accepting the tiny window between the check and the move.
-            Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
-            fsyncDirectory(target.toAbsolutePath().getParent());
-            return true;
         }
-        Files.delete(staged);
         fsyncDirectory(target.toAbsolutePath().getParent());
         return true;
     }
 
     /**
-     * Returns whether a staged file has another name, as after {@link #publish} linked it into place and the process
-     * was killed before it deleted the staged name. The other name may since have been moved within the file system.
-     * Returns false where the file system does not report link counts.
-     *
-     * <p>NOTE: a placed file that was deleted, or moved to another file system, before the restart leaves one link,
-     * so the caller places it a second time.
+     * Returns whether a staged file has another name, as an earlier version of {@link #publish} left it when the
+     * process was killed between linking the file into place and deleting the staged name. The other name may since
+     * have been moved within the file system. Returns false where the file system does not report link counts.
      */
     public static boolean hasOtherLinks(Path staged) throws IOException {
         try {
