@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.files.SafeFileNames;
-import jp.kouiki.window.files.UndecodableNames;
+import jp.kouiki.window.files.UnmovableEntries;
 import jp.kouiki.window.iffile.InterfaceFileChecker;
 import jp.kouiki.window.iffile.InterfaceFileName;
 import jp.kouiki.window.iffile.InterfaceFileRejectedException;
@@ -67,7 +67,7 @@ final class OutboundPickup {
     private final InterfaceFileChecker checker;
     /** Files in union/outbound/ that a release schedule holds, so that each is logged once when held and released. */
     private final Set<Path> heldBySchedule = ConcurrentHashMap.newKeySet();
-    private final UndecodableNames undecodable = new UndecodableNames("outbound folder");
+    private final UnmovableEntries unmovable = new UnmovableEntries("outbound folder");
 
     OutboundPickup(CentralSettings settings, MunicipalityRoster roster, PrivateKey unionSigningKey,
             DownloadQueueWriter writer) {
@@ -83,7 +83,7 @@ final class OutboundPickup {
      * schedule holds it.
      */
     GenericFileFilter<File> outboundFilter() {
-        return file -> file.isDirectory() || undecodable.isDecodable(file.getAbsoluteFilePath())
+        return file -> file.isDirectory() || unmovable.isMovable(file.getAbsoluteFilePath())
                 && (settings.downloads().doneMarkerPickup()
                         || System.currentTimeMillis() - file.getLastModified() >= settings.downloads()
                                 .quietPeriodMillis())

@@ -109,7 +109,7 @@ class DownloadIT {
     }
 
     @Test
-    void outboundNameNotInUtf8IsLoggedOnceAndLeft() throws Exception {
+    void unmovableOutboundEntriesAreLoggedOnce() throws Exception {
         MunicipalityCode code = CODES.get(0);
         try (WindowSystem system = new WindowSystem(root, List.of(code)); LogCapture warnings = LogCapture.warnings()) {
             system.startCentral();
@@ -118,6 +118,8 @@ class DownloadIT {
             String script = "printf 'x\\r\\n' > \"$1/131016_KYUFU_$(printf '\\377')x.csv\"";
             Process shell = new ProcessBuilder("sh", "-c", script, "sh", folder.toString()).inheritIO().start();
             assertThat(shell.waitFor()).isZero();
+            Path dangling = Files.createSymbolicLink(folder.resolve("131016_KYUFU_20261206.csv"),
+                    root.resolve("missing.csv"));
             system.placeOutbound(code.value(), "131016_KYUFU_20261204.csv", "flows\r\n".getBytes(
                     StandardCharsets.US_ASCII));
 
@@ -127,10 +129,12 @@ class DownloadIT {
             Thread.sleep(1000);
 
             assertThat(warnings.linesContaining("is not valid UTF-8")).hasSize(1);
+            assertThat(warnings.linesContaining("Symbolic link to a missing file")).hasSize(1);
             assertThat(regularFiles(root.resolve("union/outbound-error"))).isEmpty();
+            assertThat(Files.isSymbolicLink(dangling)).isTrue();
             try (Stream<Path> left = Files.list(folder)) {
-                assertThat(left.map(path -> path.getFileName().toString()).toList()).singleElement()
-                        .asString().startsWith("131016_KYUFU_").endsWith("x.csv");
+                assertThat(left.map(path -> path.getFileName().toString()).toList()).hasSize(2)
+                        .anySatisfy(name -> assertThat(name).startsWith("131016_KYUFU_").endsWith("x.csv"));
             }
         }
     }

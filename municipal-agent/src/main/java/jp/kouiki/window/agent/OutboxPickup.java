@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.files.SafeFileNames;
-import jp.kouiki.window.files.UndecodableNames;
+import jp.kouiki.window.files.UnmovableEntries;
 import jp.kouiki.window.iffile.InterfaceFileChecker;
 import jp.kouiki.window.iffile.InterfaceFileName;
 import jp.kouiki.window.iffile.InterfaceFileRejectedException;
@@ -77,7 +77,7 @@ final class OutboxPickup {
     private final Set<MunicipalityCode> removed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ManifestSigner signingKeys;
     private final InterfaceFileChecker checker;
-    private final UndecodableNames undecodable = new UndecodableNames("outbox");
+    private final UnmovableEntries unmovable = new UnmovableEntries("outbox");
 
     private final HeldFiles heldFiles;
     /**
@@ -109,7 +109,7 @@ final class OutboxPickup {
             if (file.isDirectory()) {
                 return true;
             }
-            if (!undecodable.isDecodable(file.getAbsoluteFilePath())) {
+            if (!unmovable.isMovable(file.getAbsoluteFilePath())) {
                 return false;
             }
             String folder = new File(file.getParent()).getName();

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 import jp.kouiki.window.crypto.PayloadCipher;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.files.SafeFileNames;
-import jp.kouiki.window.files.UndecodableNames;
+import jp.kouiki.window.files.UnmovableEntries;
 import jp.kouiki.window.iffile.InterfaceFileChecker;
 import jp.kouiki.window.iffile.InterfaceFileName;
 import jp.kouiki.window.iffile.InterfaceFileRejectedException;
@@ -75,7 +75,7 @@ final class UnionOutboundPickup {
     private final CentralClient client;
     private final InterfaceFileChecker checker;
     private final Path spool;
-    private final UndecodableNames undecodable = new UndecodableNames("outbound folder");
+    private final UnmovableEntries unmovable = new UnmovableEntries("outbound folder");
 
     UnionOutboundPickup(AgentSettings settings, PrivateKey unionSigningKey, PayloadCipher cipher,
             CentralClient client) throws IOException {
@@ -95,7 +95,7 @@ final class UnionOutboundPickup {
 
     /** Accepts a file once it has not been modified for the quiet period, in quiet-period mode. */
     GenericFileFilter<File> outboundFilter() {
-        return file -> file.isDirectory() || undecodable.isDecodable(file.getAbsoluteFilePath())
+        return file -> file.isDirectory() || unmovable.isMovable(file.getAbsoluteFilePath())
                 && (settings.doneMarkerPickup()
                         || System.currentTimeMillis() - file.getLastModified() >= settings.quietPeriodMillis());
     }
