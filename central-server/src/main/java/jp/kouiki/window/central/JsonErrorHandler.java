@@ -17,11 +17,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Jetty's own error replies in the window API's JSON form ({@code status}, {@code error}, {@code action}), for the
- * requests that Jetty rejects before any route sees them: a method that a path does not take (405), headers over
+ * Jetty's own error replies in the JSON form of the window and operator APIs ({@code status}, {@code error},
+ * {@code action}), for the requests that Jetty rejects before any route sees them: a method that a path does not take (405), headers over
  * the size limit (431) or a malformed request (400). Jetty would reply to these with an HTML page or an empty body.
  */
-final class JsonErrorHandler extends ErrorHandler {
+public final class JsonErrorHandler extends ErrorHandler {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CONTENT_TYPE = "application/json;charset=utf-8";
@@ -62,10 +62,10 @@ final class JsonErrorHandler extends ErrorHandler {
 
     private static String action(int status) {
         return switch (status) {
-            case 405 -> "use the method that the window API names for this path";
-            case 413, 431 -> "send fewer or shorter headers, and a body within the window API's limits";
+            case 405 -> "use the method that the API documents for this path";
+            case 413, 431 -> "send fewer or shorter headers, and a body within the API's limits";
             case 400 -> "send a well-formed HTTP/1.1 request";
-            default -> "check the request against the window API; retry later if the status is 5xx";
+            default -> "check the request against the API; retry later if the status is 5xx";
         };
     }
 }

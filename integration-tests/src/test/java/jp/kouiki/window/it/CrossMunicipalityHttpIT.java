@@ -178,7 +178,7 @@ class CrossMunicipalityHttpIT {
         assertEquals(405, wrongMethod.statusCode());
         assertThat(wrongMethod.headers().firstValue("Content-Type")).hasValue("application/json;charset=utf-8");
         assertThat(wrongMethod.body()).isEqualTo("{\"status\":405,\"error\":\"Method Not Allowed\",\"action\":"
-                + "\"use the method that the window API names for this path\"}");
+                + "\"use the method that the API documents for this path\"}");
         assertEquals(431, hugeHeader.statusCode());
         assertThat(hugeHeader.headers().firstValue("Content-Type")).hasValue("application/json;charset=utf-8");
         assertThat(hugeHeader.body()).startsWith("{\"status\":431,\"error\":\"Request Header Fields Too Large");

@@ -302,7 +302,7 @@ class OperatorApiIT {
             assertThat(listed.path("fileName").asText()).isEqualTo("131016_KYUFU_20261204.csv");
             assertThat(listed.path("download").asBoolean()).isTrue();
             assertThat(actor.get("/operator/api/why").json().get(0).path("sentence").asText())
-                    .contains("refused this download").contains("outbound-error/131016/");
+                    .contains("agent refused or an operator withdrew").contains("outbound-error/131016/");
 
             JsonNode retried = actor.post("/operator/api/municipalities/131016/dead-letters/" + fileId + "/retry",
                     "{}").json();
@@ -349,6 +349,21 @@ class OperatorApiIT {
             actor.post("/operator/api/municipalities/131016/dead-letters/" + fileId + "/retry", "{}");
             await("download back in its queue").atMost(TIMEOUT)
                     .until(() -> system.centralMessages(QueueNames.download(CHIYODA)) == 1);
+        }
+    }
+
+    @Test
+    void jettyErrorsAreJson() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            addAccounts(system);
+            system.startCentral();
+
+            OperatorHttp.Response hugeHeader = OperatorHttp.to(system).getWithBasic("/operator/api/municipalities",
+                    VIEWER, "x".repeat(20_000));
+
+            assertEquals(431, hugeHeader.status());
+            assertThat(hugeHeader.json().path("error").asText()).isEqualTo("Request Header Fields Too Large");
+            assertThat(hugeHeader.json().path("action").asText()).contains("shorter headers");
         }
     }
 

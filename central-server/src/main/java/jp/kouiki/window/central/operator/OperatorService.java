@@ -19,6 +19,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.central.CentralSettings;
+import jp.kouiki.window.central.JsonErrorHandler;
 import jp.kouiki.window.municipality.Municipality;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.security.KeyMaterialLayout;
@@ -77,6 +78,7 @@ public final class OperatorService implements AutoCloseable {
             return;
         }
         JettyHttpComponent12 jetty = new JettyHttpComponent12();
+        jetty.setErrorHandler(new JsonErrorHandler());
         jetty.setSslContextParameters(TlsMaterial.serverParametersWithoutClientCertificate(keys.serverKeystore(),
                 keys.truststore()));
         jetty.setMaxThreads(16);

@@ -160,20 +160,24 @@ public final class StuckReasons {
         for (BrokerView.QueuedFile file : files.subList(0, Math.min(NAMED_FILES, files.size()))) {
             Transfer record = file.fileId() == null ? null : views.history().find(code.value(), file.fileId());
             String reason;
+            String reasonEnglish;
             if (record != null && record.reason() != null) {
                 reason = record.reason();
+                reasonEnglish = record.reason();
             } else if (file.download()) {
-                reason = "団体のエージェントがダウンロードを拒否しました。理由は広域連合フォルダの outbound-error/" + code
-                        + "/ にあります / the municipality's agent refused this download; the reason is in"
-                        + " outbound-error/" + code + "/ of the union's folders";
+                reason = "団体のエージェントが拒否したか、運用者が取り下げたダウンロードです。理由は広域連合フォルダの outbound-error/"
+                        + code + "/ にあります";
+                reasonEnglish = "a download that the municipality's agent refused or an operator withdrew; the reason is"
+                        + " in outbound-error/" + code + "/ of the union's folders";
             } else {
-                reason = "理由は記録されていません / no reason recorded";
+                reason = "理由は記録されていません";
+                reasonEnglish = "no reason recorded";
             }
             reasons.add(new Reason("dead-letter",
                     "ファイル " + file.fileName() + "（ID " + file.fileId() + "）は配信できず退避キューにあります（理由: "
                             + reason + "）。原因を取り除いてから retry で再送するか、purge で削除してください。",
-                    "File " + file.fileName() + " (id " + file.fileId() + ") is in the dead-letter queue: " + reason
-                            + ". Remove the cause, then retry it, or purge the dead letters."));
+                    "File " + file.fileName() + " (id " + file.fileId() + ") is in the dead-letter queue: "
+                            + reasonEnglish + ". Remove the cause, then retry it, or purge the dead letters."));
         }
         more(files.size(), "dead-letter", "退避キュー", "in the dead-letter queue", reasons);
     }
