@@ -4,10 +4,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import jp.kouiki.window.files.AtomicFiles;
@@ -136,15 +140,35 @@ final class DeliveryLedger {
         return ended;
     }
 
-    /** Lists the files still waiting to be renamed into place. */
+        /** Lists the files waiting to be renamed into place, in the order they arrived. */
     List<Pending> pending() throws IOException {
+        return pendingUnder(pendingRoot, 2);
+    }
+
+    /**
+     * Lists one municipality's files waiting to be renamed into place, in the order they arrived: by the time their
+     * entry was written, then by file id.
+     */
+    List<Pending> pending(MunicipalityCode code) throws IOException {
+        return pendingUnder(pendingRoot.resolve(code.value()), 1);
+    }
+
+    private List<Pending> pendingUnder(Path folder, int depth) throws IOException {
         List<Pending> pending = new ArrayList<>();
-        if (!Files.isDirectory(pendingRoot)) {
+        if (!Files.isDirectory(folder)) {
             return pending;
         }
-        try (Stream<Path> entries = Files.find(pendingRoot, 2, (path, attributes) -> attributes.isRegularFile()
-                && !path.getFileName().toString().startsWith("."))) {
-            for (Path entry : entries.toList()) {
+        Map<Path, FileTime> written = new HashMap<>();
+        try (Stream<Path> entries = Files.find(folder, depth, (path, attributes) -> {
+            boolean entry = attributes.isRegularFile() && !path.getFileName().toString().startsWith(".");
+            if (entry) {
+                written.put(path, attributes.lastModifiedTime());
+            }
+            return entry;
+        })) {
+            List<Path> sorted = entries.sorted(Comparator.comparing((Path entry) -> written.get(entry))
+                    .thenComparing(entry -> entry.getFileName().toString())).toList();
+            for (Path entry : sorted) {
                 MunicipalityCode code = MunicipalityCode.of(entry.getParent().getFileName().toString());
                 String fileId = entry.getFileName().toString();
                 if (Files.exists(deliveredEntry(code, fileId))) {

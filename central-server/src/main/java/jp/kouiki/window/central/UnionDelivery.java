@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -87,7 +88,10 @@ final class UnionDelivery implements QueueDrainer.Handler {
         InboundReports.DeliveredFile file = new InboundReports.DeliveredFile(code, manifest.fileId(),
                 manifest.fileName(), manifest.size(), manifest.sha256(), manifest.ifKind());
         if (ledger.isKnown(code, manifest.fileId())) {
-            finishPending(file);
+            if (!placeInOrder(code, manifest.fileName())) {
+                // Delivered before: makes sure of its report and ledger record, as a crash may have come between.
+                finishPending(file);
+            }
             return new DrainOutcome.Completed("already delivered");
         }
         Path staging = AtomicFiles.createDirectories(settings.inbound(code).resolve(".part"));
@@ -111,7 +115,7 @@ final class UnionDelivery implements QueueDrainer.Handler {
                     sha256(part), manifest.ifKind());
         }
         ledger.recordPending(code, manifest.fileId(), manifest.fileName(), file.size(), file.sha256(), file.kind());
-        finishPending(file);
+        placeInOrder(code, manifest.fileName());
         return new DrainOutcome.Completed("delivered");
     }
 
@@ -170,7 +174,7 @@ final class UnionDelivery implements QueueDrainer.Handler {
      * Renames a checked file into place. When its name is taken, the file stays pending for the sweeper, because an
      * existing file is never overwritten.
      */
-    synchronized void finishPending(InboundReports.DeliveredFile file) throws IOException {
+    synchronized boolean finishPending(InboundReports.DeliveredFile file) throws IOException {
         MunicipalityCode code = file.code();
         String fileId = file.fileId();
         String fileName = file.fileName();
@@ -180,13 +184,13 @@ final class UnionDelivery implements QueueDrainer.Handler {
             // Renamed into place before a crash: report it unless the crash came after the report.
             reports.delivered(file, true);
             ledger.recordDelivered(code, fileId, fileName);
-            return;
+            return true;
         }
         if (Files.exists(target) && Files.isSameFile(part, target)) {
             Files.delete(part);
             reports.delivered(file, true);
             ledger.recordDelivered(code, fileId, fileName);
-            return;
+            return true;
         }
         if (AtomicFiles.hasOtherLinks(part)) {
             // Linked into place by an earlier version before a crash, and since moved on by the union's system.
@@ -195,7 +199,7 @@ final class UnionDelivery implements QueueDrainer.Handler {
             ledger.recordDelivered(code, fileId, fileName);
             LOG.info("File was delivered before a restart and has been taken since, its staged copy deleted:"
                     + " municipality={} file={} fileId={}", code, fileName, fileId);
-            return;
+            return true;
         }
         if (AtomicFiles.publish(part, target)) {
             reports.delivered(file, false);
@@ -205,15 +209,41 @@ final class UnionDelivery implements QueueDrainer.Handler {
                     Files.size(target));
             metrics.counter("window.delivery.delivered", "municipality", code.value()).increment();
             events.delivered(code, fileId, fileName, Files.size(target));
-        } else if (waitingReported.add(fileId)) {
+            return true;
+        }
+        if (waitingReported.add(fileId)) {
             events.waiting(code, fileId, fileName);
             LOG.warn("File waiting, its name is taken in the union folder: municipality={} file={} fileId={};"
                     + " it is delivered as soon as the union's system takes the existing file", code, fileName, fileId);
         }
+        return false;
     }
 
-    /** Finishes every pending file whose name has become free; one file that fails does not hold up the others. */
-    void sweep() {
+    /**
+     * Places the waiting files of one name in the municipality's folder in the order they arrived, as far as the name
+     * is free, so that a later file of a name never overtakes an earlier one that still waits.
+     *
+     * @return whether a file of that name was waiting in the ledger
+     */
+    private synchronized boolean placeInOrder(MunicipalityCode code, String fileName) throws IOException {
+        boolean found = false;
+        for (DeliveryLedger.Pending file : ledger.pending(code)) {
+            if (!file.fileName().equals(fileName)) {
+                continue;
+            }
+            found = true;
+            if (!finishPending(delivered(file))) {
+                break;
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Finishes every pending file whose name has become free, oldest first per name; one name that fails does not hold
+     * up the others.
+     */
+    synchronized void sweep() {
         List<DeliveryLedger.Pending> pending;
         try {
             pending = ledger.pending();
@@ -222,11 +252,18 @@ final class UnionDelivery implements QueueDrainer.Handler {
                     e.toString());
             return;
         }
+        Set<String> waitingNames = new HashSet<>();
         for (DeliveryLedger.Pending file : pending) {
+            String name = file.code() + "/" + file.fileName();
+            if (waitingNames.contains(name)) {
+                continue;
+            }
             try {
-                finishPending(new InboundReports.DeliveredFile(file.code(), file.fileId(), file.fileName(),
-                        file.size(), file.sha256(), file.kind()));
+                if (!finishPending(delivered(file))) {
+                    waitingNames.add(name);
+                }
             } catch (IOException | RuntimeException e) {
+                waitingNames.add(name);
                 if (waitingReported.add(file.fileId() + "/failed")) {
                     LOG.warn("Waiting file could not be renamed into place, trying again at each sweep:"
                             + " municipality={} file={} fileId={} error={}", file.code(), file.fileName(),
@@ -234,6 +271,11 @@ final class UnionDelivery implements QueueDrainer.Handler {
                 }
             }
         }
+    }
+
+    private static InboundReports.DeliveredFile delivered(DeliveryLedger.Pending file) {
+        return new InboundReports.DeliveredFile(file.code(), file.fileId(), file.fileName(), file.size(),
+                file.sha256(), file.kind());
     }
 
     /**

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -49,5 +51,48 @@ class EndToEndTransferIT {
                 }
             }
         }
+    }
+
+    @Test
+    void waitingFilesOfANameAreDeliveredInOrder() throws Exception {
+        MunicipalityCode chiyoda = MunicipalityCode.of("131016");
+        String name = "131016_POSTAL_20261205.csv";
+        byte[] records = TestFiles.postalRecords("13101");
+        List<byte[]> versions = new ArrayList<>();
+        for (int lines = 1; lines <= 3; lines++) {
+            versions.add(firstLines(records, lines));
+        }
+        try (WindowSystem system = new WindowSystem(root.resolve("system"), List.of(chiyoda))) {
+            system.startCentral();
+            system.startAgent();
+            Path delivered = Files.createDirectories(system.inbound(chiyoda)).resolve(name);
+            Files.writeString(delivered, "taken by an earlier file");
+            for (byte[] version : versions) {
+                Path dropped = system.drop(chiyoda, name, version);
+                await("pickup of " + dropped).atMost(Duration.ofSeconds(30)).until(() -> Files.notExists(dropped));
+            }
+            Path pending = system.centralData().resolve("ledger/pending/131016");
+            await("three files waiting for the name").atMost(Duration.ofSeconds(60))
+                    .until(() -> TestFiles.countFiles(pending) == 3);
+
+            for (byte[] version : versions) {
+                Files.delete(delivered);
+                await("next version delivered").atMost(Duration.ofSeconds(30))
+                        .until(() -> Files.exists(delivered));
+                assertThat(delivered).hasBinaryContent(version);
+            }
+            assertThat(TestFiles.countFiles(pending)).isZero();
+        }
+    }
+
+    private static byte[] firstLines(byte[] records, int lines) {
+        int end = 0;
+        for (int line = 0; line < lines; line++) {
+            while (records[end] != '\n') {
+                end++;
+            }
+            end++;
+        }
+        return Arrays.copyOf(records, end);
     }
 }
