@@ -4,17 +4,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.files.LedgerEntries;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
@@ -155,27 +152,13 @@ final class DeliveryLedger {
 
     private List<Pending> pendingUnder(Path folder, int depth) throws IOException {
         List<Pending> pending = new ArrayList<>();
-        if (!Files.isDirectory(folder)) {
-            return pending;
-        }
-        Map<Path, FileTime> written = new HashMap<>();
-        try (Stream<Path> entries = Files.find(folder, depth, (path, attributes) -> {
-            boolean entry = attributes.isRegularFile() && !path.getFileName().toString().startsWith(".");
-            if (entry) {
-                written.put(path, attributes.lastModifiedTime());
-            }
-            return entry;
-        })) {
-            List<Path> sorted = entries.sorted(Comparator.comparing((Path entry) -> written.get(entry))
-                    .thenComparing(entry -> entry.getFileName().toString())).toList();
-            for (Path entry : sorted) {
-                MunicipalityCode code = MunicipalityCode.of(entry.getParent().getFileName().toString());
-                String fileId = entry.getFileName().toString();
-                if (Files.exists(deliveredEntry(code, fileId))) {
-                    Files.deleteIfExists(entry);
-                } else {
-                    pending.add(readPending(code, fileId, entry));
-                }
+        for (Path entry : LedgerEntries.inWrittenOrder(folder, depth)) {
+            MunicipalityCode code = MunicipalityCode.of(entry.getParent().getFileName().toString());
+            String fileId = entry.getFileName().toString();
+            if (Files.exists(deliveredEntry(code, fileId))) {
+                Files.deleteIfExists(entry);
+            } else {
+                pending.add(readPending(code, fileId, entry));
             }
         }
         return pending;

@@ -4,17 +4,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 import jp.kouiki.window.files.AtomicFiles;
+import jp.kouiki.window.files.LedgerEntries;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
@@ -70,28 +67,23 @@ final class InboxLedger {
      * was written, then by file id.
      */
     List<Pending> pending() throws IOException {
+        return pendingUnder(pendingRoot, 2);
+    }
+
+    /** Lists one municipality's downloads still waiting to be renamed into place, in the order they arrived. */
+    List<Pending> pending(MunicipalityCode code) throws IOException {
+        return pendingUnder(pendingRoot.resolve(code.value()), 1);
+    }
+
+    private List<Pending> pendingUnder(Path folder, int depth) throws IOException {
         List<Pending> pending = new ArrayList<>();
-        if (!Files.isDirectory(pendingRoot)) {
-            return pending;
-        }
-        Map<Path, FileTime> written = new HashMap<>();
-        try (Stream<Path> entries = Files.find(pendingRoot, 2, (path, attributes) -> {
-            boolean entry = attributes.isRegularFile() && !path.getFileName().toString().startsWith(".");
-            if (entry) {
-                written.put(path, attributes.lastModifiedTime());
-            }
-            return entry;
-        })) {
-            List<Path> sorted = entries.sorted(Comparator.comparing((Path entry) -> written.get(entry))
-                    .thenComparing(entry -> entry.getFileName().toString())).toList();
-            for (Path entry : sorted) {
-                MunicipalityCode code = MunicipalityCode.of(entry.getParent().getFileName().toString());
-                String fileId = entry.getFileName().toString();
-                if (Files.exists(entry(receivedRoot, code, fileId))) {
-                    Files.deleteIfExists(entry);
-                } else {
-                    pending.add(new Pending(code, fileId, Files.readString(entry, StandardCharsets.UTF_8)));
-                }
+        for (Path entry : LedgerEntries.inWrittenOrder(folder, depth)) {
+            MunicipalityCode code = MunicipalityCode.of(entry.getParent().getFileName().toString());
+            String fileId = entry.getFileName().toString();
+            if (Files.exists(entry(receivedRoot, code, fileId))) {
+                Files.deleteIfExists(entry);
+            } else {
+                pending.add(new Pending(code, fileId, Files.readString(entry, StandardCharsets.UTF_8)));
             }
         }
         return pending;

@@ -227,8 +227,8 @@ final class InboxWriter implements DownloadPuller.Writer {
      */
     private synchronized void placeInOrder(MunicipalityCode code, String fileName) throws IOException {
         List<InboxLedger.Pending> group = new ArrayList<>();
-        for (InboxLedger.Pending pending : ledger.pending()) {
-            if (pending.code().equals(code) && pending.fileName().equals(fileName)) {
+        for (InboxLedger.Pending pending : ledger.pending(code)) {
+            if (pending.fileName().equals(fileName)) {
                 group.add(pending);
             }
         }
