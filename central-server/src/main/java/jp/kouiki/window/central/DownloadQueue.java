@@ -10,6 +10,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.api.core.client.ClientConsumer;
@@ -151,12 +152,11 @@ final class DownloadQueue implements DownloadRequests.Source, DownloadWithdrawal
     @Override
     public Acknowledgement acknowledge(MunicipalityCode code, String fileId, String refusal, boolean offered)
             throws Exception {
-        ReentrantLock lock = locks[Math.floorMod((code.value() + fileId).hashCode(), LOCK_STRIPES)];
+        ReentrantLock lock = lockFor(code, fileId);
         lock.lock();
         try (ClientSession session = broker.openMunicipalitySession(code, true)) {
             session.start();
-            ClientConsumer consumer = session.createConsumer(QueueNames.download(code),
-                    DownloadQueueWriter.FILE_ID + " = '" + fileId + "'");
+            ClientConsumer consumer = consumerOf(session, code, fileId);
             ClientMessage message = consumer.receive(RECEIVE_TIMEOUT_MS);
             if (message == null) {
                 consumer.close();
@@ -198,12 +198,11 @@ final class DownloadQueue implements DownloadRequests.Source, DownloadWithdrawal
         if (id == null) {
             return null;
         }
-        ReentrantLock lock = locks[Math.floorMod((code.value() + id).hashCode(), LOCK_STRIPES)];
+        ReentrantLock lock = lockFor(code, id);
         lock.lock();
         try (ClientSession session = broker.openMunicipalitySession(code, true)) {
             session.start();
-            ClientConsumer consumer = session.createConsumer(QueueNames.download(code),
-                    DownloadQueueWriter.FILE_ID + " = '" + id + "'");
+            ClientConsumer consumer = consumerOf(session, code, id);
             ClientMessage message = consumer.receive(RECEIVE_TIMEOUT_MS);
             if (message == null) {
                 consumer.close();
@@ -243,6 +242,17 @@ final class DownloadQueue implements DownloadRequests.Source, DownloadWithdrawal
             }
         }
         return null;
+    }
+
+    /** Returns the lock that orders the acknowledgements and withdrawals of one file. */
+    private ReentrantLock lockFor(MunicipalityCode code, String fileId) {
+        return locks[Math.floorMod((code.value() + fileId).hashCode(), LOCK_STRIPES)];
+    }
+
+    /** Opens a consumer of the municipality's download queue that takes only the file's message. */
+    private static ClientConsumer consumerOf(ClientSession session, MunicipalityCode code, String fileId)
+            throws ActiveMQException {
+        return session.createConsumer(QueueNames.download(code), DownloadQueueWriter.FILE_ID + " = '" + fileId + "'");
     }
 
     private Acknowledgement earlier(MunicipalityCode code, String fileId) throws IOException {

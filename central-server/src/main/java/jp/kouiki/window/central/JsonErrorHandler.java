@@ -18,8 +18,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Jetty's own error replies in the JSON form of the window and operator APIs ({@code status}, {@code error},
- * {@code action}), for the requests that Jetty rejects before any route sees them: a method that a path does not take (405), headers over
- * the size limit (431) or a malformed request (400). Jetty would reply to these with an HTML page or an empty body.
+ * {@code action}), for the requests that Jetty rejects before they reach a route: a method that a path does not take
+ * (405), headers over the size limit (431) or a malformed request (400). Jetty would reply to these with an HTML page
+ * or an empty body.
  */
 public final class JsonErrorHandler extends ErrorHandler {
 

@@ -89,7 +89,7 @@ final class UnionDelivery implements QueueDrainer.Handler {
                 manifest.fileName(), manifest.size(), manifest.sha256(), manifest.ifKind());
         if (ledger.isKnown(code, manifest.fileId())) {
             if (!placeInOrder(code, manifest.fileName())) {
-                // Delivered before: makes sure of its report and ledger record, as a crash may have come between.
+                // Delivered before: completes its report and ledger record, in case a crash came between them.
                 finishPending(file);
             }
             return new DrainOutcome.Completed("already delivered");
@@ -240,8 +240,8 @@ final class UnionDelivery implements QueueDrainer.Handler {
     }
 
     /**
-     * Finishes every pending file whose name has become free, oldest first per name; one name that fails does not hold
-     * up the others.
+     * Finishes every pending file whose name has become free, oldest first per name. A name that fails does not hold up
+     * the others.
      */
     synchronized void sweep() {
         List<DeliveryLedger.Pending> pending;

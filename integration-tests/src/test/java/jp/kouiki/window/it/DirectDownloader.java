@@ -60,7 +60,7 @@ final class DirectDownloader {
     }
 
     /** Sends {@code POST .../municipalities/{pathCode}/downloads/{fileId}/ack} with a refusal and its reason. */
-    HttpResponse<String> refuse(HttpClient client, MunicipalityCode pathCode, String fileId, String reason)
+    HttpResponse<String> acknowledgeRefused(HttpClient client, MunicipalityCode pathCode, String fileId, String reason)
             throws Exception {
         String body = "{\"outcome\":\"refused\",\"reason\":\"" + reason + "\"}";
         return client.send(HttpRequest.newBuilder(URI.create(base(pathCode) + "/downloads/" + fileId + "/ack"))

@@ -293,7 +293,8 @@ class OperatorApiIT {
             DirectDownloader downloader = new DirectDownloader(new KeyMaterialLayout(system.keys()), system.port);
             HttpClient agent = downloader.client(CHIYODA);
             String fileId = downloader.open(CHIYODA, downloader.next(agent, CHIYODA)).manifest().fileId();
-            assertEquals(200, downloader.refuse(agent, CHIYODA, fileId, "inbox folder missing").statusCode());
+            assertEquals(200, downloader.acknowledgeRefused(agent, CHIYODA, fileId, "inbox folder missing")
+                    .statusCode());
             await("refused download dead-lettered").atMost(TIMEOUT)
                     .until(() -> system.centralMessages(QueueNames.deadLetter(CHIYODA)) == 1);
             OperatorHttp actor = OperatorHttp.to(system);

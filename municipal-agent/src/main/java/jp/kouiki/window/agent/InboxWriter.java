@@ -235,7 +235,7 @@ final class InboxWriter implements DownloadPuller.Writer {
         placeGroup(code, fileName, group);
     }
 
-    /** Finishes every waiting download whose name has become free; one that fails does not hold up the others. */
+    /** Finishes every waiting download whose name has become free. A name that fails does not hold up the others. */
     synchronized void sweep() {
         Map<String, List<InboxLedger.Pending>> byName = new LinkedHashMap<>();
         try {
@@ -284,7 +284,7 @@ final class InboxWriter implements DownloadPuller.Writer {
     /**
      * Renames one checked download into place without replacing anything there.
      *
-     * @return whether the download is now in place or was placed before; false when its name is taken
+     * @return true when the download is now in place or was placed before, false when its name is taken
      */
     private boolean finishPending(MunicipalityCode code, String fileId, String fileName) throws IOException {
         Path part = settings.inbox(code).resolve(".part").resolve(fileId + ".part");

@@ -24,7 +24,7 @@ final class CancelAction {
 
     private final Cancellations cancellations;
     private final UploadCancellation uploads;
-    /** Withdraws downloads waiting in the download queues, or null where the server serves none. */
+    /** The window endpoint's withdrawal of queued downloads, or null where the server serves none. */
     private final DownloadWithdrawal downloads;
     private final AuditLog audit;
 
