@@ -149,7 +149,7 @@ final class OutboundPickup {
         String name = file.getFileName().toString();
         boolean broadcast = folder.equals(CentralSettings.BROADCAST_FOLDER);
         List<InterfaceFileName> destinations = broadcast ? broadcastNames(name)
-                : List.of(InterfaceFileName.parse(name, MunicipalityCode.of(folder)));
+                : List.of(InterfaceFileName.parseForRecipient(name, MunicipalityCode.of(folder)));
         if (checker.catalogue().find(destinations.get(0).kind()).isEmpty()) {
             // Records of a kind outside the catalogue are not checked, so one look (and one warning) is enough.
             checker.check(file, destinations.get(0));

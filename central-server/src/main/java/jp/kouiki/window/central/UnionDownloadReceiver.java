@@ -83,7 +83,7 @@ final class UnionDownloadReceiver {
         DownloadManifest manifest;
         try {
             manifest = DownloadManifest.fromJson(json);
-            InterfaceFileName.parse(manifest.fileName(), code);
+            InterfaceFileName.parseForRecipient(manifest.fileName(), code);
         } catch (IllegalArgumentException | InterfaceFileRejectedException e) {
             throw new WindowHttpException(422, "the signed download manifest is invalid: " + e.getMessage(),
                     "correct the file in the union's outbound folder");

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
@@ -101,9 +102,15 @@ class DownloadIT {
             List<Path> reasons = regularFiles(root.resolve("union/outbound-error")).stream()
                     .filter(path -> path.toString().endsWith(".reason")).toList();
             assertThat(reasons).hasSize(2);
+            List<String> texts = new ArrayList<>();
             for (Path reason : reasons) {
-                assertThat(Files.readString(reason)).contains("団体コード").contains("municipality code");
+                texts.add(Files.readString(reason));
             }
+            for (String text : texts) {
+                assertThat(text).contains("団体コード").contains("municipality code").doesNotContain("sending");
+            }
+            assertThat(texts).anyMatch(text -> text.contains("131024 in the file name does not match the receiving"
+                    + " municipality " + code));
             assertThat(system.centralMessages(QueueNames.download(code))).isZero();
         }
     }

@@ -100,7 +100,7 @@ final class InboxWriter implements DownloadPuller.Writer {
         InterfaceFileName name;
         try {
             manifest = verifiedManifest(code, fileId, manifestBase64, signature);
-            name = InterfaceFileName.parse(manifest.fileName(), code);
+            name = InterfaceFileName.parseForRecipient(manifest.fileName(), code);
         } catch (InterfaceFileRejectedException e) {
             return refuse(code, fileId, null, null, e.getMessage());
         }

@@ -140,7 +140,7 @@ final class UnionOutboundPickup {
         String name = file.getFileName().toString();
         boolean broadcast = folder.equals(AgentSettings.BROADCAST_FOLDER);
         List<InterfaceFileName> destinations = broadcast ? broadcastNames(name)
-                : List.of(InterfaceFileName.parse(name, MunicipalityCode.of(folder)));
+                : List.of(InterfaceFileName.parseForRecipient(name, MunicipalityCode.of(folder)));
         if (checker.catalogue().find(destinations.get(0).kind()).isEmpty()) {
             checker.check(file, destinations.get(0));
         } else {

@@ -35,6 +35,21 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
      * safely, or whose code is malformed, has a wrong check digit or names another municipality.
      */
     public static InterfaceFileName parse(String name, MunicipalityCode sender) throws InterfaceFileRejectedException {
+        return parse(name, sender, false);
+    }
+
+    /**
+     * Parses a file name sent to {@code recipient}, as {@link #parse} does, with a message about the recipient's
+     * folder when the name's code is another municipality's.
+     */
+    public static InterfaceFileName parseForRecipient(String name, MunicipalityCode recipient)
+            throws InterfaceFileRejectedException {
+        return parse(name, recipient, true);
+    }
+
+    /** Parses a name that must carry {@code owner}'s code, the sender's or, with {@code toRecipient}, the recipient's. */
+    private static InterfaceFileName parse(String name, MunicipalityCode owner, boolean toRecipient)
+            throws InterfaceFileRejectedException {
         if (name.length() > MAX_LENGTH || name.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
             throw new InterfaceFileRejectedException(
                     "ファイル名「" + printable(name) + "」は使えません。" + MAX_LENGTH + "文字以内（UTF-8 で " + MAX_BYTES
@@ -62,10 +77,10 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
         Matcher matcher = SHAPE.matcher(name);
         if (!matcher.matches()) {
             throw new InterfaceFileRejectedException(
-                    "ファイル名「" + printable(name) + "」が「団体コード6桁_IF種別_…」の形式ではありません。例: " + sender
+                    "ファイル名「" + printable(name) + "」が「団体コード6桁_IF種別_…」の形式ではありません。例: " + owner
                             + "_POSTAL_20261204.csv",
                     "file name '" + printable(name) + "' does not start with a six-digit municipality code, an underscore and"
-                            + " the IF kind, as in " + sender + "_POSTAL_20261204.csv");
+                            + " the IF kind, as in " + owner + "_POSTAL_20261204.csv");
         }
         String digits = matcher.group(1);
         if (!MunicipalityCode.isValid(digits)) {
@@ -77,12 +92,21 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
                             + " where " + expected + " is expected; rename the file with the correct code");
         }
         MunicipalityCode code = MunicipalityCode.of(digits);
-        if (!code.equals(sender)) {
+        if (!code.equals(owner) && toRecipient) {
             throw new InterfaceFileRejectedException(
-                    "ファイル名の団体コード " + code + " が送信元の団体コード " + sender
+                    "ファイル名の団体コード " + code + " が送付先の団体コード " + owner
+                            + " と一致しません。" + code + " あてのファイルなら " + code + " のフォルダに置き、"
+                            + "そうでなければファイル名を直してください。",
+                    "municipality code " + code + " in the file name does not match the receiving municipality "
+                            + owner + "; a municipality may receive only its own files, so put the file in the"
+                            + " folder of " + code + " or correct its name");
+        }
+        if (!code.equals(owner)) {
+            throw new InterfaceFileRejectedException(
+                    "ファイル名の団体コード " + code + " が送信元の団体コード " + owner
                             + " と一致しません。他団体のファイルは送れません。正しいフォルダに置いてください。",
                     "municipality code " + code + " in the file name does not match the sending municipality "
-                            + sender + "; a municipality may send only its own files, so put the file in the folder"
+                            + owner + "; a municipality may send only its own files, so put the file in the folder"
                             + " of " + code + " or correct its name");
         }
         return new InterfaceFileName(name, code, matcher.group(2).toUpperCase(Locale.ROOT));

@@ -51,6 +51,22 @@ class InterfaceFileNameTest {
     }
 
     @Test
+    void otherRecipientCodeIsRejected() {
+        assertThatThrownBy(() -> InterfaceFileName.parseForRecipient("131024_POSTAL_20261204.csv", CHIYODA))
+                .isInstanceOf(InterfaceFileRejectedException.class)
+                .hasMessageContaining("ファイル名の団体コード 131024 が送付先の団体コード 131016 と一致しません")
+                .hasMessageContaining("municipality code 131024 in the file name does not match the receiving"
+                        + " municipality 131016")
+                .hasMessageNotContaining("send");
+    }
+
+    @Test
+    void recipientCodeIsAccepted() throws Exception {
+        assertThat(InterfaceFileName.parseForRecipient("131016_POSTAL_20261204.csv", CHIYODA).code())
+                .isEqualTo(CHIYODA);
+    }
+
+    @Test
     void senderCodeIsRejectedForOtherSender() {
         assertRejected("131016_POSTAL_20261204.csv", CHUO)
                 .hasMessageContaining("131016")
