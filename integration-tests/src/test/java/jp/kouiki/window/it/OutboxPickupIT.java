@@ -14,6 +14,7 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /** The agent takes a file only when it is complete: after a done-marker, or after a quiet period. */
@@ -179,6 +180,20 @@ class OutboxPickupIT {
             assertThat(log.linesContaining("move its files up")).hasSize(1);
             assertThat(inRoot).exists();
             assertThat(nested.resolve(NAME)).exists();
+        }
+    }
+
+    @Test
+    void emptyFileIsQueuedWithAWarning() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA));
+                LogCapture log = LogCapture.warnings()) {
+            system.startAgent();
+            system.drop(CHIYODA, NAME, new byte[0]);
+
+            await("empty file queued").atMost(Duration.ofSeconds(20))
+                    .until(() -> system.agentMessages(QueueNames.upload(CHIYODA)) == 1);
+            assertThat(log.linesContaining("Empty file queued")).hasSize(1);
+            assertThat(log.linesContaining("Empty file queued").get(0)).contains(NAME);
         }
     }
 

@@ -152,6 +152,11 @@ final class LocalQueueWriter implements Processor {
             LOG.info("File queued: municipality={} file={} fileId={} size={} class={} schedule={}", code,
                     manifest.fileName(), manifest.fileId(), manifest.size(), fileClass.label(),
                     schedule == null ? "none" : schedule.schedule().name());
+            if (manifest.size() == 0) {
+                LOG.warn("Empty file queued: municipality={} file={} fileId={}; a file of 0 bytes is sent as it is,"
+                        + " so check that the system that wrote it did not fail", code, manifest.fileName(),
+                        manifest.fileId());
+            }
         } catch (ActiveMQException e) {
             if (e.getType() != ActiveMQExceptionType.DUPLICATE_ID_REJECTED) {
                 throw e;
