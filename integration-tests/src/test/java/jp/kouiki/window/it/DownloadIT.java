@@ -69,6 +69,7 @@ class DownloadIT {
             system.startCentral();
             Properties longPoll = new Properties();
             longPoll.setProperty("agent.download.long-poll-ms", "5000");
+            longPoll.setProperty("agent.status.interval-ms", "300");
             system.startAgent(longPoll);
             String name = code + "_KYUFU_20261204.csv";
             Path inboxFile = system.inbox(code).resolve(name);
@@ -79,6 +80,11 @@ class DownloadIT {
             Path reason = root.resolve("agent-folders/waiting").resolve(code.value()).resolve(name + ".reason");
             await("reason for the waiting file").atMost(Duration.ofSeconds(30)).until(() -> Files.exists(reason));
             assertThat(inboxFile).hasContent("first\r\n");
+            Path status = system.agentData().resolve("status.txt");
+            String waitingLine = "waiting downloads of " + name + ": 1, placed once the file of that name is taken"
+                    + " from inbox/" + code + "/";
+            await("waiting download in the status file").atMost(Duration.ofSeconds(10))
+                    .until(() -> Files.exists(status) && Files.readString(status).contains(waitingLine));
             await("waiting file acknowledged, as it is written into .part/").atMost(Duration.ofSeconds(10))
                     .until(() -> system.centralMessages(QueueNames.download(code)) == 0);
 
@@ -86,6 +92,8 @@ class DownloadIT {
             await("second file once the first is taken").atMost(Duration.ofSeconds(30))
                     .until(() -> Files.exists(inboxFile) && Files.readString(inboxFile).equals("second\r\n"));
             await("reason removed").atMost(Duration.ofSeconds(5)).until(() -> !Files.exists(reason));
+            await("status file without the waiting download").atMost(Duration.ofSeconds(10))
+                    .until(() -> !Files.readString(status).contains(waitingLine));
         }
     }
 

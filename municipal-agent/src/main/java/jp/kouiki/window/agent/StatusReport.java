@@ -29,8 +29,9 @@ import jp.kouiki.window.pacing.BandwidthLimiter;
 /**
  * Writes the agent's status file, {@code status.txt} in its data folder, in Japanese with English beside it: the
  * rate in force, and for each municipality with queued files their number and bytes, the files held by a schedule
- * with its next opening, and the expected completion. When the bulk files cannot be sent by the configured
- * deadline, it logs a warning at once and every 15 minutes while that stays so.
+ * with its next opening, and the expected completion, then receipts and the downloads waiting for their name in the
+ * inbox. When the bulk files cannot be sent by the configured deadline, it logs a warning at once and every 15
+ * minutes while that stays so.
  */
 final class StatusReport {
 
@@ -109,6 +110,7 @@ final class StatusReport {
         checkDeadline(text, completions, now);
         for (MunicipalityCode code : served.get()) {
             appendReceipts(text, code);
+            appendWaitingDownloads(text, code);
         }
         return text.toString();
     }
@@ -142,6 +144,34 @@ final class StatusReport {
         } catch (IOException | java.io.UncheckedIOException e) {
             text.append(code).append(": 配信確認を読めません / receipts could not be read: ").append(e.getMessage())
                     .append('\n');
+        }
+    }
+
+    /**
+     * Lists the downloads that wait because a file of the same name is still in the inbox, from the reasons the inbox
+     * writer keeps in {@code waiting/<code>/}, so that staff see which inbox file to take.
+     */
+    private void appendWaitingDownloads(StringBuilder text, MunicipalityCode code) {
+        Path folder = settings.waiting(code);
+        if (!Files.isDirectory(folder)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            List<Path> reasons = files.filter(file -> file.getFileName().toString().endsWith(".reason")).sorted()
+                    .toList();
+            for (Path reason : reasons) {
+                List<String> lines = Files.readAllLines(reason, StandardCharsets.UTF_8);
+                String name = lines.stream().filter(line -> line.startsWith("file: ")).findFirst()
+                        .map(line -> line.substring("file: ".length())).orElse(reason.getFileName().toString());
+                long count = lines.stream().filter(line -> line.startsWith("fileId: ")).count();
+                text.append(code).append(": 受信待ち ").append(name).append(' ').append(count)
+                        .append(" 件（受信フォルダの同名ファイルを取り出すと置かれます） / waiting downloads of ")
+                        .append(name).append(": ").append(count).append(", placed once the file of that name is taken"
+                        + " from inbox/").append(code).append("/\n");
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            text.append(code).append(": 受信待ちを読めません / waiting downloads could not be read: ")
+                    .append(e.getMessage()).append('\n');
         }
     }
 
