@@ -5,11 +5,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,11 +29,14 @@ import jp.kouiki.window.iffile.InterfaceFileName;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.security.DevCredentialGenerator;
 import jp.kouiki.window.security.KeyMaterialLayout;
+import jp.kouiki.window.security.ManifestSignatures;
+import jp.kouiki.window.security.SigningKeys;
 
 /**
  * Measures, one at a time on one thread, the passes over a large file that the product makes on each side, and one
  * durable copy of it. Their sum and the disk time give the least time any arrangement of those passes can take on
- * this machine. The throughput bench measures how long the product takes.
+ * this machine. It also times the signature and signature check of one file's manifest, the CPU that every small
+ * file costs. The throughput bench measures how long the product takes.
  */
 public final class CpuFloorBench {
 
@@ -40,6 +46,7 @@ public final class CpuFloorBench {
     private static final int TLS_RECORD_BYTES = 16 * 1024;
     /** Durable copies of each file: the agent's queue, the central queue and the union's folder. */
     private static final int DURABLE_COPIES = 3;
+    private static final int SIGNATURES_PER_ROUND = 2000;
 
     private final Path work;
     private final long mib;
@@ -118,6 +125,7 @@ public final class CpuFloorBench {
             time(seconds, warmUp, "durable copy (write and fsync)", () -> durableCopy(file, copy));
         }
         report(seconds, fileBytes);
+        signatures(new KeyMaterialLayout(keys));
         Files.deleteIfExists(file);
         Files.deleteIfExists(ciphertext);
     }
@@ -144,6 +152,42 @@ public final class CpuFloorBench {
         System.out.printf(Locale.ROOT, "least time per GiB on %d cores: CPU %.2f s, disk for %d durable copies %.2f s;"
                 + " bound %.2f s per GiB; load %s%n", cores, cpuBound, DURABLE_COPIES, diskBound,
                 Math.max(cpuBound, diskBound), Machine.loadAverage());
+    }
+
+    /**
+     * Times the signature that every file's manifest gets at the agent and the check at the central server, the
+     * per-file CPU that a small file cannot avoid whatever the batching.
+     */
+    private void signatures(KeyMaterialLayout layout) throws Exception {
+        PrivateKey privateKey = SigningKeys.readPrivateKey(layout.signingPrivateKey(CHIYODA));
+        PublicKey publicKey = SigningKeys.readPublicKey(layout.signingPublicKey(CHIYODA));
+        byte[] manifest = ("{\"fileId\":\"0123456789abcdef0123456789abcdef\",\"municipality\":\"131016\","
+                + "\"fileName\":\"131016_POSTAL_20261204_00001.csv\",\"size\":4096,\"sha256\":\""
+                + "0".repeat(64) + "\",\"ifKind\":\"POSTAL\"}").getBytes(StandardCharsets.UTF_8);
+        String signature = ManifestSignatures.sign(manifest, privateKey);
+        double signMillis = Double.MAX_VALUE;
+        double verifyMillis = Double.MAX_VALUE;
+        for (int round = 0; round <= rounds; round++) {
+            long started = System.nanoTime();
+            for (int i = 0; i < SIGNATURES_PER_ROUND; i++) {
+                signature = ManifestSignatures.sign(manifest, privateKey);
+            }
+            long signed = System.nanoTime();
+            for (int i = 0; i < SIGNATURES_PER_ROUND; i++) {
+                if (!ManifestSignatures.verify(manifest, signature, publicKey)) {
+                    throw new IllegalStateException("the bench's own signature did not verify");
+                }
+            }
+            long verified = System.nanoTime();
+            if (round > 0) {
+                signMillis = Math.min(signMillis, (signed - started) / 1e6 / SIGNATURES_PER_ROUND);
+                verifyMillis = Math.min(verifyMillis, (verified - signed) / 1e6 / SIGNATURES_PER_ROUND);
+            }
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.out.printf(Locale.ROOT, "manifest signature (agent) %.3f ms, signature check (central server) %.3f ms"
+                + " per file; these alone allow at most %.0f files per second on %d cores%n", signMillis,
+                verifyMillis, cores * 1000 / (signMillis + verifyMillis), cores);
     }
 
     private interface Pass {
