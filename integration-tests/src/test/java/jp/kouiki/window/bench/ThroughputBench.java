@@ -46,6 +46,8 @@ public final class ThroughputBench {
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(30);
     /** Interval in ms between checks whether a run is done. Each check reads the union's folder listings. */
     private static final long POLL_MILLIS = 50;
+    /** The start of the log line each JVM writes when its background AES-GCM warm-up has ended. */
+    private static final String WARM_UP_FINISHED = "AES-GCM warm-up finished";
 
     private static final Set<String> SCENARIOS = Set.of("large", "small", "memory");
 
@@ -138,6 +140,7 @@ public final class ThroughputBench {
                 ProductJvm agent = startAgent(root, "agent", port, tokyo, Map.of())) {
             Path outbox = Files.createDirectories(root.resolve("agent/outbox").resolve(CHIYODA.value()));
             Path delivered = root.resolve("union/inbound").resolve(CHIYODA.value()).resolve(name);
+            awaitWarmUp(List.of(central, agent));
             long started = System.nanoTime();
             Files.createLink(outbox.resolve(name), file.path());
             awaitCondition(() -> Files.exists(delivered), List.of(central, agent));
@@ -366,6 +369,23 @@ public final class ThroughputBench {
             }
             Thread.sleep(POLL_MILLIS);
         }
+    }
+
+    /**
+     * Waits until every JVM has logged the end of its AES-GCM warm-up, so that a single large file measures the product
+     * as it runs once started, not a cipher still interpreted while the warm-up thread competes for the cores.
+     */
+    private void awaitWarmUp(List<ProductJvm> jvms) throws Exception {
+        long started = System.nanoTime();
+        awaitCondition(() -> {
+            for (ProductJvm jvm : jvms) {
+                if (!jvm.logContains(WARM_UP_FINISHED)) {
+                    return false;
+                }
+            }
+            return true;
+        }, jvms);
+        print("AES-GCM warm-up of both JVMs finished %.1f s after they had started", seconds(started));
     }
 
     /** A condition polled by {@link #awaitCondition}. */
