@@ -13,8 +13,11 @@ import java.security.PublicKey;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -74,7 +77,7 @@ final class UnionInboundWriter implements DownloadPuller.Writer {
             return refuse(code, fileId, null, e.getMessage());
         }
         if (ledger.isKnown(code, fileId)) {
-            finishPending(code, fileId, manifest.fileName());
+            placeInOrder(code, manifest.fileName());
             return new InboxWriter.AlreadyReceived(fileId);
         }
         Path part = AtomicFiles.createDirectories(settings.unionInbound(code).resolve(".part"))
@@ -91,7 +94,7 @@ final class UnionInboundWriter implements DownloadPuller.Writer {
         }
         AtomicFiles.fsync(part);
         ledger.recordPending(code, fileId, manifest.fileName());
-        finishPending(code, fileId, manifest.fileName());
+        placeInOrder(code, manifest.fileName());
         return new InboxWriter.Written(manifest.fileName());
     }
 
@@ -175,20 +178,77 @@ final class UnionInboundWriter implements DownloadPuller.Writer {
     }
 
     /**
-     * Renames a checked file into place. When its name is taken, the file stays in {@code .part/} for the sweeper,
-     * because an existing file is never overwritten.
+     * Places the waiting files of one name in the order they arrived, so that a file that arrives while older ones of
+     * its name wait takes its turn behind them.
      */
-    synchronized void finishPending(MunicipalityCode code, String fileId, String fileName) throws IOException {
+    private synchronized void placeInOrder(MunicipalityCode code, String fileName) throws IOException {
+        List<InboxLedger.Pending> group = new ArrayList<>();
+        for (InboxLedger.Pending pending : ledger.pending(code)) {
+            if (pending.fileName().equals(fileName)) {
+                group.add(pending);
+            }
+        }
+        placeGroup(code, fileName, group);
+    }
+
+    /** Finishes every waiting file whose name has become free. A name that fails does not hold up the others. */
+    synchronized void sweep() {
+        Map<String, List<InboxLedger.Pending>> byName = new LinkedHashMap<>();
+        try {
+            for (InboxLedger.Pending pending : ledger.pending()) {
+                byName.computeIfAbsent(pending.code() + "/" + pending.fileName(), key -> new ArrayList<>())
+                        .add(pending);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Delivery sweep could not list waiting files, trying again at the next sweep: error={}",
+                    e.toString());
+            return;
+        }
+        for (List<InboxLedger.Pending> group : byName.values()) {
+            InboxLedger.Pending first = group.get(0);
+            try {
+                placeGroup(first.code(), first.fileName(), group);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("Waiting file could not be renamed into place, trying again at the next sweep:"
+                        + " municipality={} file={} fileId={} error={}", first.code(), first.fileName(),
+                        first.fileId(), e.toString());
+            }
+        }
+    }
+
+    /** Places the files of one name, oldest first, until one has to wait because the name is taken. */
+    private void placeGroup(MunicipalityCode code, String fileName, List<InboxLedger.Pending> group)
+            throws IOException {
+        int placed = 0;
+        while (placed < group.size() && finishPending(code, group.get(placed).fileId(), fileName)) {
+            placed++;
+        }
+        for (InboxLedger.Pending pending : group.subList(placed, group.size())) {
+            if (waitingReported.add(pending.fileId())) {
+                LOG.warn("File waiting, its name is taken in the union folder: municipality={} file={} fileId={};"
+                        + " it is delivered as soon as the union's system takes the existing file and any earlier"
+                        + " file of the name", code, fileName, pending.fileId());
+            }
+        }
+    }
+
+    /**
+     * Renames one checked file into place without replacing anything there, because an existing file is never
+     * overwritten.
+     *
+     * @return true when the file is now in place or was placed before, false when its name is taken
+     */
+    private boolean finishPending(MunicipalityCode code, String fileId, String fileName) throws IOException {
         Path part = settings.unionInbound(code).resolve(".part").resolve(fileId + ".part");
         Path target = settings.unionInbound(code).resolve(fileName);
         if (!Files.exists(part)) {
             ledger.recordReceived(code, fileId, fileName);
-            return;
+            return true;
         }
         if (Files.exists(target) && Files.isSameFile(part, target)) {
             Files.delete(part);
             ledger.recordReceived(code, fileId, fileName);
-            return;
+            return true;
         }
         if (AtomicFiles.hasOtherLinks(part)) {
             // Linked into place by an earlier version before a crash, and since moved on by the union's system.
@@ -196,38 +256,16 @@ final class UnionInboundWriter implements DownloadPuller.Writer {
             ledger.recordReceived(code, fileId, fileName);
             LOG.info("File was delivered before a restart and has been taken since, its staged copy deleted:"
                     + " municipality={} file={} fileId={}", code, fileName, fileId);
-            return;
+            return true;
         }
         if (AtomicFiles.publish(part, target)) {
             ledger.recordReceived(code, fileId, fileName);
             waitingReported.remove(fileId);
             LOG.info("File delivered: municipality={} file={} fileId={} size={}", code, fileName, fileId,
                     Files.size(target));
-        } else if (waitingReported.add(fileId)) {
-            LOG.warn("File waiting, its name is taken in the union folder: municipality={} file={} fileId={};"
-                    + " it is delivered as soon as the union's system takes the existing file", code, fileName, fileId);
+            return true;
         }
-    }
-
-    /** Finishes every waiting file whose name has become free; one that fails does not hold up the others. */
-    void sweep() {
-        List<InboxLedger.Pending> pending;
-        try {
-            pending = ledger.pending();
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Delivery sweep could not list waiting files, trying again at the next sweep: error={}",
-                    e.toString());
-            return;
-        }
-        for (InboxLedger.Pending file : pending) {
-            try {
-                finishPending(file.code(), file.fileId(), file.fileName());
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("Waiting file could not be renamed into place, trying again at the next sweep:"
-                        + " municipality={} file={} fileId={} error={}", file.code(), file.fileName(),
-                        file.fileId(), e.toString());
-            }
-        }
+        return false;
     }
 
     /**

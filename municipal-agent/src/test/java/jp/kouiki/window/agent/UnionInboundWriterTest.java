@@ -127,6 +127,46 @@ class UnionInboundWriterTest {
         assertThat(target).hasBinaryContent(CONTENT);
     }
 
+    @Test
+    void filesOfTakenNameArriveInOrder() throws Exception {
+        Path target = Files.createDirectories(settings.unionInbound(CHIYODA)).resolve(NAME);
+        Files.writeString(target, "older file");
+        for (int version = 1; version <= 3; version++) {
+            writeVersion(version);
+        }
+        assertThat(target).hasContent("older file");
+
+        Files.delete(target);
+        writer.sweep();
+        assertThat(target).hasBinaryContent(version(1));
+        Files.delete(target);
+        writeVersion(4);
+        assertThat(target).as("the oldest waiting file takes the free name, not the new one")
+                .hasBinaryContent(version(2));
+        for (int version = 3; version <= 4; version++) {
+            Files.delete(target);
+            writer.sweep();
+            assertThat(target).hasBinaryContent(version(version));
+        }
+        assertThat(ledger.pending(CHIYODA)).isEmpty();
+    }
+
+    /** Writes version {@code version} of {@link #NAME}, with its own file id and content. */
+    private void writeVersion(int version) throws Exception {
+        String fileId = String.format("%032x", version);
+        byte[] content = version(version);
+        FileManifest manifest = new FileManifest(fileId, CHIYODA.value(), NAME, content.length,
+                FileIds.hex(FileIds.sha256().digest(content)), "JUKI", "2026-12-04T09:00:00+09:00");
+        String manifestBase64 = Base64.getEncoder().encodeToString(manifest.toJson());
+        InboxWriter.Outcome outcome = writer.write(CHIYODA, fileId, manifestBase64, sign(manifestBase64, CHIYODA),
+                cipher.encryptedView(new ByteArrayInputStream(content), CHIYODA, fileId), -1);
+        assertThat(outcome).isInstanceOf(InboxWriter.Written.class);
+    }
+
+    private static byte[] version(int version) {
+        return ("resident record, version " + version + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
     private void assertRefused(InboxWriter.Outcome outcome, String reason) throws IOException {
         assertThat(outcome).isInstanceOf(InboxWriter.Refused.class);
         assertThat(((InboxWriter.Refused) outcome).reason()).contains(reason);
