@@ -24,11 +24,11 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
     private static final String RESERVED = "/\\:*?\"<>|";
     /**
      * Name endings of the files that the product writes beside IF files: completion markers in the union's folders,
-     * staging files, and the agent's reasons and receipts. A file sent under such a name could pass for one of them,
-     * for example as a forged completion marker of another file.
+     * staging files, the agent's reasons and receipts, and the confirmations staff create for held files. A file sent
+     * under such a name could pass for one of them, for example as a forged completion marker of another file.
      */
     private static final List<String> RESERVED_ENDINGS = List.of(".done", ".part", ".reason",
-            ".receipt", ".camellock");
+            ".receipt", ".confirm", ".camellock");
 
     /**
      * Parses a file name sent by {@code sender}, rejecting a name that no file system of the union could store
@@ -68,11 +68,11 @@ public record InterfaceFileName(String name, MunicipalityCode code, String kind)
         String lowerCase = name.toLowerCase(Locale.ROOT);
         if (RESERVED_ENDINGS.stream().anyMatch(lowerCase::endsWith)) {
             throw new InterfaceFileRejectedException(
-                    "ファイル名「" + printable(name) + "」は使えません。末尾の .done .part .reason .receipt .camelLock は"
-                            + "完了印や作業用ファイルのために予約されています。別の拡張子にしてください。",
+                    "ファイル名「" + printable(name) + "」は使えません。末尾の .done .part .reason .receipt .confirm"
+                            + " .camelLock は完了印や作業用ファイルのために予約されています。別の拡張子にしてください。",
                     "file name '" + printable(name) + "' is not allowed; the endings .done, .part, .reason,"
-                            + " .receipt and .camelLock are reserved for completion markers and working files, so"
-                            + " use another extension");
+                            + " .receipt, .confirm and .camelLock are reserved for completion markers and working"
+                            + " files, so use another extension");
         }
         Matcher matcher = SHAPE.matcher(name);
         if (!matcher.matches()) {

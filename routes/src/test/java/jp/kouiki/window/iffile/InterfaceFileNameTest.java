@@ -102,11 +102,13 @@ class InterfaceFileNameTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"131016_POSTAL_20261204.csv.done", "131016_POSTAL_20261204.csv.DONE",
-            "131016_POSTAL.part", "131016_POSTAL.csv.reason", "131016_POSTAL.csv.receipt", "131016_POSTAL.camelLock"})
+            "131016_POSTAL.part", "131016_POSTAL.csv.reason", "131016_POSTAL.csv.receipt",
+            "131016_POSTAL.csv.confirm", "131016_POSTAL.camelLock"})
     void reservedEndingIsRejected(String fileName) {
         assertRejected(fileName, CHIYODA)
                 .hasMessageContaining("予約されています")
-                .hasMessageContaining("the endings .done, .part, .reason, .receipt and .camelLock are reserved");
+                .hasMessageContaining("the endings .done, .part, .reason, .receipt, .confirm and .camelLock are"
+                        + " reserved");
     }
 
     @Test
