@@ -100,6 +100,9 @@ public final class MisplacedFiles {
                         report(entry, seen, found, "folder inside a destination folder is not read; move its files up"
                                 + " into " + folder);
                     }
+                } else if (Files.isSymbolicLink(entry) && Files.isDirectory(entry)) {
+                    report(entry, seen, found, "symbolic link to a folder is not followed; remove the link and put the"
+                            + " files themselves into " + folder);
                 } else if (doneMarkers && Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)
                         && !name.endsWith(".camelLock") && unchangedFor(entry, MARKER_WAIT)) {
                     checkMarker(entry, name, seen, found);

@@ -44,6 +44,17 @@ class MisplacedFilesTest {
     }
 
     @Test
+    void linkToFolderInsideMunicipalityOutboxIsReported() throws Exception {
+        Path elsewhere = Files.createDirectories(outbox.resolve(".elsewhere"));
+        Files.writeString(elsewhere.resolve("KOKUHO_20261204.csv"), "x");
+        Path link = Files.createSymbolicLink(chiyoda.resolve("linked"), elsewhere);
+        MisplacedFiles misplaced = new MisplacedFiles(outbox, false, MisplacedFiles.OUTBOX);
+
+        assertThat(misplaced.check()).containsExactly(link);
+        assertThat(misplaced.check()).isEmpty();
+    }
+
+    @Test
     void fileInMunicipalityOutboxIsNotReported() throws Exception {
         Files.writeString(chiyoda.resolve("KOKUHO_20261204.csv"), "x");
         Files.writeString(outbox.resolve(".hidden"), "x");
