@@ -158,7 +158,7 @@ public final class CentralServer implements ServiceMain.Service {
         DownloadSignals signals = new DownloadSignals();
         downloadLedger = new DownloadLedger(settings.dataDirectory().resolve("downloads"));
         DownloadQueue downloadQueue = new DownloadQueue(broker, signals, downloadLedger, settings);
-        operator.setDownloadWithdrawal(downloadQueue);
+        operator.setDownloadOperations(downloadQueue);
         DownloadRequests downloads = new DownloadRequests(settings, downloadQueue,
                 "/window/v1/municipalities/{code}/downloads/next");
         DownloadQueueWriter downloadWriter = new DownloadQueueWriter(broker, cipher, signals);

@@ -5,9 +5,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.activemq.artemis.api.core.ActiveMQException;
@@ -25,7 +28,7 @@ import org.slf4j.LoggerFactory;
 import jp.kouiki.window.broker.MessageBodies;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.broker.WindowBroker;
-import jp.kouiki.window.central.operator.DownloadWithdrawal;
+import jp.kouiki.window.central.operator.DownloadOperations;
 import jp.kouiki.window.files.AtomicFiles;
 import jp.kouiki.window.municipality.MunicipalityCode;
 import jp.kouiki.window.transfer.DownloadManifest;
@@ -36,7 +39,7 @@ import jp.kouiki.window.transfer.DownloadManifest;
  * offered again. {@link #acknowledge} removes the message only when the agent reports that the file is durably
  * written, or moves it to the municipality's dead-letter queue when the agent refused it.
  */
-final class DownloadQueue implements DownloadRequests.Source, DownloadWithdrawal {
+final class DownloadQueue implements DownloadRequests.Source, DownloadOperations {
 
     /** One offered download: its manifest, signature and a ciphertext stream that releases the session on close. */
     record Offer(String fileId, String manifest, String signature, long ciphertextBytes, InputStream ciphertext) {
@@ -242,6 +245,28 @@ final class DownloadQueue implements DownloadRequests.Source, DownloadWithdrawal
             }
         }
         return null;
+    }
+
+    @Override
+    public List<Recorded> downloads(MunicipalityCode code, int limit) throws IOException {
+        List<Recorded> downloads = new ArrayList<>();
+        Queue queue = broker.server().locateQueue(QueueNames.download(code));
+        if (queue != null) {
+            try (LinkedListIterator<MessageReference> references = queue.browserIterator()) {
+                while (references.hasNext() && downloads.size() < limit) {
+                    Object json = references.next().getMessage().getObjectProperty(DownloadQueueWriter.MANIFEST);
+                    if (json == null) {
+                        continue;
+                    }
+                    DownloadManifest manifest = DownloadManifest.fromJson(json.toString()
+                            .getBytes(StandardCharsets.UTF_8));
+                    downloads.add(new Recorded(manifest.fileId(), manifest.fileName(), manifest.size(), "queued",
+                            OffsetDateTime.parse(manifest.queuedAt()).toInstant(), null));
+                }
+            }
+        }
+        downloads.addAll(ledger.recent(code, limit - downloads.size()));
+        return downloads;
     }
 
     /** Returns the lock that orders the acknowledgements and withdrawals of one file. */

@@ -290,6 +290,11 @@ class OperatorApiIT {
                     "refused once\r\n".getBytes(StandardCharsets.US_ASCII));
             await("download queued").atMost(TIMEOUT)
                     .until(() -> system.centralMessages(QueueNames.download(CHIYODA)) == 1);
+            OperatorHttp viewer = OperatorHttp.to(system);
+            viewer.signIn(VIEWER, VIEWER_PASSWORD);
+            JsonNode queued = viewer.get("/operator/api/municipalities/131016/downloads").json().get(0);
+            assertThat(queued.path("state").asText()).isEqualTo("queued");
+            assertThat(queued.path("fileName").asText()).isEqualTo("131016_KYUFU_20261204.csv");
             DirectDownloader downloader = new DirectDownloader(new KeyMaterialLayout(system.keys()), system.port);
             HttpClient agent = downloader.client(CHIYODA);
             String fileId = downloader.open(CHIYODA, downloader.next(agent, CHIYODA)).manifest().fileId();
@@ -297,6 +302,11 @@ class OperatorApiIT {
                     .statusCode());
             await("refused download dead-lettered").atMost(TIMEOUT)
                     .until(() -> system.centralMessages(QueueNames.deadLetter(CHIYODA)) == 1);
+            JsonNode refused = viewer.get("/operator/api/municipalities/131016/downloads").json().get(0);
+            assertThat(refused.path("state").asText()).isEqualTo("refused");
+            assertThat(refused.path("fileId").asText()).isEqualTo(fileId);
+            assertThat(refused.path("fileName").asText()).isEqualTo("131016_KYUFU_20261204.csv");
+            assertThat(refused.path("reason").asText()).contains("inbox folder missing");
             OperatorHttp actor = OperatorHttp.to(system);
             actor.signIn(ACTOR, ACTOR_PASSWORD);
             JsonNode listed = actor.get("/operator/api/municipalities/131016/dead-letters").json().get(0);
@@ -319,6 +329,11 @@ class OperatorApiIT {
             assertThat(again.plaintext()).isEqualTo("refused once\r\n".getBytes(StandardCharsets.US_ASCII));
             assertEquals(200, downloader.acknowledge(agent, CHIYODA, fileId).statusCode());
             assertThat(system.centralMessages(QueueNames.download(CHIYODA))).isZero();
+            JsonNode written = viewer.get("/operator/api/municipalities/131016/downloads").json().get(0);
+            assertThat(written.path("state").asText()).isEqualTo("written");
+            assertThat(written.path("fileId").asText()).isEqualTo(fileId);
+            assertThat(written.path("size").asLong()).isEqualTo(14);
+            assertThat(written.path("at").asText()).endsWith("+09:00");
         }
     }
 

@@ -53,6 +53,16 @@ class OperatorCommandIT {
                     "delivered", "--name", "POSTAL");
             assertEquals(0, transfers.exitCode());
             assertThat(transfers.out()).contains("131016_POSTAL_20261204.csv").contains("1 件 / records");
+            system.placeOutbound(CHIYODA.value(), "131016_KYUFU_20261204.csv",
+                    "for the municipality\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            await("download written and acknowledged").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> run(system, VIEWER, viewerPassword, "downloads", "131016").out().contains("written"));
+            Run downloads = run(system, VIEWER, viewerPassword, "downloads", "131016");
+            assertEquals(0, downloads.exitCode());
+            assertThat(downloads.out()).contains("131016_KYUFU_20261204.csv").contains("written")
+                    .contains("1 件 / records");
+            assertThat(system.inbox(CHIYODA).resolve("131016_KYUFU_20261204.csv")).exists();
             Run status = run(system, VIEWER, viewerPassword, "status");
             assertEquals(0, status.exitCode());
             assertThat(status.out()).contains("131016").contains("稼働/running").contains("1件/files")

@@ -25,10 +25,10 @@ final class CancelAction {
     private final Cancellations cancellations;
     private final UploadCancellation uploads;
     /** The window endpoint's withdrawal of queued downloads, or null where the server serves none. */
-    private final DownloadWithdrawal downloads;
+    private final DownloadOperations downloads;
     private final AuditLog audit;
 
-    CancelAction(Cancellations cancellations, UploadCancellation uploads, DownloadWithdrawal downloads,
+    CancelAction(Cancellations cancellations, UploadCancellation uploads, DownloadOperations downloads,
             AuditLog audit) {
         this.cancellations = cancellations;
         this.uploads = uploads;
@@ -46,7 +46,7 @@ final class CancelAction {
             throw new OperatorHttpException(400, problem, "send {\"fileId\": 32 hexadecimal digits} or {\"fileName\":"
                     + " the file's name}, and at most " + MAX_NOTE_LENGTH + " characters of reason");
         }
-        DownloadWithdrawal.Withdrawn withdrawn = withdrawDownload(operator, code, fileId, fileName, note);
+        DownloadOperations.Withdrawn withdrawn = withdrawDownload(operator, code, fileId, fileName, note);
         if (withdrawn != null) {
             audit.record(operator, "cancel", target, "ok", "download withdrawn to the dead-letter queue, file id "
                     + withdrawn.fileId() + (note == null || note.isBlank() ? "" : " reason=" + note), client);
@@ -105,7 +105,7 @@ final class CancelAction {
      * Withdraws the named file when it is a download that waits in the municipality's download queue. A download that
      * the agent is receiving right now may still arrive.
      */
-    private DownloadWithdrawal.Withdrawn withdrawDownload(String operator, MunicipalityCode code, String fileId,
+    private DownloadOperations.Withdrawn withdrawDownload(String operator, MunicipalityCode code, String fileId,
             String fileName, String note) throws IOException {
         if (downloads == null) {
             return null;

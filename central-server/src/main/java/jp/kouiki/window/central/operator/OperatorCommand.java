@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "operator", mixinStandardHelpOptions = true, version = "window-transfer operator 0.1.0",
         description = "窓口サーバの運用コマンド / Operator commands of the central window server.",
         subcommands = {OperatorCommand.Status.class, OperatorCommand.Why.class, OperatorCommand.Versions.class,
-            OperatorCommand.Transfers.class,
+            OperatorCommand.Transfers.class, OperatorCommand.Downloads.class,
             OperatorCommand.Pause.class, OperatorCommand.Resume.class, OperatorCommand.Retry.class,
             OperatorCommand.Purge.class, OperatorCommand.Expect.class, OperatorCommand.Audit.class,
             OperatorCommand.Cancel.class, OperatorCommand.CancellationList.class,
@@ -277,6 +277,30 @@ public final class OperatorCommand implements Runnable {
                         text(transfer.path("fileId")), text(transfer.path("reason")));
             }
             out.println(transfers.size() + " 件 / records");
+        }
+    }
+
+    @Command(name = "downloads", description = "団体あてファイルの状態 / Files queued for a municipality, and those its"
+            + " agent wrote into the inbox or refused.")
+    static final class Downloads extends ApiCommand {
+
+        @Parameters(index = "0", paramLabel = "CODE", description = "Six-digit municipality code.")
+        String code;
+
+        @Option(names = "--limit", description = "Maximum number of records to list (default: ${DEFAULT-VALUE}).")
+        int limit = 200;
+
+        @Override
+        void run(OperatorApiClient client, PrintWriter out) throws Exception {
+            JsonNode downloads = client.get("/operator/api/municipalities/" + code + "/downloads",
+                    Map.of("limit", Integer.toString(limit)));
+            out.println("時刻/at  状態/state  サイズ/size  ファイル/file  ID  理由/reason");
+            for (JsonNode download : downloads) {
+                out.printf("%s  %s  %s  %s  %s  %s%n", time(download.path("at")), text(download.path("state")),
+                        text(download.path("size")), text(download.path("fileName")), text(download.path("fileId")),
+                        text(download.path("reason")));
+            }
+            out.println(downloads.size() + " 件 / records");
         }
     }
 

@@ -37,7 +37,7 @@ final class OperatorRequests {
     /** The parts the handlers use; null until the node is active and the history is open. */
     record Components(OperatorAuthentication authentication, OperatorViews views, StuckReasons reasons,
             OperatorActions actions, TransferHistory history, AuditLog audit, ExpectedFiles expected,
-            Supplier<String> metrics, Cancellations cancellations) {
+            Supplier<String> metrics, Cancellations cancellations, DownloadOperations downloads) {
     }
 
     static final List<String> RESPONSE_HEADERS = List.of(Exchange.HTTP_RESPONSE_CODE, Exchange.CONTENT_TYPE,
@@ -225,6 +225,14 @@ final class OperatorRequests {
             }
             if (rest.equals("/cancellations")) {
                 return cancellations(parts, code.value());
+            }
+            if (rest.equals("/downloads")) {
+                if (parts.downloads() == null) {
+                    throw new OperatorHttpException(503, "downloads cannot be listed on this node",
+                            "ask the active node of the pair");
+                }
+                return parts.downloads().downloads(code, limit(request)).stream().map(OperatorRequests::download)
+                        .toList();
             }
         }
         throw new OperatorHttpException(404, "no operator resource at " + path, "see docs/operators.md for the API");
@@ -424,6 +432,17 @@ final class OperatorRequests {
 
     private static String blankToNull(String text) {
         return text == null || text.isBlank() ? null : text.strip();
+    }
+
+    private static Map<String, Object> download(DownloadOperations.Recorded download) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("fileId", download.fileId());
+        map.put("fileName", download.fileName());
+        map.put("size", download.size());
+        map.put("state", download.state());
+        map.put("at", Times.iso(download.at()));
+        map.put("reason", download.reason());
+        return map;
     }
 
     static Map<String, Object> transfer(Transfer transfer) {

@@ -46,7 +46,7 @@ public final class OperatorService implements AutoCloseable {
     private final AgentContacts contacts = new AgentContacts();
     private final Cancellations cancellations;
     private volatile UploadCancellation uploads;
-    private volatile DownloadWithdrawal downloads;
+    private volatile DownloadOperations downloads;
     private Supplier<List<String>> acceptedAgentVersions = List::of;
     private Supplier<AgentVersions.CentralNode> centralNode;
     private final ForwardingEvents events = new ForwardingEvents();
@@ -114,7 +114,7 @@ public final class OperatorService implements AutoCloseable {
                         .heldFiles(settings.outboundRoot(), code.value())),
                 new OperatorActions(pauses, view, audit, writer, wakeDelivery,
                         new CancelAction(cancellations, uploads, downloads, audit)), history, audit, expected,
-                metrics::scrape, cancellations);
+                metrics::scrape, cancellations, downloads);
         long checkSeconds = operator.alertCheckInterval().toSeconds();
         scheduler.scheduleWithFixedDelay(alerts::check, checkSeconds, checkSeconds, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(() -> contacts.save(database), CONTACT_SAVE_INTERVAL.toSeconds(),
@@ -218,8 +218,8 @@ public final class OperatorService implements AutoCloseable {
         this.uploads = uploads;
     }
 
-    /** Sets the window endpoint's side of withdrawing queued downloads; call before {@link #activate}. */
-    public void setDownloadWithdrawal(DownloadWithdrawal downloads) {
+    /** Sets the window endpoint's side of listing and withdrawing downloads; call before {@link #activate}. */
+    public void setDownloadOperations(DownloadOperations downloads) {
         this.downloads = downloads;
     }
 
