@@ -15,12 +15,9 @@ import java.security.PublicKey;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -71,6 +68,7 @@ final class InboxWriter implements DownloadPuller.Writer {
     private final PayloadCipher cipher;
     private final PublicKey unionSigningKey;
     private final InboxLedger ledger;
+    private final ArrivalOrder order;
     private final InterfaceFileChecker checker;
     private final Set<String> waitingReported = ConcurrentHashMap.newKeySet();
 
@@ -79,6 +77,7 @@ final class InboxWriter implements DownloadPuller.Writer {
         this.cipher = cipher;
         this.unionSigningKey = unionSigningKey;
         this.ledger = ledger;
+        this.order = new ArrivalOrder(ledger, "inbox", this::finishPending, this::reportWaiting);
         this.checker = new InterfaceFileChecker(settings.interfaceKinds());
     }
 
@@ -105,7 +104,7 @@ final class InboxWriter implements DownloadPuller.Writer {
             return refuse(code, fileId, null, null, e.getMessage());
         }
         if (ledger.isKnown(code, fileId)) {
-            placeInOrder(code, manifest.fileName());
+            order.place(code, manifest.fileName());
             return new AlreadyReceived(fileId);
         }
         Path part = AtomicFiles.createDirectories(settings.inbox(code).resolve(".part")).resolve(fileId + ".part");
@@ -126,7 +125,7 @@ final class InboxWriter implements DownloadPuller.Writer {
         }
         AtomicFiles.fsync(part);
         ledger.recordPending(code, fileId, manifest.fileName());
-        placeInOrder(code, manifest.fileName());
+        order.place(code, manifest.fileName());
         return new Written(manifest.fileName());
     }
 
@@ -221,56 +220,17 @@ final class InboxWriter implements DownloadPuller.Writer {
         }
     }
 
-    /**
-     * Puts the checked downloads of one name into the inbox in the order they arrived, as far as the name is free. A
-     * later download of a name never overtakes an earlier one that still waits.
-     */
-    private synchronized void placeInOrder(MunicipalityCode code, String fileName) throws IOException {
-        List<InboxLedger.Pending> group = new ArrayList<>();
-        for (InboxLedger.Pending pending : ledger.pending(code)) {
-            if (pending.fileName().equals(fileName)) {
-                group.add(pending);
-            }
-        }
-        placeGroup(code, fileName, group);
-    }
-
-    /** Finishes every waiting download whose name has become free. A name that fails does not hold up the others. */
-    synchronized void sweep() {
-        Map<String, List<InboxLedger.Pending>> byName = new LinkedHashMap<>();
-        try {
-            for (InboxLedger.Pending pending : ledger.pending()) {
-                byName.computeIfAbsent(pending.code() + "/" + pending.fileName(), key -> new ArrayList<>())
-                        .add(pending);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Inbox sweep could not list waiting downloads, trying again at the next sweep: error={}",
-                    e.toString());
-            return;
-        }
-        for (List<InboxLedger.Pending> group : byName.values()) {
-            InboxLedger.Pending first = group.get(0);
-            try {
-                placeGroup(first.code(), first.fileName(), group);
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("Waiting download could not be renamed into place, trying again at the next sweep:"
-                        + " municipality={} file={} fileId={} error={}", first.code(), first.fileName(),
-                        first.fileId(), e.toString());
-            }
-        }
+    /** Finishes every waiting download whose turn has come. A name that fails does not hold up the others. */
+    void sweep() {
+        order.sweep();
     }
 
     /**
-     * Places the downloads of one name, oldest first, until one has to wait, and keeps the name's reason in
-     * {@code waiting/<code>/} while any of them waits.
+     * Logs each newly waiting download of a name once, and keeps the name's reason in {@code waiting/<code>/} while
+     * any of them waits.
      */
-    private void placeGroup(MunicipalityCode code, String fileName, List<InboxLedger.Pending> group)
+    private void reportWaiting(MunicipalityCode code, String fileName, List<InboxLedger.Pending> waiting)
             throws IOException {
-        int placed = 0;
-        while (placed < group.size() && finishPending(code, group.get(placed).fileId(), fileName)) {
-            placed++;
-        }
-        List<InboxLedger.Pending> waiting = group.subList(placed, group.size());
         for (InboxLedger.Pending pending : waiting) {
             if (waitingReported.add(pending.fileId())) {
                 LOG.warn("Download waiting, its name is taken in the inbox: municipality={} file={} fileId={}; it is"

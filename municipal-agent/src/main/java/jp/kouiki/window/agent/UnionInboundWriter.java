@@ -13,11 +13,8 @@ import java.security.PublicKey;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -54,6 +51,7 @@ final class UnionInboundWriter implements DownloadPuller.Writer {
     private final PayloadCipher cipher;
     private final SigningKeyRing signingKeys;
     private final InboxLedger ledger;
+    private final ArrivalOrder order;
     private final InterfaceFileDelivery contents;
     private final Set<String> waitingReported = ConcurrentHashMap.newKeySet();
 
@@ -62,6 +60,7 @@ final class UnionInboundWriter implements DownloadPuller.Writer {
         this.cipher = cipher;
         this.signingKeys = signingKeys;
         this.ledger = ledger;
+        this.order = new ArrivalOrder(ledger, "union folder", this::finishPending, this::reportWaiting);
         this.contents = new InterfaceFileDelivery(new InterfaceFileChecker(settings.interfaceKinds()));
     }
 
@@ -77,7 +76,7 @@ final class UnionInboundWriter implements DownloadPuller.Writer {
             return refuse(code, fileId, null, e.getMessage());
         }
         if (ledger.isKnown(code, fileId)) {
-            placeInOrder(code, manifest.fileName());
+            order.place(code, manifest.fileName());
             return new InboxWriter.AlreadyReceived(fileId);
         }
         Path part = AtomicFiles.createDirectories(settings.unionInbound(code).resolve(".part"))
@@ -94,7 +93,7 @@ final class UnionInboundWriter implements DownloadPuller.Writer {
         }
         AtomicFiles.fsync(part);
         ledger.recordPending(code, fileId, manifest.fileName());
-        placeInOrder(code, manifest.fileName());
+        order.place(code, manifest.fileName());
         return new InboxWriter.Written(manifest.fileName());
     }
 
@@ -177,53 +176,14 @@ final class UnionInboundWriter implements DownloadPuller.Writer {
         }
     }
 
-    /**
-     * Places the waiting files of one name in the order they arrived, so that a file that arrives while older ones of
-     * its name wait takes its turn behind them.
-     */
-    private synchronized void placeInOrder(MunicipalityCode code, String fileName) throws IOException {
-        List<InboxLedger.Pending> group = new ArrayList<>();
-        for (InboxLedger.Pending pending : ledger.pending(code)) {
-            if (pending.fileName().equals(fileName)) {
-                group.add(pending);
-            }
-        }
-        placeGroup(code, fileName, group);
+    /** Finishes every waiting file whose turn has come. A name that fails does not hold up the others. */
+    void sweep() {
+        order.sweep();
     }
 
-    /** Finishes every waiting file whose name has become free. A name that fails does not hold up the others. */
-    synchronized void sweep() {
-        Map<String, List<InboxLedger.Pending>> byName = new LinkedHashMap<>();
-        try {
-            for (InboxLedger.Pending pending : ledger.pending()) {
-                byName.computeIfAbsent(pending.code() + "/" + pending.fileName(), key -> new ArrayList<>())
-                        .add(pending);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("Delivery sweep could not list waiting files, trying again at the next sweep: error={}",
-                    e.toString());
-            return;
-        }
-        for (List<InboxLedger.Pending> group : byName.values()) {
-            InboxLedger.Pending first = group.get(0);
-            try {
-                placeGroup(first.code(), first.fileName(), group);
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("Waiting file could not be renamed into place, trying again at the next sweep:"
-                        + " municipality={} file={} fileId={} error={}", first.code(), first.fileName(),
-                        first.fileId(), e.toString());
-            }
-        }
-    }
-
-    /** Places the files of one name, oldest first, until one has to wait because the name is taken. */
-    private void placeGroup(MunicipalityCode code, String fileName, List<InboxLedger.Pending> group)
-            throws IOException {
-        int placed = 0;
-        while (placed < group.size() && finishPending(code, group.get(placed).fileId(), fileName)) {
-            placed++;
-        }
-        for (InboxLedger.Pending pending : group.subList(placed, group.size())) {
+    /** Logs each newly waiting file of a name once. */
+    private void reportWaiting(MunicipalityCode code, String fileName, List<InboxLedger.Pending> waiting) {
+        for (InboxLedger.Pending pending : waiting) {
             if (waitingReported.add(pending.fileId())) {
                 LOG.warn("File waiting, its name is taken in the union folder: municipality={} file={} fileId={};"
                         + " it is delivered as soon as the union's system takes the existing file and any earlier"
