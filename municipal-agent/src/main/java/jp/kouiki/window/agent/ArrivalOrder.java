@@ -14,17 +14,17 @@ import jp.kouiki.window.municipality.MunicipalityCode;
 /**
  * Places the staged files of each name in the order they arrived, as far as the name is free in the destination
  * folder, so that a later file of a name never overtakes an earlier one that still waits. The inbox writer and the
- * union's inbound writer share it; they differ in how they place one file and report the ones that wait.
+ * union's inbound writer share it, and each gives it how to place one file and how to report the ones that wait.
  */
 final class ArrivalOrder {
 
-    /** Places one staged file without replacing anything; returns false when its name is taken. */
+    /** Places one staged file without replacing anything, and returns false when its name is taken. */
     @FunctionalInterface
     interface Placement {
         boolean place(MunicipalityCode code, String fileId, String fileName) throws IOException;
     }
 
-    /** Reports the files of a name that still wait after a placement, oldest first; the list may be empty. */
+    /** Reports the files of a name that still wait after a placement, oldest first, in a list that may be empty. */
     @FunctionalInterface
     interface Waiting {
         void report(MunicipalityCode code, String fileName, List<InboxLedger.Pending> waiting) throws IOException;
