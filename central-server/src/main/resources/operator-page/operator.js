@@ -159,6 +159,37 @@ function renderTransfers(transfers) {
   }
 }
 
+/** Labels of a download's state, as the page shows them. */
+const DOWNLOAD_STATES = { queued: "待ち / queued", written: "受信済み / written", refused: "拒否・取下げ / refused" };
+
+function renderDownloads(downloads) {
+  const body = element("downloads").querySelector("tbody");
+  body.replaceChildren();
+  for (const download of downloads) {
+    const row = document.createElement("tr");
+    row.dataset.fileId = download.fileId;
+    row.dataset.state = download.state;
+    cell(row, formatTime(download.at));
+    cell(row, DOWNLOAD_STATES[download.state] || download.state, "state");
+    cell(row, download.fileName, "file-name");
+    cell(row, download.size, "number");
+    cell(row, download.fileId);
+    cell(row, download.reason);
+    body.appendChild(row);
+  }
+}
+
+async function showDownloads(event) {
+  event.preventDefault();
+  element("downloads-error").textContent = "";
+  const code = element("downloads-municipality").value.trim();
+  try {
+    renderDownloads(await api("/operator/api/municipalities/" + encodeURIComponent(code) + "/downloads"));
+  } catch (error) {
+    element("downloads-error").textContent = "表示できません / Cannot show: " + error.message;
+  }
+}
+
 async function refresh() {
   const [statuses, explanations, versions] = await Promise.all([
     api("/operator/api/municipalities"), api("/operator/api/why"), api("/operator/api/versions")]);
@@ -221,6 +252,7 @@ async function signOut() {
 document.addEventListener("DOMContentLoaded", () => {
   element("sign-in-form").addEventListener("submit", signIn);
   element("search-form").addEventListener("submit", search);
+  element("downloads-form").addEventListener("submit", showDownloads);
   element("refresh").addEventListener("click", refresh);
   element("sign-out").addEventListener("click", signOut);
   setInterval(() => {

@@ -64,6 +64,11 @@ class OperatorPageIT {
                             && system.centralMessages(QueueNames.upload(OperatorApiIT.CHIYODA)) == 2);
             await("history has the delivery").atMost(TIMEOUT).until(() -> api
                     .get("/operator/api/transfers?outcome=delivered").json().size() == 1);
+            system.placeOutbound("131024", "131024_KYUFU_20261205.csv",
+                    "for Chuo\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            await("download written at the agent").atMost(TIMEOUT).until(() -> api
+                    .get("/operator/api/municipalities/131024/downloads").json().path(0).path("state").asText()
+                    .equals("written"));
 
             WebDriver browser = startBrowser(system);
             try {
@@ -109,6 +114,14 @@ class OperatorPageIT {
                 assertThat(why).contains("操作者 " + OperatorApiIT.ACTOR).contains("folder maintenance");
                 List<WebElement> transfers = browser.findElements(By.cssSelector("#transfers tbody tr"));
                 assertThat(transfers).hasSize(api.get("/operator/api/transfers").json().size());
+
+                browser.findElement(By.id("downloads-municipality")).sendKeys("131024");
+                browser.findElement(By.id("downloads-button")).click();
+                await("downloads shown").atMost(Duration.ofSeconds(10))
+                        .until(() -> !browser.findElements(By.cssSelector("#downloads tbody tr")).isEmpty());
+                WebElement download = browser.findElement(By.cssSelector("#downloads tbody tr"));
+                assertThat(cell(download, "state")).isEqualTo("受信済み / written");
+                assertThat(cell(download, "file-name")).isEqualTo("131024_KYUFU_20261205.csv");
 
                 byte[] screenshot = ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES);
                 Files.write(Path.of("target", "operator-page.png"), screenshot);
