@@ -50,6 +50,37 @@ class DeliveryReceiptIT {
     }
 
     @Test
+    void fileQueuedButNotMovedKeepsItsSentName() throws Exception {
+        String name = "131016_POSTAL_20261204.csv";
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA)); LogCapture log = LogCapture.warnings()) {
+            system.startAgent();
+            // A file in place of sent/131016/ makes every move there fail after the commit, as a crash between the
+            // two would leave it: the file stays in the outbox although it is queued.
+            Path sent = system.sent(CHIYODA);
+            Files.delete(sent);
+            Files.write(sent, new byte[0]);
+            system.drop(CHIYODA, name, TestFiles.postalRecords("13101"));
+            await("file queued, its move failed").atMost(Duration.ofSeconds(30))
+                    .until(() -> !log.linesContaining("Error during commit").isEmpty());
+            assertThat(system.outbox(CHIYODA).resolve(name)).exists();
+            String firstSentPath = queuedSentPath(system);
+
+            Files.delete(sent);
+            Files.createDirectories(sent);
+            await("file moved to sent/").atMost(Duration.ofSeconds(30))
+                    .until(() -> TestFiles.countFiles(system.outbox(CHIYODA)) == 0);
+            assertThat(Path.of(firstSentPath)).exists();
+            try (var files = Files.list(sent)) {
+                assertThat(files.toList()).containsExactly(Path.of(firstSentPath));
+            }
+
+            system.startCentral();
+            await("receipt beside the first sent name").atMost(Duration.ofSeconds(60))
+                    .until(() -> Files.exists(Path.of(firstSentPath + ".receipt")));
+        }
+    }
+
+    @Test
     void waitingFileGetsReceiptWithTheReason() throws Exception {
         String name = "131016_POSTAL_20261204.csv";
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
@@ -103,6 +134,18 @@ class DeliveryReceiptIT {
         try (Stream<Path> files = Files.list(folder)) {
             return files.filter(file -> file.toString().endsWith(".reason")).count();
         }
+    }
+
+    /** Returns the sent path that the agent recorded in the one queued message of Chiyoda, waiting or being sent. */
+    private static String queuedSentPath(WindowSystem system) throws Exception {
+        var queue = system.agentBroker().server().locateQueue(QueueNames.upload(CHIYODA));
+        List<org.apache.activemq.artemis.core.server.MessageReference> references = new java.util.ArrayList<>();
+        queue.getDeliveringMessages().values().forEach(references::addAll);
+        try (var waiting = queue.browserIterator()) {
+            waiting.forEachRemaining(references::add);
+        }
+        assertThat(references).hasSize(1);
+        return references.get(0).getMessage().getStringProperty("WindowSentPath");
     }
 
     private static List<Path> receipts(Path folder) throws Exception {

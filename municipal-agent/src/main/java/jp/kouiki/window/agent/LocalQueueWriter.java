@@ -2,6 +2,7 @@ package jp.kouiki.window.agent;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -9,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 import org.apache.activemq.artemis.api.core.ActiveMQException;
@@ -17,6 +20,9 @@ import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 import org.apache.activemq.artemis.api.core.client.ClientProducer;
 import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.core.server.MessageReference;
+import org.apache.activemq.artemis.core.server.Queue;
+import org.apache.activemq.artemis.utils.collections.LinkedListIterator;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.crypto.DigitalSignatureConstants;
@@ -44,12 +50,15 @@ final class LocalQueueWriter implements Processor {
     private final WindowBroker broker;
     private final PayloadCipher cipher;
     private final PacingSettings pacing;
+    /** The receipt tracker's folder, whose entries name the sent path of each uploaded file. */
+    private final Path receipts;
     private QueueDrainer forwarder;
 
-    LocalQueueWriter(WindowBroker broker, PayloadCipher cipher, PacingSettings pacing) {
+    LocalQueueWriter(WindowBroker broker, PayloadCipher cipher, PacingSettings pacing, Path receipts) {
         this.broker = broker;
         this.cipher = cipher;
         this.pacing = pacing;
+        this.receipts = receipts;
     }
 
     void wakeUpAfterCommit(QueueDrainer drainer) {
@@ -76,7 +85,7 @@ final class LocalQueueWriter implements Processor {
             message.putStringProperty(Message.HDR_DUPLICATE_DETECTION_ID, manifest.fileId());
             message.putStringProperty(QueuedFile.FILE_ID, manifest.fileId());
             message.putStringProperty(QueuedFile.MANIFEST, new String(manifest.toJson(),
-                    java.nio.charset.StandardCharsets.UTF_8));
+                    StandardCharsets.UTF_8));
             message.putStringProperty(QueuedFile.SIGNATURE, signature);
             message.putStringProperty(QueuedFile.SENT_PATH, sentPath);
             Path confirmation = exchange.getProperty(OutboxPickup.CONFIRMATION, Path.class);
@@ -102,7 +111,9 @@ final class LocalQueueWriter implements Processor {
                 throw new FileChangedException("file " + file + " changed while it was being queued (" + change
                         + "); it stays in the outbox and is taken again once it is quiet");
             }
-            commit(session, code, manifest, fileClass, schedule);
+            if (!commit(session, code, manifest, fileClass, schedule)) {
+                keepEarlierSentPath(exchange, code, manifest);
+            }
         }
         Path confirmation = exchange.getProperty(OutboxPickup.CONFIRMATION, Path.class);
         if (confirmation != null) {
@@ -145,7 +156,48 @@ final class LocalQueueWriter implements Processor {
         return null;
     }
 
-    private static void commit(ClientSession session, MunicipalityCode code, FileManifest manifest,
+    /**
+     * Moves a file queued before a restart to the sent path its queued message already names, so that the receipt,
+     * a hold or a cancellation finds it there. A crash between the commit and the move leaves the file in the outbox,
+     * and its second pickup would otherwise give it a new time stamp.
+     */
+    private void keepEarlierSentPath(Exchange exchange, MunicipalityCode code, FileManifest manifest)
+            throws IOException {
+        String earlier = earlierSentPath(code, manifest.fileId());
+        String current = exchange.getMessage().getHeader(OutboxPickup.TARGET_HEADER, String.class);
+        if (earlier == null || earlier.equals(current) || Files.exists(Path.of(earlier), LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        exchange.getMessage().setHeader(OutboxPickup.TARGET_HEADER, earlier);
+        LOG.info("File queued before a restart keeps its first sent name: municipality={} file={} fileId={}"
+                + " sentPath={}", code, manifest.fileName(), manifest.fileId(), earlier);
+    }
+
+    /**
+     * Returns the sent path recorded for the file: in its message while it is queued or being sent, or in the receipt
+     * tracker's entry once it was uploaded. Returns null when neither has it.
+     */
+    private String earlierSentPath(MunicipalityCode code, String fileId) throws IOException {
+        Queue queue = broker.server().locateQueue(QueueNames.upload(code));
+        if (queue != null) {
+            List<MessageReference> references = new ArrayList<>();
+            queue.getDeliveringMessages().values().forEach(references::addAll);
+            try (LinkedListIterator<MessageReference> waiting = queue.browserIterator()) {
+                waiting.forEachRemaining(references::add);
+            }
+            for (MessageReference reference : references) {
+                Message message = reference.getMessage();
+                if (fileId.equals(message.getStringProperty(QueuedFile.FILE_ID))) {
+                    return message.getStringProperty(QueuedFile.SENT_PATH);
+                }
+            }
+        }
+        Path entry = receipts.resolve(code.value()).resolve(fileId);
+        return Files.isRegularFile(entry) ? Files.readString(entry, StandardCharsets.UTF_8) : null;
+    }
+
+    /** Commits the queued file and returns true, or returns false when it was queued before a restart. */
+    private static boolean commit(ClientSession session, MunicipalityCode code, FileManifest manifest,
             PriorityClass fileClass, ScheduleRule schedule) throws ActiveMQException {
         try {
             session.commit();
@@ -163,6 +215,8 @@ final class LocalQueueWriter implements Processor {
             }
             LOG.info("File was already queued before a restart: municipality={} file={} fileId={}", code,
                     manifest.fileName(), manifest.fileId());
+            return false;
         }
+        return true;
     }
 }
