@@ -7,6 +7,8 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -81,6 +83,8 @@ final class WindowRequests {
     private static final String BODY = "WindowRequestBody";
     /** Whether the announce confirms a resubmission that the server held before as a possible duplicate. */
     private static final String RESUBMISSION_CONFIRMED = "WindowResubmissionConfirmed";
+    /** Age below which a pending delivery entry counts as a placement in progress rather than a wait. */
+    private static final Duration PLACING_GRACE = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(WindowRequests.class);
     private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -783,6 +787,13 @@ final class WindowRequests {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("fileId", fileId);
         DeliveryLedger.Status delivery = ledger.status(code, fileId);
+        if (delivery != null && delivery.state().equals("waiting") && delivery.at() != null
+                && delivery.at().isAfter(Instant.now().minus(PLACING_GRACE))) {
+            // The delivery writes the pending entry just before it renames the file into place, so a young entry
+            // is a placement in progress, not a file waiting for its name. The agent asks again later.
+            body.put("state", "stored");
+            return body;
+        }
         if (delivery != null) {
             body.put("state", delivery.state());
             if (delivery.at() != null) {
