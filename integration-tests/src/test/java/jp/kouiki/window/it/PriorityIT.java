@@ -18,7 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 import jp.kouiki.window.broker.QueueNames;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
-/** A daily file queued behind a bulk upload of the same municipality goes first, after one more bulk chunk at most. */
+/**
+ * A daily file queued behind a bulk upload of the same municipality goes first, after one more bulk chunk at most,
+ * unless the bulk file is an earlier version of its name.
+ */
 class PriorityIT {
 
     private static final MunicipalityCode CHIYODA = MunicipalityCode.of("131016");
@@ -65,6 +68,34 @@ class PriorityIT {
                     .isEqualTo(bulk.sha256());
             assertThat(GeneratedPostalFiles.sha256(system.inbound(CHIYODA).resolve(daily.name())))
                     .isEqualTo(daily.sha256());
+        }
+    }
+
+    @Test
+    void dailyVersionStaysBehindBulkVersionOfItsName() throws Exception {
+        Properties agent = new Properties();
+        agent.setProperty("agent.priority.bulk-min-bytes", Long.toString(256 * KIB));
+        String name = "131016_POSTAL_20261203.csv";
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            system.startAgent(agent);
+            String localQueue = QueueNames.upload(CHIYODA);
+            GeneratedPostalFiles.Expected bulk = GeneratedPostalFiles.drop(system.outbox(CHIYODA), CHIYODA, name,
+                    GeneratedPostalFiles.records(CHIYODA), 512 * KIB, 0, expected -> { });
+            await("bulk version queued").atMost(Duration.ofSeconds(30))
+                    .until(() -> system.agentMessages(localQueue) == 1
+                            && !Files.exists(system.outbox(CHIYODA).resolve(name)));
+            GeneratedPostalFiles.Expected daily = GeneratedPostalFiles.drop(system.outbox(CHIYODA), CHIYODA, name,
+                    GeneratedPostalFiles.records(CHIYODA), 20 * KIB, 7, expected -> { });
+            await("daily version queued").atMost(Duration.ofSeconds(30))
+                    .until(() -> system.agentMessages(localQueue) == 2);
+
+            system.startCentral();
+            Path delivered = system.inbound(CHIYODA).resolve(name);
+            await("first version delivered").atMost(Duration.ofSeconds(60)).until(() -> Files.exists(delivered));
+            assertThat(GeneratedPostalFiles.sha256(delivered)).as("the version queued first").isEqualTo(bulk.sha256());
+            Files.delete(delivered);
+            await("second version delivered").atMost(Duration.ofSeconds(60)).until(() -> Files.exists(delivered));
+            assertThat(GeneratedPostalFiles.sha256(delivered)).isEqualTo(daily.sha256());
         }
     }
 

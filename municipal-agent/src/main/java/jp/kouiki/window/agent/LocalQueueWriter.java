@@ -74,7 +74,7 @@ final class LocalQueueWriter implements Processor {
         String signature = exchange.getMessage().getHeader(DigitalSignatureConstants.SIGNATURE, String.class);
         String sentPath = exchange.getMessage().getHeader(OutboxPickup.TARGET_HEADER, String.class);
 
-        PriorityClass fileClass = pacing.priority().classify(manifest);
+        PriorityClass fileClass = behindEarlierOfName(code, manifest, pacing.priority().classify(manifest));
         ScheduleRule schedule = pacing.scheduleFor(code, manifest, fileClass);
         MessageDigest digest = FileIds.sha256();
         try (ClientSession session = broker.openRoutesSession(true);
@@ -157,6 +157,46 @@ final class LocalQueueWriter implements Processor {
     }
 
     /**
+     * Returns BULK for a daily file while an earlier file of the same name waits or is being sent as a bulk file.
+     * Daily files go ahead of bulk ones, but a later version of a name must not overtake an earlier one, or the
+     * union's system would apply the older data last.
+     */
+    private PriorityClass behindEarlierOfName(MunicipalityCode code, FileManifest manifest, PriorityClass fileClass) {
+        if (fileClass != PriorityClass.DAILY) {
+            return fileClass;
+        }
+        for (Message message : queuedMessages(code)) {
+            if (!PriorityClass.BULK.label().equals(message.getStringProperty(QueuedFile.PRIORITY_CLASS))) {
+                continue;
+            }
+            String json = message.getStringProperty(QueuedFile.MANIFEST);
+            if (json != null && FileManifest.fromJson(json.getBytes(StandardCharsets.UTF_8)).fileName()
+                    .equals(manifest.fileName())) {
+                LOG.info("File queued as bulk behind an earlier bulk file of its name: municipality={} file={}"
+                        + " fileId={} earlierFileId={}", code, manifest.fileName(), manifest.fileId(),
+                        message.getStringProperty(QueuedFile.FILE_ID));
+                return PriorityClass.BULK;
+            }
+        }
+        return fileClass;
+    }
+
+    /** Returns the messages of the municipality's upload queue, those being sent first, then those waiting. */
+    private List<Message> queuedMessages(MunicipalityCode code) {
+        List<Message> messages = new ArrayList<>();
+        Queue queue = broker.server().locateQueue(QueueNames.upload(code));
+        if (queue == null) {
+            return messages;
+        }
+        queue.getDeliveringMessages().values()
+                .forEach(references -> references.forEach(reference -> messages.add(reference.getMessage())));
+        try (LinkedListIterator<MessageReference> waiting = queue.browserIterator()) {
+            waiting.forEachRemaining(reference -> messages.add(reference.getMessage()));
+        }
+        return messages;
+    }
+
+    /**
      * Moves a file queued before a restart to the sent path its queued message already names, so that the receipt,
      * a hold or a cancellation finds it there. A crash between the commit and the move leaves the file in the outbox,
      * and its second pickup would otherwise give it a new time stamp.
@@ -178,18 +218,9 @@ final class LocalQueueWriter implements Processor {
      * tracker's entry once it was uploaded. Returns null when neither has it.
      */
     private String earlierSentPath(MunicipalityCode code, String fileId) throws IOException {
-        Queue queue = broker.server().locateQueue(QueueNames.upload(code));
-        if (queue != null) {
-            List<MessageReference> references = new ArrayList<>();
-            queue.getDeliveringMessages().values().forEach(references::addAll);
-            try (LinkedListIterator<MessageReference> waiting = queue.browserIterator()) {
-                waiting.forEachRemaining(references::add);
-            }
-            for (MessageReference reference : references) {
-                Message message = reference.getMessage();
-                if (fileId.equals(message.getStringProperty(QueuedFile.FILE_ID))) {
-                    return message.getStringProperty(QueuedFile.SENT_PATH);
-                }
+        for (Message message : queuedMessages(code)) {
+            if (fileId.equals(message.getStringProperty(QueuedFile.FILE_ID))) {
+                return message.getStringProperty(QueuedFile.SENT_PATH);
             }
         }
         Path entry = receipts.resolve(code.value()).resolve(fileId);
