@@ -125,9 +125,14 @@ public final class OperatorService implements AutoCloseable {
             LOG.warn("No operator accounts in {}: every sign-in on the operator port fails until one is created with"
                     + " OperatorCommand accounts add", operator.accountsFile());
         }
-        LOG.info("Operator port ready: url=https://{}:{}/operator/ history={} accounts={} paused={}",
-                operator.host(), operator.port(), settings.dataDirectory().resolve("history"), accounts.size(),
-                pauses.pauses().size());
+        if (operator.enabled()) {
+            LOG.info("Operator port ready: url=https://{}:{}/operator/ history={} accounts={} paused={}",
+                    operator.host(), operator.port(), settings.dataDirectory().resolve("history"), accounts.size(),
+                    pauses.pauses().size());
+        } else {
+            LOG.info("Operator services ready without their port: history={} paused={}",
+                    settings.dataDirectory().resolve("history"), pauses.pauses().size());
+        }
     }
 
     /**
