@@ -90,6 +90,12 @@ final class DeliveryLedger {
                 + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Records the refusal of a pending file, then drops its pending entry, so that it no longer reads as waiting. */
+    void recordRejectedPending(MunicipalityCode code, String fileId, String reason) throws IOException {
+        recordRejected(code, fileId, reason);
+        Files.deleteIfExists(pendingEntry(code, fileId));
+    }
+
     /** Records the delivery, then drops the pending entry; a crash between the two leaves both, which is harmless. */
     void recordDelivered(MunicipalityCode code, String fileId, String fileName) throws IOException {
         AtomicFiles.createDirectories(deliveredRoot.resolve(code.value()));

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -54,6 +55,8 @@ final class UnionDelivery implements QueueDrainer.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(UnionDelivery.class);
     private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
+    /** Age after which a staged file counts as having waited, and is read again before it is renamed into place. */
+    private static final Duration CHECK_AFTER_WAITING = Duration.ofSeconds(5);
 
     private final CentralSettings settings;
     private final PayloadCipher cipher;
@@ -181,6 +184,16 @@ final class UnionDelivery implements QueueDrainer.Handler {
         Path part = settings.inbound(code).resolve(".part").resolve(fileId + ".part");
         Path target = settings.inbound(code).resolve(fileName);
         if (!Files.exists(part)) {
+            if (waitingReported.contains(fileId)) {
+                // This process saw it wait and never renamed it, so someone removed the staged copy.
+                rejectStaged(file, null, "削除されました / it was deleted from .part/ while it waited for its name");
+                return true;
+            }
+            if (!Files.exists(target)) {
+                LOG.warn("Staged file is gone and its name is free; it is recorded as delivered, as a rename into"
+                        + " place before a restart would leave it. If the union's system did not take it, ask the"
+                        + " municipality to send it again: municipality={} file={} fileId={}", code, fileName, fileId);
+            }
             // Renamed into place before a crash: report it unless the crash came after the report.
             reports.delivered(file, true);
             ledger.recordDelivered(code, fileId, fileName);
@@ -201,10 +214,15 @@ final class UnionDelivery implements QueueDrainer.Handler {
                     + " municipality={} file={} fileId={}", code, fileName, fileId);
             return true;
         }
+        String changed = changedWhileWaiting(part, file);
+        if (changed != null) {
+            rejectStaged(file, part, "変更されました / it changed in .part/ while it waited for its name: " + changed);
+            return true;
+        }
         if (AtomicFiles.publish(part, target)) {
+            waitingReported.remove(fileId);
             reports.delivered(file, false);
             ledger.recordDelivered(code, fileId, fileName);
-            waitingReported.remove(fileId);
             LOG.info("File delivered: municipality={} file={} fileId={} size={}", code, fileName, fileId,
                     Files.size(target));
             metrics.counter("window.delivery.delivered", "municipality", code.value()).increment();
@@ -217,6 +235,46 @@ final class UnionDelivery implements QueueDrainer.Handler {
                     + " it is delivered as soon as the union's system takes the existing file", code, fileName, fileId);
         }
         return false;
+    }
+
+    /**
+     * Returns how a staged file that has waited differs from what was checked, or null when it does not. A file
+     * staged moments ago is only measured, because it has not waited.
+     */
+    private static String changedWhileWaiting(Path part, InboundReports.DeliveredFile file) throws IOException {
+        long size = Files.size(part);
+        if (size != file.size()) {
+            return "size " + size + " bytes where " + file.size() + " were checked";
+        }
+        if (Files.getLastModifiedTime(part).toInstant().isAfter(Instant.now().minus(CHECK_AFTER_WAITING))) {
+            return null;
+        }
+        String sha256 = sha256(part);
+        return sha256.equals(file.sha256()) ? null
+                : "SHA-256 " + sha256 + " where " + file.sha256() + " was checked";
+    }
+
+    /**
+     * Rejects a waiting file whose staged copy was removed or changed: records the refusal, keeps the changed copy
+     * beside the reason in {@code rejected/<code>/} for inspection, and lets the later files of its name go on.
+     */
+    private void rejectStaged(InboundReports.DeliveredFile file, Path part, String cause) throws IOException {
+        MunicipalityCode code = file.code();
+        String reason = "配信しませんでした。団体にもう一度送るよう依頼してください / not delivered, because " + cause
+                + "; ask municipality " + code + " to send the file again";
+        waitingReported.remove(file.fileId());
+        ledger.recordRejectedPending(code, file.fileId(), reason);
+        Path folder = AtomicFiles.createDirectories(settings.rejected(code));
+        String stamp = ZonedDateTime.now(TOKYO).format(STAMP) + "_" + file.fileId();
+        if (part != null) {
+            Files.move(part, folder.resolve(stamp + ".part"), StandardCopyOption.ATOMIC_MOVE);
+        }
+        String text = "file: " + file.fileName() + "\nfileId: " + file.fileId() + "\nmunicipality: " + code
+                + "\nsize: " + file.size() + "\nsha256: " + file.sha256() + "\nreason: " + reason + "\n";
+        AtomicFiles.writeAtomically(folder.resolve(stamp + ".reason"), text.getBytes(StandardCharsets.UTF_8));
+        count(code, "staged");
+        LOG.warn("Waiting file refused, its staged copy was removed or changed: municipality={} file={} fileId={}"
+                + " reason={}", code, file.fileName(), file.fileId(), cause);
     }
 
     /**

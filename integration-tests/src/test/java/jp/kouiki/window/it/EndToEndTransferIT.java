@@ -3,8 +3,11 @@ package jp.kouiki.window.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -85,6 +88,76 @@ class EndToEndTransferIT {
             await("no file left waiting").atMost(Duration.ofSeconds(10))
                     .until(() -> TestFiles.countFiles(pending) == 0);
         }
+    }
+
+    @Test
+    void waitingFileRemovedOrChangedIsRefused() throws Exception {
+        MunicipalityCode chiyoda = MunicipalityCode.of("131016");
+        String name = "131016_POSTAL_20261206.csv";
+        byte[] records = TestFiles.postalRecords("13101");
+        List<byte[]> versions = new ArrayList<>();
+        for (int lines = 1; lines <= 4; lines++) {
+            versions.add(firstLines(records, lines));
+        }
+        try (WindowSystem system = new WindowSystem(root.resolve("system"), List.of(chiyoda))) {
+            system.startCentral();
+            system.startAgent();
+            Path delivered = Files.createDirectories(system.inbound(chiyoda)).resolve(name);
+            Files.writeString(delivered, "taken by an earlier file");
+            for (byte[] version : versions) {
+                Path dropped = system.drop(chiyoda, name, version);
+                await("pickup of " + dropped).atMost(Duration.ofSeconds(30)).until(() -> Files.notExists(dropped));
+            }
+            Path pending = system.centralData().resolve("ledger/pending/131016");
+            await("four files waiting for the name").atMost(Duration.ofSeconds(60))
+                    .until(() -> TestFiles.countFiles(pending) == 4);
+            Path staging = system.inbound(chiyoda).resolve(".part");
+            List<Path> staged = new ArrayList<>();
+            for (byte[] version : versions) {
+                staged.add(stagedCopy(staging, version));
+            }
+            // The first is deleted, the second grows, the third changes one byte and keeps its size and time.
+            Files.delete(staged.get(0));
+            Files.write(staged.get(1), "extra\r\n".getBytes(StandardCharsets.US_ASCII), StandardOpenOption.APPEND);
+            FileTime modified = Files.getLastModifiedTime(staged.get(2));
+            byte[] third = Files.readAllBytes(staged.get(2));
+            third[0] = (byte) (third[0] == '1' ? '2' : '1');
+            Files.write(staged.get(2), third);
+            Files.setLastModifiedTime(staged.get(2), FileTime.from(modified.toInstant().minusSeconds(60)));
+
+            Files.delete(delivered);
+            await("the unchanged file delivered").atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.exists(delivered));
+            assertThat(delivered).hasBinaryContent(versions.get(3));
+            List<String> reasons = new ArrayList<>();
+            Path rejected = system.inbound(chiyoda).getParent().resolveSibling("rejected").resolve("131016");
+            for (Path reason : DownloadIT.regularFiles(rejected)) {
+                if (reason.toString().endsWith(".reason")) {
+                    reasons.add(Files.readString(reason, StandardCharsets.UTF_8));
+                }
+            }
+            assertThat(reasons).hasSize(3);
+            assertThat(reasons).anyMatch(text -> text.contains("deleted from .part/"));
+            assertThat(reasons).anyMatch(text -> text.contains("size "));
+            assertThat(reasons).anyMatch(text -> text.contains("SHA-256 "));
+            await("the agent learns of the refusals").atMost(Duration.ofSeconds(60))
+                    .until(() -> TestFiles.countFiles(system.agentFolders().resolve("error/131016")) >= 3);
+            assertThat(TestFiles.countFiles(pending)).isZero();
+        }
+    }
+
+    /** Returns the staged copy in {@code .part/} whose bytes are the version's. */
+    private static Path stagedCopy(Path staging, byte[] version) throws Exception {
+        List<Path> files;
+        try (Stream<Path> listed = Files.list(staging)) {
+            files = listed.toList();
+        }
+        for (Path file : files) {
+            if (Arrays.equals(Files.readAllBytes(file), version)) {
+                return file;
+            }
+        }
+        throw new AssertionError("no staged copy of a version of " + version.length + " bytes among " + files);
     }
 
     private static byte[] firstLines(byte[] records, int lines) {
