@@ -122,7 +122,24 @@ class OperatorApiIT {
             assertThat(audit).anySatisfy(entry -> {
                 assertThat(entry.path("operator").asText()).isEqualTo(VIEWER);
                 assertThat(entry.path("action").asText()).isEqualTo("pause");
+                assertThat(entry.path("target").asText()).isEqualTo("131016");
                 assertThat(entry.path("result").asText()).isEqualTo("denied");
+            });
+
+            assertEquals(404, actor.post("/operator/api/municipalities/999999/pause", "{}").status());
+            assertEquals(400, actor.post("/operator/api/municipalities/131016/pause", "{not json").status());
+            JsonNode refused = actor.get("/operator/api/audit").json();
+            assertThat(refused).anySatisfy(entry -> {
+                assertThat(entry.path("operator").asText()).isEqualTo(ACTOR);
+                assertThat(entry.path("action").asText()).isEqualTo("pause");
+                assertThat(entry.path("target").asText()).isEqualTo("999999");
+                assertThat(entry.path("result").asText()).isEqualTo("not-found");
+            });
+            assertThat(refused).anySatisfy(entry -> {
+                assertThat(entry.path("operator").asText()).isEqualTo(ACTOR);
+                assertThat(entry.path("target").asText()).isEqualTo("131016");
+                assertThat(entry.path("result").asText()).isEqualTo("invalid");
+                assertThat(entry.path("detail").asText()).startsWith("400 ");
             });
         }
     }

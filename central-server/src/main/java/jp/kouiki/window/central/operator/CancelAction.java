@@ -42,7 +42,6 @@ final class CancelAction {
         String target = code + "/" + (fileId != null ? fileId : fileName);
         String problem = check(code, fileId, fileName, note);
         if (problem != null) {
-            audit.record(operator, "cancel", target, "invalid", problem, client);
             throw new OperatorHttpException(400, problem, "send {\"fileId\": 32 hexadecimal digits} or {\"fileName\":"
                     + " the file's name}, and at most " + MAX_NOTE_LENGTH + " characters of reason");
         }
@@ -73,8 +72,6 @@ final class CancelAction {
         });
         if (received != null) {
             String at = Times.iso(received.storedAt());
-            audit.record(operator, "cancel", target, "failed", "already received as file id " + received.fileId()
-                    + " at " + at, client);
             throw new OperatorHttpException(409, "file " + received.fileName() + " of municipality " + code
                     + " was already received at the central server at " + at + " (file id " + received.fileId()
                     + "); already received, so it cannot be cancelled at the agent",

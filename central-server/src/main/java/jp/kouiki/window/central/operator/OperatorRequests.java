@@ -247,12 +247,26 @@ final class OperatorRequests {
             return Map.of("signedOut", true);
         }
         requireCsrfToken(request, principal);
-        String action = actionName(path);
+        String action = actionName(path, request.getMethod());
         if (!principal.role().mayAct()) {
-            parts.audit().record(principal.name(), action, null, "denied", "role viewer may not act", client);
+            parts.audit().record(principal.name(), action, targetOf(path), "denied", "role viewer may not act",
+                    client);
             throw new OperatorHttpException(403, "operator " + principal.name() + " has the viewer role and may not"
                     + " act", "ask an operator with the actor role");
         }
+        try {
+            return perform(request, path, principal, parts, client);
+        } catch (OperatorHttpException e) {
+            // Every refused action is in the audit trail, with what was asked and why it was refused.
+            parts.audit().record(principal.name(), action, targetOf(path), outcomeOf(e.status()),
+                    e.status() + " " + e.getMessage(), client);
+            throw e;
+        }
+    }
+
+    /** Carries out an actor's action; the caller records a refusal in the audit trail. */
+    private Object perform(HttpServletRequest request, String path, OperatorAuthentication.Principal principal,
+            Components parts, String client) throws Exception {
         JsonNode body = body(request);
         if (path.equals("/operator/api/expected-files") && request.getMethod().equals("POST")) {
             return expect(parts, principal, body, client);
@@ -281,8 +295,6 @@ final class OperatorRequests {
         if (rest.equals("/dead-letters/purge")) {
             String confirm = request.getParameter("confirm");
             if (!code.value().equals(confirm)) {
-                parts.audit().record(principal.name(), "purge", code.value(), "invalid", "confirmation missing or"
-                        + " wrong", client);
                 throw new OperatorHttpException(400, "purging the dead letters of " + code + " needs the"
                         + " confirmation confirm=" + code, "send the request again with ?confirm=" + code);
             }
@@ -308,12 +320,42 @@ final class OperatorRequests {
         try {
             parts.expected().put(code, kind, due, principal.name());
         } catch (IllegalArgumentException e) {
-            parts.audit().record(principal.name(), "expect-file", code + "/" + kind, "invalid", e.getMessage(),
-                    client);
             throw new OperatorHttpException(400, e.getMessage(), "correct the value and send it again");
         }
         parts.audit().record(principal.name(), "expect-file", code + "/" + kind, "ok", "due=" + due, client);
         return Map.of("municipality", code, "ifKind", kind, "dueTime", due);
+    }
+
+    /** Returns the audit outcome of a refused action: invalid (400), not-found (404), failed (409) or refused. */
+    private static String outcomeOf(int status) {
+        return switch (status) {
+            case 400, 413 -> "invalid";
+            case 404 -> "not-found";
+            case 409 -> "failed";
+            default -> "refused";
+        };
+    }
+
+    /** Returns what an action names, as its audit target: a municipality, a file of one, or an expected file. */
+    private static String targetOf(String path) {
+        Matcher expected = EXPECTED.matcher(path);
+        if (expected.matches()) {
+            return expected.group(1) + "/" + expected.group(2);
+        }
+        Matcher municipality = MUNICIPALITY.matcher(path);
+        if (!municipality.matches()) {
+            return null;
+        }
+        Matcher retry = municipality.group(2) == null ? null : DEAD_LETTER_RETRY.matcher(municipality.group(2));
+        return retry != null && retry.matches() ? municipality.group(1) + "/" + retry.group(1)
+                : municipality.group(1);
+    }
+
+    private static String actionName(String path, String method) {
+        if (path.startsWith("/operator/api/expected-files/") && "DELETE".equals(method)) {
+            return "unexpect-file";
+        }
+        return actionName(path);
     }
 
     private static String actionName(String path) {
