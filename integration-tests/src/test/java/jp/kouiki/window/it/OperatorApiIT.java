@@ -386,6 +386,23 @@ class OperatorApiIT {
     }
 
     @Test
+    void lockedAccountOverBasicGets429() throws Exception {
+        try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
+            addAccounts(system);
+            system.startCentral();
+            OperatorHttp client = OperatorHttp.to(system);
+            for (int attempt = 1; attempt <= 5; attempt++) {
+                assertEquals(401, client.getWithBasic("/operator/api/me", VIEWER, "wrong " + attempt).status());
+            }
+
+            OperatorHttp.Response locked = client.getWithBasic("/operator/api/me", VIEWER, VIEWER_PASSWORD);
+
+            assertEquals(429, locked.status());
+            assertThat(locked.json().path("error").asText()).contains("locked");
+        }
+    }
+
+    @Test
     void jettyErrorsAreJson() throws Exception {
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA))) {
             addAccounts(system);

@@ -143,7 +143,7 @@ public final class OperatorAuthentication {
      * Returns the principal of an {@code Authorization: Basic} header value, or null when it is malformed or the
      * credentials are wrong; a failure is audited.
      */
-    public Principal fromBasic(String authorization, String client) {
+    public Principal fromBasic(String authorization, String client) throws OperatorHttpException {
         String decoded;
         try {
             decoded = new String(Base64.getDecoder().decode(authorization.substring("Basic ".length()).strip()),
@@ -167,7 +167,13 @@ public final class OperatorAuthentication {
                     && verified.until().isAfter(Instant.now()) && !isLocked(name)) {
                 return new Principal(name, account.role(), null);
             }
-            if (verify(name, password, client, "sign-in-basic") != null) {
+            Failure failure = verify(name, password, client, "sign-in-basic");
+            if (failure == Failure.LOCKED) {
+                throw new OperatorHttpException(429, "account " + AuditLog.printable(name) + " is locked after"
+                        + " repeated failed sign-ins", "wait and try again, or ask another operator to check the"
+                        + " audit log");
+            }
+            if (failure != null) {
                 return null;
             }
             account = accounts.find(name);
