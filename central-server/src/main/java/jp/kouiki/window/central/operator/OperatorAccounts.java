@@ -143,6 +143,19 @@ public final class OperatorAccounts {
         AtomicFiles.writeOwnerOnlyAtomically(file, (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Returns what makes the accounts file invalid, with its line number, or null when the server can read it. */
+    public static String problem(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return null;
+        }
+        try {
+            parse(Files.readAllLines(file, StandardCharsets.UTF_8));
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
     /** Removes an account; returns false when there was none of that name. */
     public static boolean remove(Path file, String name) throws IOException {
         if (!Files.exists(file)) {

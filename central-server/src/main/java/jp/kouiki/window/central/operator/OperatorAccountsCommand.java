@@ -96,6 +96,15 @@ final class OperatorAccountsCommand implements Runnable {
             spec.commandLine().getOut().println(removed
                     ? "アカウント " + name + " を削除しました。 / Account " + name + " removed."
                     : "アカウント " + name + " はありません。 / There is no account " + name + ".");
+            String problem = OperatorAccounts.problem(file);
+            if (problem != null) {
+                // The server keeps the accounts it read last while the file is invalid, so the removal is not in force.
+                spec.commandLine().getErr().println("ファイルに誤りがあるため、窓口サーバは前に読んだアカウント（" + name
+                        + " を含む）を使い続けます。その行を直すか削除してください。 / The file is invalid (" + problem
+                        + "), so the server keeps the accounts it read before, " + name + " included; correct or"
+                        + " delete that line.");
+                return 1;
+            }
             return removed ? 0 : 1;
         }
     }

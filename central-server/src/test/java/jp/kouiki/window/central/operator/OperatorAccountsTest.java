@@ -3,13 +3,18 @@ package jp.kouiki.window.central.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import picocli.CommandLine;
 
 class OperatorAccountsTest {
 
@@ -53,6 +58,26 @@ class OperatorAccountsTest {
         OperatorAccounts.remove(file, "yamada.taro");
 
         assertThat(accounts.find("yamada.taro")).isNull();
+    }
+
+    @Test
+    void removeFromInvalidFileFailsWithTheLine() throws Exception {
+        Path file = folder.resolve("operator-accounts");
+        OperatorAccounts.put(file, "yamada.taro", OperatorRole.ACTOR, "yamada password 1".toCharArray());
+        OperatorAccounts.put(file, "lockme", OperatorRole.ACTOR, "lockme password 1".toCharArray());
+        Files.writeString(file, "broken line\n", StandardOpenOption.APPEND);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine command = new CommandLine(new OperatorAccountsCommand());
+        command.setOut(new PrintWriter(out));
+        command.setErr(new PrintWriter(err));
+
+        int exitCode = command.execute("remove", "--file", file.toString(), "lockme");
+
+        assertThat(exitCode).isEqualTo(1);
+        assertThat(out.toString()).contains("Account lockme removed");
+        assertThat(err.toString()).contains("line 3").contains("keeps the accounts it read before, lockme included");
+        assertThat(Files.readString(file)).doesNotContain("lockme:");
     }
 
     @Test
