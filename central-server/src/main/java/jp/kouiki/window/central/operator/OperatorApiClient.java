@@ -84,7 +84,8 @@ final class OperatorApiClient implements AutoCloseable {
             response = http.send(request.timeout(Duration.ofSeconds(60)).build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new IOException("operator API at " + base + " could not be reached: " + e.getMessage()
+            throw new IOException("operator API at " + base + " could not be reached: " + (e.getMessage() != null
+                    ? e.getMessage() : e.getClass().getSimpleName())
                     + "; check --url and that the central server runs", e);
         }
         JsonNode body;

@@ -252,7 +252,8 @@ public final class OperatorCommand implements Runnable {
         @Option(names = "--name", description = "Part of the file name.")
         String name;
 
-        @Option(names = "--outcome", description = "announced, held, stored, waiting, delivered, rejected or retried.")
+        @Option(names = "--outcome", description = "announced, held, stored, waiting, delivered, rejected, retried or"
+                + " cancelled.")
         String outcome;
 
         @Option(names = "--limit", description = "Maximum number of records to list (default: ${DEFAULT-VALUE}).")

@@ -520,11 +520,16 @@ final class OperatorRequests {
         if (bytes.length == 0) {
             return JSON.createObjectNode();
         }
+        JsonNode body;
         try {
-            return JSON.readTree(bytes);
+            body = JSON.readTree(bytes);
         } catch (IOException e) {
             throw new OperatorHttpException(400, "request body is not JSON", "send a JSON object");
         }
+        if (!body.isObject()) {
+            throw new OperatorHttpException(400, "request body is JSON but not an object", "send a JSON object");
+        }
+        return body;
     }
 
     void writeError(Exchange exchange) throws IOException {
