@@ -60,23 +60,10 @@ class EndToEndTransferIT {
     void waitingFilesOfANameAreDeliveredInOrder() throws Exception {
         MunicipalityCode chiyoda = MunicipalityCode.of("131016");
         String name = "131016_POSTAL_20261205.csv";
-        byte[] records = TestFiles.postalRecords("13101");
-        List<byte[]> versions = new ArrayList<>();
-        for (int lines = 1; lines <= 3; lines++) {
-            versions.add(firstLines(records, lines));
-        }
+        List<byte[]> versions = versions(3);
         try (WindowSystem system = new WindowSystem(root.resolve("system"), List.of(chiyoda))) {
-            system.startCentral();
-            system.startAgent();
-            Path delivered = Files.createDirectories(system.inbound(chiyoda)).resolve(name);
-            Files.writeString(delivered, "taken by an earlier file");
-            for (byte[] version : versions) {
-                Path dropped = system.drop(chiyoda, name, version);
-                await("pickup of " + dropped).atMost(Duration.ofSeconds(30)).until(() -> Files.notExists(dropped));
-            }
+            Path delivered = waitForTakenName(system, chiyoda, name, versions);
             Path pending = system.centralData().resolve("ledger/pending/131016");
-            await("three files waiting for the name").atMost(Duration.ofSeconds(60))
-                    .until(() -> TestFiles.countFiles(pending) == 3);
 
             for (byte[] version : versions) {
                 Files.delete(delivered);
@@ -94,23 +81,10 @@ class EndToEndTransferIT {
     void waitingFileRemovedOrChangedIsRefused() throws Exception {
         MunicipalityCode chiyoda = MunicipalityCode.of("131016");
         String name = "131016_POSTAL_20261206.csv";
-        byte[] records = TestFiles.postalRecords("13101");
-        List<byte[]> versions = new ArrayList<>();
-        for (int lines = 1; lines <= 4; lines++) {
-            versions.add(firstLines(records, lines));
-        }
+        List<byte[]> versions = versions(4);
         try (WindowSystem system = new WindowSystem(root.resolve("system"), List.of(chiyoda))) {
-            system.startCentral();
-            system.startAgent();
-            Path delivered = Files.createDirectories(system.inbound(chiyoda)).resolve(name);
-            Files.writeString(delivered, "taken by an earlier file");
-            for (byte[] version : versions) {
-                Path dropped = system.drop(chiyoda, name, version);
-                await("pickup of " + dropped).atMost(Duration.ofSeconds(30)).until(() -> Files.notExists(dropped));
-            }
+            Path delivered = waitForTakenName(system, chiyoda, name, versions);
             Path pending = system.centralData().resolve("ledger/pending/131016");
-            await("four files waiting for the name").atMost(Duration.ofSeconds(60))
-                    .until(() -> TestFiles.countFiles(pending) == 4);
             Path staging = system.inbound(chiyoda).resolve(".part");
             List<Path> staged = new ArrayList<>();
             for (byte[] version : versions) {
@@ -144,6 +118,36 @@ class EndToEndTransferIT {
                     .until(() -> TestFiles.countFiles(system.agentFolders().resolve("error/131016")) >= 3);
             assertThat(TestFiles.countFiles(pending)).isZero();
         }
+    }
+
+    /** Returns versions of a POSTAL file of 1 to {@code count} records of Chiyoda. */
+    private static List<byte[]> versions(int count) throws Exception {
+        byte[] records = TestFiles.postalRecords("13101");
+        List<byte[]> versions = new ArrayList<>();
+        for (int lines = 1; lines <= count; lines++) {
+            versions.add(firstLines(records, lines));
+        }
+        return versions;
+    }
+
+    /**
+     * Starts both sides, occupies the name in the union's folder, sends the versions one after another and waits
+     * until all of them wait for the name. Returns the occupied path.
+     */
+    private static Path waitForTakenName(WindowSystem system, MunicipalityCode code, String name,
+            List<byte[]> versions) throws Exception {
+        system.startCentral();
+        system.startAgent();
+        Path delivered = Files.createDirectories(system.inbound(code)).resolve(name);
+        Files.writeString(delivered, "taken by an earlier file");
+        for (byte[] version : versions) {
+            Path dropped = system.drop(code, name, version);
+            await("pickup of " + dropped).atMost(Duration.ofSeconds(30)).until(() -> Files.notExists(dropped));
+        }
+        Path pending = system.centralData().resolve("ledger/pending").resolve(code.value());
+        await(versions.size() + " files waiting for the name").atMost(Duration.ofSeconds(60))
+                .until(() -> TestFiles.countFiles(pending) == versions.size());
+        return delivered;
     }
 
     /** Returns the staged copy in {@code .part/} whose bytes are the version's. */
