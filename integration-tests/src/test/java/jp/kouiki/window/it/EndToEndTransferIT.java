@@ -90,7 +90,8 @@ class EndToEndTransferIT {
             for (byte[] version : versions) {
                 staged.add(stagedCopy(staging, version));
             }
-            // The first is deleted, the second grows, the third changes one byte and keeps its size and time.
+            // The first is deleted, the second grows, and the third changes one byte but keeps its size, with a time
+            // that makes it look as if it had waited a minute.
             Files.delete(staged.get(0));
             Files.write(staged.get(1), "extra\r\n".getBytes(StandardCharsets.US_ASCII), StandardOpenOption.APPEND);
             FileTime modified = Files.getLastModifiedTime(staged.get(2));
