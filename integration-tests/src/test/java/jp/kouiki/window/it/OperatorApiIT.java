@@ -292,6 +292,10 @@ class OperatorApiIT {
             JsonNode delivered = again.get("/operator/api/transfers/" + fileId).json();
             assertThat(delivered.path("retriedAt").isTextual()).isTrue();
             assertThat(delivered.path("rejectedAt").isTextual()).isTrue();
+            OperatorHttp.Response retriedAgain = again.post("/operator/api/municipalities/131016/dead-letters/"
+                    + fileId + "/retry", "{}");
+            assertEquals(404, retriedAgain.status());
+            assertThat(retriedAgain.json().path("action").asText()).contains("dead-letters");
             assertEquals(400, again.post("/operator/api/municipalities/131016/dead-letters/purge", "{}").status());
             assertEquals(200, again.post("/operator/api/municipalities/131016/dead-letters/purge?confirm=131016",
                     "{}").status());

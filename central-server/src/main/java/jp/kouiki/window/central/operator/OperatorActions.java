@@ -69,9 +69,10 @@ public final class OperatorActions {
         BrokerView.RetriedTo moved = broker.retry(code, fileId);
         String target = code + "/" + fileId;
         if (moved == BrokerView.RetriedTo.NOT_FOUND) {
-            audit.record(operator, "retry", target, "not-found", null, client);
-            return new Result(false, "ファイル " + fileId + " は " + code + " の退避キューにありません。",
-                    "File " + fileId + " is not in the dead-letter queue of " + code + ".");
+            throw new OperatorHttpException(404, "file " + fileId + " is not in the dead-letter queue of " + code
+                    + " (ファイル " + fileId + " は " + code + " の退避キューにありません)", "list the dead letters"
+                    + " with GET /operator/api/municipalities/" + code + "/dead-letters and retry one of their file"
+                    + " ids");
         }
         audit.record(operator, "retry", target, "ok", null, client);
         if (moved == BrokerView.RetriedTo.DOWNLOAD_QUEUE) {
