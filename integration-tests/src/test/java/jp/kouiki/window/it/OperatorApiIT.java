@@ -333,6 +333,7 @@ class OperatorApiIT {
             JsonNode listed = actor.get("/operator/api/municipalities/131016/dead-letters").json().get(0);
             assertThat(listed.path("fileName").asText()).isEqualTo("131016_KYUFU_20261204.csv");
             assertThat(listed.path("download").asBoolean()).isTrue();
+            assertThat(listed.path("queuedAt").asText()).endsWith("+09:00");
             assertThat(actor.get("/operator/api/why").json().get(0).path("sentence").asText())
                     .contains("agent refused or an operator withdrew").contains("outbound-error/131016/");
 

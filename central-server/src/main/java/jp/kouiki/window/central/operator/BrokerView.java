@@ -42,6 +42,11 @@ public final class BrokerView {
     /** A file in a queue, known by its message properties. */
     public record QueuedFile(String fileId, String fileName, String ifKind, long size, String sha256,
             long queuedAtMillis, boolean download) {
+
+        /** Returns when the file was queued, ISO-8601 in Asia/Tokyo, as the API's other times; JSON "queuedAt". */
+        public String getQueuedAt() {
+            return Times.iso(java.time.Instant.ofEpochMilli(queuedAtMillis));
+        }
     }
 
     private final WindowBroker broker;
