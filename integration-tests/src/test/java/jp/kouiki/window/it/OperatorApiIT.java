@@ -280,6 +280,11 @@ class OperatorApiIT {
             assertThat(again.get("/operator/api/municipalities/131016").json().path("status").path("deadLetters")
                     .asLong()).isEqualTo(1);
 
+            OperatorHttp.Response cancelled = again.post("/operator/api/municipalities/131016/cancellations",
+                    "{\"fileId\":\"" + fileId + "\"}");
+            assertEquals(409, cancelled.status());
+            assertThat(cancelled.json().path("action").asText()).contains("purge the dead letters of 131016");
+
             JsonNode retried = again.post("/operator/api/municipalities/131016/dead-letters/" + fileId + "/retry",
                     "{}").json();
 

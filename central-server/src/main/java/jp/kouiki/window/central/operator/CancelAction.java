@@ -26,13 +26,15 @@ final class CancelAction {
     private final UploadCancellation uploads;
     /** The window endpoint's withdrawal of queued downloads, or null where the server serves none. */
     private final DownloadOperations downloads;
+    private final BrokerView broker;
     private final AuditLog audit;
 
     CancelAction(Cancellations cancellations, UploadCancellation uploads, DownloadOperations downloads,
-            AuditLog audit) {
+            BrokerView broker, AuditLog audit) {
         this.cancellations = cancellations;
         this.uploads = uploads;
         this.downloads = downloads;
+        this.broker = broker;
         this.audit = audit;
     }
 
@@ -72,12 +74,17 @@ final class CancelAction {
         });
         if (received != null) {
             String at = Times.iso(received.storedAt());
-            throw new OperatorHttpException(409, "file " + received.fileName() + " of municipality " + code
-                    + " was already received at the central server at " + at + " (file id " + received.fileId()
-                    + "); already received, so it cannot be cancelled at the agent",
-                    "the central server delivers it from its queue; pause municipality " + code + " to hold it"
-                            + " there, and ask the union to delete it from inbound/" + code + "/ after delivery"
-                            + " (purge removes only dead-lettered files)");
+            String message = "file " + received.fileName() + " of municipality " + code + " was already received at"
+                    + " the central server at " + at + " (file id " + received.fileId() + "); already received, so it"
+                    + " cannot be cancelled at the agent";
+            if (isDeadLettered(code, received.fileId())) {
+                throw new OperatorHttpException(409, message + ", and it is in the dead-letter queue of " + code,
+                        "it is not delivered from there: purge the dead letters of " + code + " to delete it, or"
+                                + " retry it once its cause is fixed");
+            }
+            throw new OperatorHttpException(409, message, "the central server delivers it from its queue; pause"
+                    + " municipality " + code + " to hold it there, and ask the union to delete it from inbound/"
+                    + code + "/ after delivery (purge removes only dead-lettered files)");
         }
         Cancellations.Cancellation cancellation = recorded[0];
         audit.record(operator, "cancel", target, created[0] ? "ok" : "unchanged", "cancellation="
@@ -102,6 +109,10 @@ final class CancelAction {
      * Withdraws the named file when it is a download that waits in the municipality's download queue. A download that
      * the agent is receiving right now may still arrive.
      */
+    private boolean isDeadLettered(MunicipalityCode code, String fileId) {
+        return broker.listDeadLetters(code).stream().anyMatch(file -> fileId.equals(file.fileId()));
+    }
+
     private DownloadOperations.Withdrawn withdrawDownload(String operator, MunicipalityCode code, String fileId,
             String fileName, String note) throws IOException {
         if (downloads == null) {

@@ -113,7 +113,7 @@ public final class OperatorService implements AutoCloseable {
                 new StuckReasons(views, operator.alertAgentSilent(), code -> settings.downloads().releaseSchedules()
                         .heldFiles(settings.outboundRoot(), code.value())),
                 new OperatorActions(pauses, view, audit, writer, wakeDelivery,
-                        new CancelAction(cancellations, uploads, downloads, audit)), history, audit, expected,
+                        new CancelAction(cancellations, uploads, downloads, view, audit)), history, audit, expected,
                 metrics::scrape, cancellations, downloads);
         long checkSeconds = operator.alertCheckInterval().toSeconds();
         scheduler.scheduleWithFixedDelay(alerts::check, checkSeconds, checkSeconds, TimeUnit.SECONDS);
