@@ -392,6 +392,16 @@ class OperatorApiIT {
             actor.post("/operator/api/municipalities/131016/dead-letters/" + fileId + "/retry", "{}");
             await("download back in its queue").atMost(TIMEOUT)
                     .until(() -> system.centralMessages(QueueNames.download(CHIYODA)) == 1);
+
+            actor.post("/operator/api/municipalities/131016/cancellations", "{\"fileId\":\"" + fileId + "\"}");
+            await("download withdrawn again").atMost(TIMEOUT)
+                    .until(() -> system.centralMessages(QueueNames.deadLetter(CHIYODA)) == 1);
+            assertEquals(200, actor.post("/operator/api/municipalities/131016/dead-letters/purge?confirm=131016",
+                    "{}").status());
+            assertThat(actor.get("/operator/api/audit").json()).anySatisfy(entry -> {
+                assertThat(entry.path("action").asText()).isEqualTo("purge");
+                assertThat(entry.path("detail").asText()).contains("removed=1").contains(fileId);
+            });
         }
     }
 

@@ -1,6 +1,7 @@
 package jp.kouiki.window.central.operator;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
 import org.slf4j.Logger;
@@ -99,10 +100,12 @@ public final class OperatorActions {
 
     /** Deletes every dead letter of the municipality; the caller has checked the confirmation. */
     public Result purge(String operator, MunicipalityCode code, String client) throws Exception {
+        // Listed just before the purge, so that the audit trail names the files it destroyed.
+        List<String> fileIds = broker.listDeadLetters(code).stream().map(BrokerView.QueuedFile::fileId).toList();
         int removed = broker.purgeDeadLetters(code);
-        audit.record(operator, "purge", code.value(), "ok", "removed=" + removed, client);
-        LOG.warn("Dead letters purged by an operator: municipality={} removed={} operator={}", code, removed,
-                operator);
+        audit.record(operator, "purge", code.value(), "ok", "removed=" + removed + " fileIds=" + fileIds, client);
+        LOG.warn("Dead letters purged by an operator: municipality={} removed={} fileIds={} operator={}", code,
+                removed, fileIds, operator);
         return new Result(removed > 0, code + " の退避キューから " + removed + " 件を削除しました。",
                 removed + " dead letters of " + code + " were deleted.");
     }
