@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.activemq.artemis.api.core.ActiveMQException;
-import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.api.core.client.ClientConsumer;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
@@ -180,13 +179,8 @@ final class DownloadQueue implements DownloadRequests.Source, DownloadOperations
                         manifest.fileName(), fileId, manifest.size());
                 return Acknowledgement.REMOVED;
             }
-            long messageId = message.getMessageID();
-            consumer.close();
-            session.rollback();
-            ledger.recordRefused(manifest, refusal);
-            writeReason(manifest, "団体のエージェントが受け取りを拒否しました / the municipality's agent refused the download: "
-                    + refusal);
-            deadLetter(code, messageId);
+            deadLetter(consumer, session, message, manifest, refusal, "団体のエージェントが受け取りを拒否しました /"
+                    + " the municipality's agent refused the download: " + refusal);
             LOG.warn("Download refused by the municipality and moved to the dead-letter queue: municipality={}"
                     + " file={} fileId={} reason={}", code, manifest.fileName(), fileId, refusal);
             return Acknowledgement.DEAD_LETTERED;
@@ -213,13 +207,8 @@ final class DownloadQueue implements DownloadRequests.Source, DownloadOperations
             }
             DownloadManifest manifest = DownloadManifest.fromJson(message.getStringProperty(
                     DownloadQueueWriter.MANIFEST).getBytes(StandardCharsets.UTF_8));
-            long messageId = message.getMessageID();
-            consumer.close();
-            session.rollback();
-            ledger.recordRefused(manifest, reason);
-            writeReason(manifest, "窓口サーバの運用者が取り下げました / withdrawn by an operator of the window server: "
-                    + reason);
-            deadLetter(code, messageId);
+            deadLetter(consumer, session, message, manifest, reason, "窓口サーバの運用者が取り下げました /"
+                    + " withdrawn by an operator of the window server: " + reason);
             LOG.warn("Download withdrawn by an operator and moved to the dead-letter queue: municipality={} file={}"
                     + " fileId={} reason={}", code, manifest.fileName(), id, reason);
             return new Withdrawn(id, manifest.fileName());
@@ -230,40 +219,38 @@ final class DownloadQueue implements DownloadRequests.Source, DownloadOperations
 
     /** Returns the file id of the oldest waiting download with the name, or null when none waits. */
     private String waitingFileId(MunicipalityCode code, String fileName) {
-        Queue queue = broker.server().locateQueue(QueueNames.download(code));
-        if (queue == null) {
-            return null;
-        }
-        try (LinkedListIterator<MessageReference> references = queue.browserIterator()) {
-            while (references.hasNext()) {
-                Message message = references.next().getMessage();
-                Object manifest = message.getObjectProperty(DownloadQueueWriter.MANIFEST);
-                if (manifest != null && DownloadManifest.fromJson(manifest.toString().getBytes(StandardCharsets.UTF_8))
-                        .fileName().equals(fileName)) {
-                    return String.valueOf(message.getObjectProperty(DownloadQueueWriter.FILE_ID));
-                }
+        for (DownloadManifest manifest : waitingManifests(code, Integer.MAX_VALUE)) {
+            if (manifest.fileName().equals(fileName)) {
+                return manifest.fileId();
             }
         }
         return null;
     }
 
+    /** Returns the manifests of the downloads waiting in the municipality's queue, oldest first, at most limit. */
+    private List<DownloadManifest> waitingManifests(MunicipalityCode code, int limit) {
+        List<DownloadManifest> manifests = new ArrayList<>();
+        Queue queue = broker.server().locateQueue(QueueNames.download(code));
+        if (queue == null) {
+            return manifests;
+        }
+        try (LinkedListIterator<MessageReference> references = queue.browserIterator()) {
+            while (references.hasNext() && manifests.size() < limit) {
+                Object json = references.next().getMessage().getObjectProperty(DownloadQueueWriter.MANIFEST);
+                if (json != null) {
+                    manifests.add(DownloadManifest.fromJson(json.toString().getBytes(StandardCharsets.UTF_8)));
+                }
+            }
+        }
+        return manifests;
+    }
+
     @Override
     public List<Recorded> downloads(MunicipalityCode code, int limit) throws IOException {
         List<Recorded> downloads = new ArrayList<>();
-        Queue queue = broker.server().locateQueue(QueueNames.download(code));
-        if (queue != null) {
-            try (LinkedListIterator<MessageReference> references = queue.browserIterator()) {
-                while (references.hasNext() && downloads.size() < limit) {
-                    Object json = references.next().getMessage().getObjectProperty(DownloadQueueWriter.MANIFEST);
-                    if (json == null) {
-                        continue;
-                    }
-                    DownloadManifest manifest = DownloadManifest.fromJson(json.toString()
-                            .getBytes(StandardCharsets.UTF_8));
-                    downloads.add(new Recorded(manifest.fileId(), manifest.fileName(), manifest.size(), "queued",
-                            OffsetDateTime.parse(manifest.queuedAt()).toInstant(), null));
-                }
-            }
+        for (DownloadManifest manifest : waitingManifests(code, limit)) {
+            downloads.add(new Recorded(manifest.fileId(), manifest.fileName(), manifest.size(), "queued",
+                    OffsetDateTime.parse(manifest.queuedAt()).toInstant(), null));
         }
         downloads.addAll(ledger.recent(code, limit - downloads.size()));
         return downloads;
@@ -287,6 +274,20 @@ final class DownloadQueue implements DownloadRequests.Source, DownloadOperations
         }
         return status.state().equals("refused") ? Acknowledgement.ALREADY_REFUSED
                 : Acknowledgement.ALREADY_ACKNOWLEDGED;
+    }
+
+    /**
+     * Moves a received download to the dead-letter queue: releases it, records the refusal in the ledger and its
+     * reason in the outbound error folder, and moves the message.
+     */
+    private void deadLetter(ClientConsumer consumer, ClientSession session, ClientMessage message,
+            DownloadManifest manifest, String ledgerReason, String reasonText) throws Exception {
+        long messageId = message.getMessageID();
+        consumer.close();
+        session.rollback();
+        ledger.recordRefused(manifest, ledgerReason);
+        writeReason(manifest, reasonText);
+        deadLetter(MunicipalityCode.of(manifest.municipality()), messageId);
     }
 
     /** Moves the message on the server side, which keeps a large body as it is instead of copying it. */

@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 import org.apache.activemq.artemis.api.core.ActiveMQException;
@@ -20,9 +18,6 @@ import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
 import org.apache.activemq.artemis.api.core.client.ClientProducer;
 import org.apache.activemq.artemis.api.core.client.ClientSession;
-import org.apache.activemq.artemis.core.server.MessageReference;
-import org.apache.activemq.artemis.core.server.Queue;
-import org.apache.activemq.artemis.utils.collections.LinkedListIterator;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.crypto.DigitalSignatureConstants;
@@ -50,14 +45,17 @@ final class LocalQueueWriter implements Processor {
     private final WindowBroker broker;
     private final PayloadCipher cipher;
     private final PacingSettings pacing;
+    private final QueueInspector queues;
     /** The receipt tracker's folder, whose entries name the sent path of each uploaded file. */
     private final Path receipts;
     private QueueDrainer forwarder;
 
-    LocalQueueWriter(WindowBroker broker, PayloadCipher cipher, PacingSettings pacing, Path receipts) {
+    LocalQueueWriter(WindowBroker broker, PayloadCipher cipher, PacingSettings pacing, QueueInspector queues,
+            Path receipts) {
         this.broker = broker;
         this.cipher = cipher;
         this.pacing = pacing;
+        this.queues = queues;
         this.receipts = receipts;
     }
 
@@ -165,7 +163,7 @@ final class LocalQueueWriter implements Processor {
         if (fileClass != PriorityClass.DAILY) {
             return fileClass;
         }
-        for (Message message : queuedMessages(code)) {
+        for (Message message : queues.messages(code)) {
             if (!PriorityClass.BULK.label().equals(message.getStringProperty(QueuedFile.PRIORITY_CLASS))) {
                 continue;
             }
@@ -179,21 +177,6 @@ final class LocalQueueWriter implements Processor {
             }
         }
         return fileClass;
-    }
-
-    /** Returns the messages of the municipality's upload queue, those being sent first, then those waiting. */
-    private List<Message> queuedMessages(MunicipalityCode code) {
-        List<Message> messages = new ArrayList<>();
-        Queue queue = broker.server().locateQueue(QueueNames.upload(code));
-        if (queue == null) {
-            return messages;
-        }
-        queue.getDeliveringMessages().values()
-                .forEach(references -> references.forEach(reference -> messages.add(reference.getMessage())));
-        try (LinkedListIterator<MessageReference> waiting = queue.browserIterator()) {
-            waiting.forEachRemaining(reference -> messages.add(reference.getMessage()));
-        }
-        return messages;
     }
 
     /**
@@ -218,7 +201,7 @@ final class LocalQueueWriter implements Processor {
      * tracker's entry once it was uploaded. Returns null when neither has it.
      */
     private String earlierSentPath(MunicipalityCode code, String fileId) throws IOException {
-        for (Message message : queuedMessages(code)) {
+        for (Message message : queues.messages(code)) {
             if (fileId.equals(message.getStringProperty(QueuedFile.FILE_ID))) {
                 return message.getStringProperty(QueuedFile.SENT_PATH);
             }

@@ -94,7 +94,7 @@ public final class MunicipalAgent implements ServiceMain.Service {
         }
         heldFiles = new HeldFiles(settings);
         pickup = new OutboxPickup(settings, signingKeys, heldFiles);
-        LocalQueueWriter writer = new LocalQueueWriter(broker, cipher, settings.pacing(),
+        LocalQueueWriter writer = new LocalQueueWriter(broker, cipher, settings.pacing(), new QueueInspector(broker),
                 settings.dataDirectory().resolve("receipts"));
         camel.getRegistry().bind(OutboxPickup.FILTER_BEAN, pickup.outboxFilter());
         camel.getRegistry().bind(OutboxRoute.READ_LOCKS_BEAN,

@@ -13,8 +13,9 @@ import jp.kouiki.window.broker.WindowBroker;
 import jp.kouiki.window.municipality.MunicipalityCode;
 
 /**
- * Looks at the files waiting in the agent's upload queues without taking them: whether a file of a higher class
- * waits, and what is queued for the status report. A file being uploaded is not waiting and is not listed.
+ * Looks at the files in the agent's upload queues without taking them: whether a file of a higher class waits, what
+ * is queued for the status report, and every message for the queue writer. A file being uploaded is not waiting, so
+ * only {@link #messages} lists it.
  */
 final class QueueInspector {
 
@@ -44,6 +45,21 @@ final class QueueInspector {
             }
         }
         return false;
+    }
+
+    /** Returns the messages of the municipality's upload queue: those being uploaded first, then those waiting. */
+    List<Message> messages(MunicipalityCode code) {
+        List<Message> messages = new ArrayList<>();
+        Queue queue = broker.server().locateQueue(QueueNames.upload(code));
+        if (queue == null) {
+            return messages;
+        }
+        queue.getDeliveringMessages().values()
+                .forEach(references -> references.forEach(reference -> messages.add(reference.getMessage())));
+        try (LinkedListIterator<MessageReference> waiting = queue.browserIterator()) {
+            waiting.forEachRemaining(reference -> messages.add(reference.getMessage()));
+        }
+        return messages;
     }
 
     /** Returns the files waiting in the municipality's queue, in delivery order. */
