@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the floor bench: the time of each pass the product makes over a large file (record check, SHA-256, payload
-# encryption and decryption, TLS record cipher) and of one durable copy, the least time per GiB they allow here, and
-# the time of one manifest signature and its check.
+# Runs the floor bench. It times each pass the product makes over a large file (record check, SHA-256, payload
+# encryption and decryption, TLS record cipher) and one durable copy, and prints the least time per GiB they allow
+# here. It also times one manifest signature and its check.
 # Options (see --help): --mib 1024 --rounds 3 --work bench-work. docs/benchmarks.md records the results.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -790,7 +790,7 @@ final class WindowRequests {
         if (delivery != null && delivery.state().equals("waiting") && delivery.at() != null
                 && delivery.at().isAfter(Instant.now().minus(PLACING_GRACE))) {
             // The delivery writes the pending entry just before it renames the file into place, so a young entry
-            // is a placement in progress, not a file waiting for its name. The agent asks again later.
+            // is a placement in progress, not a file waiting for its name. The agent requests the state again later.
             body.put("state", "stored");
             return body;
         }

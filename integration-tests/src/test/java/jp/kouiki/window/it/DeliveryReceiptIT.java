@@ -50,7 +50,7 @@ class DeliveryReceiptIT {
     }
 
     @Test
-    void fileQueuedButNotMovedKeepsItsSentName() throws Exception {
+    void requeuedFileKeepsSentName() throws Exception {
         String name = "131016_POSTAL_20261204.csv";
         try (WindowSystem system = new WindowSystem(root, List.of(CHIYODA)); LogCapture log = LogCapture.warnings()) {
             system.startAgent();

@@ -72,7 +72,7 @@ class PriorityIT {
     }
 
     @Test
-    void dailyVersionStaysBehindBulkVersionOfItsName() throws Exception {
+    void dailyVersionWaitsForBulkVersion() throws Exception {
         Properties agent = new Properties();
         agent.setProperty("agent.priority.bulk-min-bytes", Long.toString(256 * KIB));
         String name = "131016_POSTAL_20261203.csv";

@@ -163,8 +163,10 @@ final class LocalQueueWriter implements Processor {
         if (fileClass != PriorityClass.DAILY) {
             return fileClass;
         }
+        // NOTE: this reads every message of the municipality's queue once per daily file, so a backlog of n files
+        // costs n reads per pickup. Only bulk messages have their manifest parsed.
         for (Message message : queues.messages(code)) {
-            if (!PriorityClass.BULK.label().equals(message.getStringProperty(QueuedFile.PRIORITY_CLASS))) {
+            if (message.getPriority() != PriorityClass.BULK.messagePriority()) {
                 continue;
             }
             String json = message.getStringProperty(QueuedFile.MANIFEST);

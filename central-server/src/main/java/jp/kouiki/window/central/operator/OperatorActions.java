@@ -100,9 +100,9 @@ public final class OperatorActions {
 
     /** Deletes every dead letter of the municipality; the caller has checked the confirmation. */
     public Result purge(String operator, MunicipalityCode code, String client) throws Exception {
-        // Listed just before the purge, so that the audit trail names the files it destroyed.
-        // NOTE: the listing stops at 200 files and the audit table keeps 2,000 characters of detail (about 55 ids);
-        // the OPERATOR-AUDIT log line keeps every id listed.
+        // The files are listed just before the purge, so that the audit trail names the files it destroyed.
+        // NOTE: the listing stops at 200 files, and the audit table keeps 2,000 characters of detail (about 55 ids).
+        // The OPERATOR-AUDIT log line keeps every id listed.
         List<String> fileIds = broker.listDeadLetters(code).stream().map(BrokerView.QueuedFile::fileId).toList();
         int removed = broker.purgeDeadLetters(code);
         audit.record(operator, "purge", code.value(), "ok", "removed=" + removed + " fileIds=" + fileIds, client);
