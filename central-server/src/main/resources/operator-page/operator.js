@@ -160,7 +160,7 @@ function renderTransfers(transfers) {
 }
 
 /** Labels of a download's state, as the page shows them. */
-const DOWNLOAD_STATES = { queued: "待ち / queued", written: "受信済み / written", refused: "拒否・取下げ / refused" };
+const DOWNLOAD_STATES = { queued: "待ち / queued", received: "受信済み / received", refused: "拒否・取下げ / refused" };
 
 function renderDownloads(downloads) {
   const body = element("downloads").querySelector("tbody");

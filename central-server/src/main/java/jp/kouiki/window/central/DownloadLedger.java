@@ -68,7 +68,7 @@ final class DownloadLedger {
 
     /**
      * Returns the municipality's most recent records, newest first, at most {@code limit}: the downloads its agent
-     * wrote into the inbox, and those refused by the agent or withdrawn by an operator.
+     * received, and those refused by the agent or withdrawn by an operator.
      */
     List<DownloadOperations.Recorded> recent(MunicipalityCode code, int limit) throws IOException {
         List<Path> entries = new ArrayList<>();
@@ -91,7 +91,7 @@ final class DownloadLedger {
             List<String> lines = Files.readAllLines(entry, StandardCharsets.UTF_8);
             if (entry.startsWith(acknowledgedRoot)) {
                 recent.add(new DownloadOperations.Recorded(fileId, lines.isEmpty() ? null : lines.get(0),
-                        lines.size() > 1 ? Long.parseLong(lines.get(1)) : null, "written", modified.get(entry), null));
+                        lines.size() > 1 ? Long.parseLong(lines.get(1)) : null, "received", modified.get(entry), null));
             } else {
                 String[] refusal = refusal(String.join("\n", lines));
                 recent.add(new DownloadOperations.Recorded(fileId, refusal[0], null, "refused", modified.get(entry),

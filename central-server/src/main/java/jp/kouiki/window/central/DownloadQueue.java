@@ -10,7 +10,9 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.activemq.artemis.api.core.ActiveMQException;
@@ -248,11 +250,18 @@ final class DownloadQueue implements DownloadRequests.Source, DownloadOperations
     @Override
     public List<Recorded> downloads(MunicipalityCode code, int limit) throws IOException {
         List<Recorded> downloads = new ArrayList<>();
+        Set<String> listed = new HashSet<>();
         for (DownloadManifest manifest : waitingManifests(code, limit)) {
             downloads.add(new Recorded(manifest.fileId(), manifest.fileName(), manifest.size(), "queued",
                     OffsetDateTime.parse(manifest.queuedAt()).toInstant(), null));
+            listed.add(manifest.fileId());
         }
-        downloads.addAll(ledger.recent(code, limit - downloads.size()));
+        // A download refused or withdrawn and then retried has older records; only its latest state is listed.
+        for (Recorded recorded : ledger.recent(code, limit)) {
+            if (downloads.size() < limit && listed.add(recorded.fileId())) {
+                downloads.add(recorded);
+            }
+        }
         return downloads;
     }
 

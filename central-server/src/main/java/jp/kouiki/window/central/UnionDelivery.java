@@ -264,6 +264,7 @@ final class UnionDelivery implements QueueDrainer.Handler {
                 + "; ask municipality " + code + " to send the file again";
         waitingReported.remove(file.fileId());
         ledger.recordRejectedPending(code, file.fileId(), reason);
+        events.rejected(code, file.fileId(), file.fileName(), reason);
         Path folder = AtomicFiles.createDirectories(settings.rejected(code));
         String stamp = ZonedDateTime.now(TOKYO).format(STAMP) + "_" + file.fileId();
         if (part != null) {

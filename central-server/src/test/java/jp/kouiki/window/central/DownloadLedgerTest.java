@@ -31,7 +31,7 @@ class DownloadLedgerTest {
 
         List<DownloadOperations.Recorded> recent = ledger.recent(CHIYODA, 10);
 
-        assertThat(recent).extracting(DownloadOperations.Recorded::state).containsExactly("refused", "written");
+        assertThat(recent).extracting(DownloadOperations.Recorded::state).containsExactly("refused", "received");
         assertThat(recent.get(0).fileName()).isEqualTo("131016_KYUFU_20261202.csv");
         assertThat(recent.get(0).reason()).isEqualTo("inbox folder missing");
         assertThat(recent.get(1).fileName()).isEqualTo("131016_KYUFU_20261201.csv");

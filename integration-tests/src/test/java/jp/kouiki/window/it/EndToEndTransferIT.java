@@ -117,7 +117,21 @@ class EndToEndTransferIT {
             assertThat(reasons).anyMatch(text -> text.contains("SHA-256 "));
             await("the agent learns of the refusals").atMost(Duration.ofSeconds(60))
                     .until(() -> TestFiles.countFiles(system.agentFolders().resolve("error/131016")) >= 3);
+            await("only the delivered file's receipt in sent/").atMost(Duration.ofSeconds(60))
+                    .until(() -> receipts(system.sent(chiyoda)) == 1);
             assertThat(TestFiles.countFiles(pending)).isZero();
+            OperatorApiIT.addAccounts(system);
+            OperatorHttp viewer = OperatorHttp.to(system);
+            await("viewer signed in").atMost(Duration.ofSeconds(10))
+                    .until(() -> viewer.signIn(OperatorApiIT.VIEWER, OperatorApiIT.VIEWER_PASSWORD).status() == 200);
+            await("the refusals in the history").atMost(Duration.ofSeconds(10)).until(() -> viewer
+                    .get("/operator/api/transfers?municipality=131016&outcome=rejected").json().size() == 3);
+        }
+    }
+
+    private static long receipts(Path folder) throws Exception {
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(file -> file.toString().endsWith(".receipt")).count();
         }
     }
 

@@ -357,10 +357,12 @@ class OperatorApiIT {
             assertEquals(200, downloader.acknowledge(agent, CHIYODA, fileId).statusCode());
             assertThat(system.centralMessages(QueueNames.download(CHIYODA))).isZero();
             JsonNode written = viewer.get("/operator/api/municipalities/131016/downloads").json().get(0);
-            assertThat(written.path("state").asText()).isEqualTo("written");
+            assertThat(written.path("state").asText()).isEqualTo("received");
             assertThat(written.path("fileId").asText()).isEqualTo(fileId);
             assertThat(written.path("size").asLong()).isEqualTo(14);
             assertThat(written.path("at").asText()).endsWith("+09:00");
+            assertThat(viewer.get("/operator/api/municipalities/131016/downloads").json()).as("latest state only")
+                    .hasSize(1);
         }
     }
 

@@ -57,10 +57,10 @@ class OperatorCommandIT {
                     "for the municipality\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             await("download written and acknowledged").atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofSeconds(1))
-                    .until(() -> run(system, VIEWER, viewerPassword, "downloads", "131016").out().contains("written"));
+                    .until(() -> run(system, VIEWER, viewerPassword, "downloads", "131016").out().contains("received"));
             Run downloads = run(system, VIEWER, viewerPassword, "downloads", "131016");
             assertEquals(0, downloads.exitCode());
-            assertThat(downloads.out()).contains("131016_KYUFU_20261204.csv").contains("written")
+            assertThat(downloads.out()).contains("131016_KYUFU_20261204.csv").contains("received")
                     .contains("1 件 / records");
             assertThat(system.inbox(CHIYODA).resolve("131016_KYUFU_20261204.csv")).exists();
             Run status = run(system, VIEWER, viewerPassword, "status");

@@ -68,7 +68,7 @@ class OperatorPageIT {
                     "for Chuo\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             await("download written at the agent").atMost(TIMEOUT).until(() -> api
                     .get("/operator/api/municipalities/131024/downloads").json().path(0).path("state").asText()
-                    .equals("written"));
+                    .equals("received"));
 
             WebDriver browser = startBrowser(system);
             try {
@@ -120,7 +120,7 @@ class OperatorPageIT {
                 await("downloads shown").atMost(Duration.ofSeconds(10))
                         .until(() -> !browser.findElements(By.cssSelector("#downloads tbody tr")).isEmpty());
                 WebElement download = browser.findElement(By.cssSelector("#downloads tbody tr"));
-                assertThat(cell(download, "state")).isEqualTo("受信済み / written");
+                assertThat(cell(download, "state")).isEqualTo("受信済み / received");
                 assertThat(cell(download, "file-name")).isEqualTo("131024_KYUFU_20261205.csv");
 
                 byte[] screenshot = ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES);

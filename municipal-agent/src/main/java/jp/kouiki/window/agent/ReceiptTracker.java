@@ -195,6 +195,8 @@ final class ReceiptTracker {
                 ("file: " + sent.getFileName() + "\nreason: 中央の窓口サーバが配信時に受け付けませんでした / the central"
                         + " window server refused the file at delivery: " + reason + "\n")
                         .getBytes(StandardCharsets.UTF_8));
+        // A file that waited for its name has a "waiting" receipt beside it, which no longer describes it.
+        Files.deleteIfExists(sent.resolveSibling(sent.getFileName() + ".receipt"));
     }
 
     /** Files still awaiting a receipt, for tests and the status command. */

@@ -24,8 +24,9 @@ public interface DownloadOperations {
     Withdrawn withdraw(MunicipalityCode code, String fileId, String fileName, String reason) throws Exception;
 
     /**
-     * A download's state at the window server: waiting in the download queue ("queued"), written into the inbox by the
-     * municipality's agent ("written"), or refused by the agent or withdrawn by an operator ("refused").
+     * A download's state at the window server: waiting in the download queue ("queued"), acknowledged by the
+     * municipality's agent ("received", in its inbox or staged there until the name is free), or refused by the agent
+     * or withdrawn by an operator ("refused").
      *
      * @param size   bytes of the file, or null when the record does not keep them
      * @param reason why it was refused, or null

@@ -98,6 +98,12 @@ public final class HistoryWriter implements TransferEvents, AutoCloseable {
     }
 
     @Override
+    public void rejected(MunicipalityCode code, String fileId, String fileName, String reason) {
+        submit(new Event(TransferHistory.Step.REJECTED, code.value(), fileId, fileName, null, null, null, reason,
+                Instant.now()));
+    }
+
+    @Override
     public void cancelled(FileManifest manifest, String reason) {
         submit(event(TransferHistory.Step.CANCELLED, manifest, reason));
     }

@@ -282,7 +282,7 @@ public final class OperatorCommand implements Runnable {
     }
 
     @Command(name = "downloads", description = "団体あてファイルの状態 / Files queued for a municipality, and those its"
-            + " agent wrote into the inbox or refused.")
+            + " agent received or refused.")
     static final class Downloads extends ApiCommand {
 
         @Parameters(index = "0", paramLabel = "CODE", description = "Six-digit municipality code.")

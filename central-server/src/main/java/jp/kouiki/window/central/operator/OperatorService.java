@@ -296,6 +296,11 @@ public final class OperatorService implements AutoCloseable {
         }
 
         @Override
+        public void rejected(MunicipalityCode code, String fileId, String fileName, String reason) {
+            target.rejected(code, fileId, fileName, reason);
+        }
+
+        @Override
         public void cancelled(jp.kouiki.window.transfer.FileManifest manifest, String reason) {
             target.cancelled(manifest, reason);
         }

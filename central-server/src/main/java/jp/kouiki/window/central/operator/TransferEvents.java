@@ -37,6 +37,10 @@ public interface TransferEvents {
     default void rejected(FileManifest manifest, String reason) {
     }
 
+    /** Reports a checked file rejected while it waited for its name, known by its ids only. */
+    default void rejected(MunicipalityCode code, String fileId, String fileName, String reason) {
+    }
+
     /** Reports an announced file that an operator cancelled before it was received completely. */
     default void cancelled(FileManifest manifest, String reason) {
     }
